@@ -1,0 +1,115 @@
+"""The seed's five corruption families, each a pure function over a whole batch.
+
+Every family takes images of shape (N, H, W), uint8 or float in [0, 1], a ``numpy.random.Generator``
+and a ``severity`` from 1 to 5, and returns float64 images in [0, 1] of the same shape. The first line
+of each function is its severity ladder. Where MNIST-C (Mu & Gilmer, 2019, google-research/mnist-c) has
+the same corruption, the ladder is MNIST-C's; the default is the middle rung, 3, at which a human still
+reads the character (the seed does not state its strengths).
+"""
+
+import numpy as np
+
+
+def gaussian_noise(images, rng, severity=3):
+    sigma = [0.08, 0.12, 0.18, 0.26, 0.38][severity - 1]  # MNIST-C's ladder (pixel values in [0, 1])
+    x = _as_unit_float(images)
+    return np.clip(x + rng.normal(scale=sigma, size=x.shape), 0.0, 1.0)
+
+
+def rotation(images, rng, severity=3):
+    max_radians = [0.2, 0.4, 0.6, 0.8, 1.0][severity - 1]  # MNIST-C's ladder: 11 to 57 degrees
+    x = _as_unit_float(images)
+    # Each image turns by between half and all of the rung's angle, in a random direction, so that no
+    # rotated image is left nearly upright.
+    magnitude = rng.uniform(0.5 * max_radians, max_radians, size=len(x))
+    angles = magnitude * rng.choice([-1.0, 1.0], size=len(x))
+    return _rotate(x, angles)
+
+
+def flip(images, rng, severity=3):
+    del severity  # a flip has one strength; the argument keeps every family's signature alike
+    x = _as_unit_float(images)
+    horizontal = rng.random(len(x)) < 0.5  # otherwise vertical
+    return np.where(horizontal[:, None, None], x[:, :, ::-1], x[:, ::-1, :])
+
+
+def black_patches(images, rng, severity=3):
+    count, side = [(1, 4), (1, 6), (2, 6), (2, 8), (3, 8)][severity - 1]  # squares of side pixels
+    x = _as_unit_float(images)
+    n, height, width = x.shape
+    rows = np.arange(height)[None, :, None]
+    cols = np.arange(width)[None, None, :]
+    covered = np.zeros(x.shape, dtype=bool)
+    for _ in range(count):
+        top = rng.integers(0, height - side + 1, size=n)[:, None, None]
+        left = rng.integers(0, width - side + 1, size=n)[:, None, None]
+        covered |= (rows >= top) & (rows < top + side) & (cols >= left) & (cols < left + side)
+    return np.where(covered, 0.0, x)
+
+
+def brightness(images, rng, severity=3):
+    shift = [0.1, 0.2, 0.3, 0.4, 0.5][severity - 1]  # MNIST-C's ladder, applied up or down at random
+    x = _as_unit_float(images)
+    sign = rng.choice([-1.0, 1.0], size=len(x))
+    return np.clip(x + (sign * shift)[:, None, None], 0.0, 1.0)
+
+
+FAMILY_FUNCTIONS = (gaussian_noise, rotation, flip, black_patches, brightness)
+FAMILIES = tuple(function.__name__ for function in FAMILY_FUNCTIONS)
+
+
+def corrupt_balanced(images, seed, severity=3):
+    """Corrupt image i with family ``i % len(FAMILIES)``, the seed's balanced modulo scheme.
+
+    Returns ``(corrupted, family_ids)``: float32 in [0, 1] with the input's shape, and each image's
+    family index. Each family draws from its own stream spawned from ``seed``, so the result depends
+    only on the images, the seed and the severity: byte for byte the same in any process.
+    """
+    x = _as_unit_float(images)
+    family_ids = np.arange(len(x)) % len(FAMILIES)
+    corrupted = np.empty_like(x)
+    streams = np.random.SeedSequence(seed).spawn(len(FAMILIES))
+    for index, (family, stream) in enumerate(zip(FAMILY_FUNCTIONS, streams)):
+        chosen = family_ids == index
+        corrupted[chosen] = family(x[chosen], np.random.default_rng(stream), severity)
+    return corrupted.astype(np.float32), family_ids
+
+
+def _as_unit_float(images):
+    """Validate a batch and return it as float64 in [0, 1] (a new array; the input is never changed)."""
+    if not isinstance(images, np.ndarray):
+        raise ValueError(f"images must be a numpy array, got {type(images).__name__}")
+    if images.ndim != 3:
+        raise ValueError(f"images must have shape (N, height, width), got shape {images.shape}")
+    if images.dtype == np.uint8:
+        return images / 255.0
+    if not np.issubdtype(images.dtype, np.floating):
+        raise ValueError(f"images must be uint8 (0-255) or float (0-1), got dtype {images.dtype}")
+    if not np.all(np.isfinite(images)):
+        raise ValueError("images contain NaN or infinite values")
+    if images.size and (images.min() < 0.0 or images.max() > 1.0):
+        raise ValueError(f"float images must lie in [0, 1], got values in [{images.min()}, {images.max()}];"
+                         " divide uint8 images by 255 or pass them as uint8")
+    return images.astype(np.float64)
+
+
+def _rotate(x, angles):
+    """Rotate each image about its centre by its angle (radians), bilinear, black outside the image."""
+    n, height, width = x.shape
+    centre_r, centre_c = (height - 1) / 2, (width - 1) / 2
+    rows, cols = np.meshgrid(np.arange(height) - centre_r, np.arange(width) - centre_c, indexing="ij")
+    cos, sin = np.cos(angles)[:, None, None], np.sin(angles)[:, None, None]
+    # Sample each output pixel from where the inverse rotation puts it; clipping to one pixel beyond
+    # the image lands every outside sample on the zero padding.
+    src_r = np.clip(cos * rows + sin * cols + centre_r, -1, height)
+    src_c = np.clip(-sin * rows + cos * cols + centre_c, -1, width)
+    padded = np.pad(x, ((0, 0), (2, 2), (2, 2)))
+    r0, c0 = np.floor(src_r).astype(np.int64), np.floor(src_c).astype(np.int64)
+    fr, fc = src_r - r0, src_c - c0
+    image = np.arange(n)[:, None, None]
+
+    def at(r, c):
+        return padded[image, r + 2, c + 2]
+
+    return ((1 - fr) * ((1 - fc) * at(r0, c0) + fc * at(r0, c0 + 1))
+            + fr * ((1 - fc) * at(r0 + 1, c0) + fc * at(r0 + 1, c0 + 1)))

@@ -1,0 +1,132 @@
+"""Loading KMNIST and Fashion-MNIST from their official IDX files, checked against the official MD5s.
+
+Where the files are looked up, in order:
+1. the ``data_dir`` argument,
+2. the environment variable ``REPORT_DATA_DIR``,
+3. the Keras cache (``~/.keras/datasets/<name>/``), filled by downloading from the official URL.
+
+A data directory holds one subfolder per dataset (``kmnist/``, ``fashion-mnist/``) with the four
+official gzip files in it, exactly as the authors publish them.
+"""
+
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+DATASETS = {
+    "kmnist": {
+        "url": "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+        "md5": {
+            "train-images-idx3-ubyte.gz": "bdb82020997e1d708af4cf47b453dcf7",
+            "train-labels-idx1-ubyte.gz": "e144d726b3acfaa3e44228e80efcd344",
+            "t10k-images-idx3-ubyte.gz": "5c965bf0a639b31b8f53240b1b52f4d7",
+            "t10k-labels-idx1-ubyte.gz": "7320c461ea6c1c855c0b718fb2a4b134",
+        },
+        # The ten hiragana of KMNIST's classmap, in label order.
+        "classes": ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
+    },
+    "fashion-mnist": {
+        "url": "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        "md5": {
+            "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+            "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+            "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+        },
+        "classes": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    },
+}
+SPLIT_PREFIX = {"train": "train", "test": "t10k"}
+IMAGE_SHAPE = (28, 28)
+# IDX magic numbers: 0x0801 is a vector of unsigned bytes (labels), 0x0803 a 3-d array of them (images).
+_IDX_MAGIC = {1: 0x0801, 3: 0x0803}
+
+
+class DataFileError(RuntimeError):
+    """A dataset file is missing, cannot be fetched, or is not the official file."""
+
+
+def load_dataset(name, split, data_dir=None):
+    """Return ``(images, labels)`` of one official split: uint8 (N, 28, 28) and int64 (N,)."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
+    if split not in SPLIT_PREFIX:
+        raise ValueError(f"unknown split {split!r}; choose one of {sorted(SPLIT_PREFIX)}")
+    prefix = SPLIT_PREFIX[split]
+    images = _read_idx(_verified_file(name, f"{prefix}-images-idx3-ubyte.gz", data_dir), ndim=3)
+    labels = _read_idx(_verified_file(name, f"{prefix}-labels-idx1-ubyte.gz", data_dir), ndim=1)
+    if len(images) != len(labels) or images.shape[1:] != IMAGE_SHAPE:
+        raise DataFileError(f"{name}/{split}: {images.shape} images do not match {labels.shape} labels")
+    return images, labels.astype(np.int64)
+
+
+def train_val_split(n, val_fraction, seed):
+    """Split ``range(n)`` into sorted train and validation indices by a seeded permutation.
+
+    The official test set is never touched; validation is carved out of the official train set,
+    ``round(n * val_fraction)`` images, the same ones for the same seed on every machine.
+    """
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must lie strictly between 0 and 1, got {val_fraction}")
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = int(round(n * val_fraction))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def _verified_file(name, filename, data_dir):
+    url = DATASETS[name]["url"] + filename
+    expected = DATASETS[name]["md5"][filename]
+    folder = data_dir if data_dir is not None else os.environ.get("REPORT_DATA_DIR")
+    if folder is not None:
+        path = Path(folder).expanduser() / name / filename
+        if not path.is_file():
+            raise DataFileError(
+                f"{path} does not exist. Put the official file from {url} there "
+                f"(data folder: {'data_dir argument' if data_dir is not None else 'REPORT_DATA_DIR'}"
+                f"={folder}), or unset REPORT_DATA_DIR to download into the Keras cache.")
+    else:
+        path = _download(name, filename, url, expected)
+    actual = _md5(path)
+    if actual != expected:
+        raise DataFileError(
+            f"{path} has MD5 {actual}, but the official file has {expected}: it is corrupt or not the "
+            f"official release, and is not used. Replace it with a fresh download of {url} "
+            f"(or point REPORT_DATA_DIR at a folder holding the official files).")
+    return path
+
+
+def _download(name, filename, url, md5):
+    import keras  # imported here so that reading local files never pays for TensorFlow
+
+    try:
+        return Path(keras.utils.get_file(filename, origin=url, file_hash=md5, hash_algorithm="md5",
+                                         cache_subdir=f"datasets/{name}"))
+    except Exception as error:  # get_file raises several types for network and hash failures
+        raise DataFileError(
+            f"could not fetch {filename} from {url} ({error}). Offline, download the four official "
+            f"files of {name} elsewhere and set REPORT_DATA_DIR to the folder holding {name}/{filename}."
+        ) from error
+
+
+def _md5(path):
+    digest = hashlib.md5()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_idx(path, ndim):
+    raw = gzip.decompress(Path(path).read_bytes())
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != _IDX_MAGIC[ndim]:
+        raise DataFileError(f"{path} is not an IDX file of {ndim} dimension(s) (magic {magic:#x})")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != np.prod(shape):
+        raise DataFileError(f"{path} holds {body.size} bytes of data, its header promises {shape}")
+    return body.reshape(shape)
