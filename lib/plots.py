@@ -1,0 +1,72 @@
+"""The report's figures. Each function returns a matplotlib Figure; notebooks end the cell with plt.show()."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .corruptions import FAMILIES
+
+
+def _image_axes(rows, cols, size=1.1, **kwargs):
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size), squeeze=False, **kwargs)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig, axes
+
+
+def class_samples(images, labels, class_names, per_class=8):
+    """A grid with one row of examples per class."""
+    fig, axes = _image_axes(len(class_names), per_class)
+    for label, name in enumerate(class_names):
+        for ax, index in zip(axes[label], np.flatnonzero(labels == label)[:per_class]):
+            ax.imshow(images[index], cmap="gray", vmin=0, vmax=255)
+        axes[label, 0].set_ylabel(f"{label}: {name}", rotation=0, ha="right", va="center")
+    fig.suptitle("Training images, one row per class")
+    return fig
+
+
+def corruption_examples(clean, corrupted, family_ids, per_family=6):
+    """For each family a row pair: clean images above, their corrupted versions below."""
+    fig, axes = _image_axes(2 * len(FAMILIES), per_family)
+    for family, name in enumerate(FAMILIES):
+        for column, index in enumerate(np.flatnonzero(family_ids == family)[:per_family]):
+            axes[2 * family, column].imshow(clean[index], cmap="gray", vmin=0, vmax=1)
+            axes[2 * family + 1, column].imshow(corrupted[index], cmap="gray", vmin=0, vmax=1)
+        axes[2 * family, 0].set_ylabel("clean", rotation=0, ha="right", va="center")
+        axes[2 * family + 1, 0].set_ylabel(name.replace("_", " "), rotation=0, ha="right", va="center")
+    fig.suptitle("Each corruption family: clean (upper row) and corrupted (lower row)")
+    return fig
+
+
+def loss_curves(history, baselines, title):
+    """Training and validation MSE per epoch, with the baselines' validation MSE as horizontal lines."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(history.index, history["loss"], marker="o", label="training loss")
+    ax.plot(history.index, history["val_loss"], marker="o", label="validation loss")
+    for (name, value), style in zip(baselines.items(), [":", "--", "-."]):
+        ax.axhline(value, color="gray", linestyle=style, label=f"{name} (validation)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def clean_corrupted_reconstructed(examples):
+    """One row per example: clean | corrupted | reconstructed, in the seed's pseudocolor and in grayscale.
+
+    ``examples`` maps a row title to ``(clean, corrupted, reconstructed)`` images. The pseudocolor
+    panels use matplotlib's default colormap scaled to each image, as the seed did, which shows small
+    shifts of intensity; the grayscale panels show the true values on a fixed 0-1 scale.
+    """
+    columns = ["clean", "corrupted", "reconstructed"]
+    fig, axes = _image_axes(len(examples), 6, size=1.5)
+    for row, (title, images) in enumerate(examples.items()):
+        for column, image in enumerate(images):
+            axes[row, column].imshow(image)
+            axes[row, column + 3].imshow(image, cmap="gray", vmin=0, vmax=1)
+        axes[row, 0].set_ylabel(title, rotation=0, ha="right", va="center")
+    for column, name in enumerate(columns):
+        axes[0, column].set_title(f"{name}\n(pseudocolor)", fontsize="small")
+        axes[0, column + 3].set_title(f"{name}\n(grayscale)", fontsize="small")
+    return fig

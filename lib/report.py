@@ -1,0 +1,116 @@
+"""Build the report: execute the notebooks in order with papermill, then export one combined HTML and PDF.
+
+Usage (``./build_report.sh`` wraps it): ``python -m lib.report --profile full``.
+Executed notebooks go to ``report/<profile>/executed/``. The first notebook that fails stops the
+build; its partly executed copy stays there, with the error in the failing cell.
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import papermill
+
+from .experiment import PROFILES
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ("01_data", "02_perturbations", "03_deep_models", "04_final_evaluation")
+REFERENCE_DIR = ROOT / "tests" / "reference"
+TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
+PDF_TOOLS = {"xelatex": "texlive-xetex texlive-fonts-recommended texlive-plain-generic lmodern",
+             "pandoc": "pandoc"}
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+def execute(profile, seed, report_dir):
+    """Run every notebook into ``report_dir/executed``; return the executed paths."""
+    executed_dir = report_dir / "executed"
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in NOTEBOOKS:
+        source = ROOT / "notebooks" / f"{name}.ipynb"
+        target = executed_dir / f"{name}.ipynb"
+        print(f"[{name}] running on the {profile} profile ...", flush=True)
+        started = time.perf_counter()
+        try:
+            papermill.execute_notebook(str(source), str(target), parameters={"PROFILE": profile, "SEED": seed},
+                                       kernel_name="python3", cwd=str(source.parent), log_output=True,
+                                       progress_bar=False)
+        except papermill.PapermillExecutionError as error:
+            raise NotebookFailed(f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+                                 f"The partly executed notebook is kept at {target}") from None
+        print(f"[{name}] done in {time.perf_counter() - started:.0f} s", flush=True)
+        paths.append(target)
+    return paths
+
+
+def combine(paths, profile, seed):
+    """One notebook holding a title cell and every cell of the executed notebooks, in order."""
+    combined = nbformat.v4.new_notebook()
+    combined.metadata = nbformat.read(paths[0], as_version=4).metadata
+    combined.metadata["title"] = TITLE
+    combined.cells.append(nbformat.v4.new_markdown_cell(
+        f"# {TITLE}\n\nA reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
+        f"**{profile}** profile with seed {seed}; every number below was computed by the notebooks of this build."))
+    for path in paths:
+        combined.cells.extend(nbformat.read(path, as_version=4).cells)
+    return combined
+
+
+def export(notebook_path, formats):
+    """Export without code cells' input: the report shows prose, tables and figures."""
+    for fmt in formats:
+        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "--no-input",
+                        str(notebook_path)], check=True)
+
+
+def missing_pdf_tools():
+    return [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=list(PROFILES), default="full")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--update-references", action="store_true",
+                        help="copy the executed notebooks to tests/reference (smoke profile only), "
+                             "when a change of result is intended")
+    args = parser.parse_args(argv)
+    if args.update_references and args.profile != "smoke":
+        parser.error("--update-references needs --profile smoke: the nbval references are smoke runs")
+
+    report_dir = ROOT / "report" / args.profile
+    try:
+        paths = execute(args.profile, args.seed, report_dir)
+    except NotebookFailed as error:
+        print(f"BUILD FAILED: {error}", file=sys.stderr)
+        return 1
+    combined_path = report_dir / "report.ipynb"
+    nbformat.write(combine(paths, args.profile, args.seed), combined_path)
+    export(combined_path, ["html"])
+    print(f"HTML report: {combined_path.with_suffix('.html')}")
+    missing = missing_pdf_tools()
+    if missing:
+        packages = " ".join(PDF_TOOLS[tool] for tool in missing)
+        print(f"No PDF: {', '.join(missing)} not found. Install with: sudo apt-get install {packages} "
+              f"(or run scripts/setup.sh as root), then build again.", file=sys.stderr)
+        return 2
+    export(combined_path, ["pdf"])
+    print(f"PDF report:  {combined_path.with_suffix('.pdf')}")
+    if args.update_references:
+        REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
+        for path in paths:
+            shutil.copy(path, REFERENCE_DIR / path.name)
+        print(f"Updated the nbval references in {REFERENCE_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

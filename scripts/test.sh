@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run every test: set up, then pytest (lib tests, the smoke build, nbval over tests/reference).
+# Needs the KMNIST files: set REPORT_DATA_DIR (e.g. REPORT_DATA_DIR=../shared/data), or let them download.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/python -m pytest "$@"
