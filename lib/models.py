@@ -7,8 +7,9 @@ the clean image. ``MODELS`` holds each model's builder and its training settings
 from dataclasses import dataclass
 from typing import Callable
 
-import keras
-from keras import layers
+from ._tensorflow import tensorflow  # noqa: F401  (first, to import it quietly)
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
 
 INPUT_SHAPE = (28, 28, 1)
 
@@ -75,8 +76,9 @@ MODELS = {
         note=("Built from the seed's 'Final model architecture' summary, which the seed's own listing "
               "contradicts: the summary has four 16-map convolutions on each side and an 8-unit "
               "bottleneck, the listing one convolution and 4 units. The summary is what was trained. "
-              "The seed trained its deep models at batch size 512; here model 12 collapsed to an "
-              "all-black output at 512 and kept learning at 128, so 128 is used."),
+              "The seed trained its deep models at batch size 512 (its text on model 16); in a trial on "
+              "this project's machines model 12 collapsed to an all-black output at 512 and kept "
+              "learning at 128, so 128 is used."),
     ),
 }
 MODEL_IDS = tuple(MODELS)

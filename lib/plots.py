@@ -2,8 +2,17 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from .corruptions import FAMILIES
+
+
+def configure_notebook():
+    """Tables as HTML in the browser and as LaTeX tables in the PDF, four decimals in both."""
+    pd.set_option("styler.render.repr", "latex")  # adds a LaTeX form; the HTML form stays
+    pd.set_option("styler.format.escape", "latex")
+    pd.set_option("styler.format.precision", 4)
+    pd.set_option("display.precision", 4)
 
 
 def _image_axes(rows, cols, size=1.1, **kwargs):

@@ -41,7 +41,7 @@ def execute(profile, seed, report_dir):
         started = time.perf_counter()
         try:
             papermill.execute_notebook(str(source), str(target), parameters={"PROFILE": profile, "SEED": seed},
-                                       kernel_name="python3", cwd=str(source.parent), log_output=True,
+                                       kernel_name="python3", language="python", cwd=str(source.parent), log_output=True,
                                        progress_bar=False)
         except papermill.PapermillExecutionError as error:
             raise NotebookFailed(f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
@@ -56,19 +56,21 @@ def combine(paths, profile, seed):
     combined = nbformat.v4.new_notebook()
     combined.metadata = nbformat.read(paths[0], as_version=4).metadata
     combined.metadata["title"] = TITLE
+    # The PDF takes its title from the metadata, so the heading cell is for the HTML only.
+    combined.cells.append(nbformat.v4.new_markdown_cell(f"# {TITLE}", metadata={"tags": ["pdf-hidden"]}))
     combined.cells.append(nbformat.v4.new_markdown_cell(
-        f"# {TITLE}\n\nA reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
+        f"A reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
         f"**{profile}** profile with seed {seed}; every number below was computed by the notebooks of this build."))
     for path in paths:
         combined.cells.extend(nbformat.read(path, as_version=4).cells)
     return combined
 
 
-def export(notebook_path, formats):
+def export(notebook_path, fmt):
     """Export without code cells' input: the report shows prose, tables and figures."""
-    for fmt in formats:
-        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "--no-input",
-                        str(notebook_path)], check=True)
+    extra = ["--TagRemovePreprocessor.remove_cell_tags=pdf-hidden"] if fmt == "pdf" else []
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "--no-input", *extra,
+                    str(notebook_path)], check=True)
 
 
 def missing_pdf_tools():
@@ -94,7 +96,7 @@ def main(argv=None):
         return 1
     combined_path = report_dir / "report.ipynb"
     nbformat.write(combine(paths, args.profile, args.seed), combined_path)
-    export(combined_path, ["html"])
+    export(combined_path, "html")
     print(f"HTML report: {combined_path.with_suffix('.html')}")
     missing = missing_pdf_tools()
     if missing:
@@ -102,7 +104,7 @@ def main(argv=None):
         print(f"No PDF: {', '.join(missing)} not found. Install with: sudo apt-get install {packages} "
               f"(or run scripts/setup.sh as root), then build again.", file=sys.stderr)
         return 2
-    export(combined_path, ["pdf"])
+    export(combined_path, "pdf")
     print(f"PDF report:  {combined_path.with_suffix('.pdf')}")
     if args.update_references:
         REFERENCE_DIR.mkdir(parents=True, exist_ok=True)

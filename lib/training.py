@@ -17,11 +17,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from . import models
+from ._tensorflow import tensorflow as tf
+import keras  # noqa: E402
 
 PATIENCE = 3
 EVAL_BATCH_SIZE = 1024

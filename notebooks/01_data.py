@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 1. The data: Kuzushiji-MNIST
+# # The data: Kuzushiji-MNIST
 #
 # Kuzushiji-MNIST (KMNIST) holds 70,000 images of ten cursive hiragana, 28x28 pixels in 256 grey
 # levels, drawn from classical Japanese books: a drop-in replacement for MNIST that is harder to read.
@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from lib import data, experiment, plots
+
+plots.configure_notebook()
 
 profile = experiment.get_profile(PROFILE)
 images, labels = data.load_dataset("kmnist", "train", DATA_DIR)

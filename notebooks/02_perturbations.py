@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 2. Corruptions
+# # Corruptions
 #
 # The seed corrupted its images with five families: gaussian noise, rotation, flips, black patches and
 # brightness changes. Here each family is one small function in `lib/corruptions.py`, applied to whole
@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from lib import corruptions, evaluation, experiment, plots
+
+plots.configure_notebook()
 
 splits = experiment.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
 train = splits["train"]

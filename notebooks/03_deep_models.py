@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 3. The deep funnel family: model 12
+# # The deep funnel family: model 12
 #
 # The seed's best model, number 12, stacks three 32-map and four 16-map convolutions, squeezes the
 # result through a funnel of dense layers down to an 8-unit bottleneck, and mirrors all of it with
@@ -21,6 +21,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from lib import evaluation, experiment, models, plots, training
+
+plots.configure_notebook()
 
 profile = experiment.get_profile(PROFILE)
 splits = experiment.load_splits(PROFILE, SEED, data_dir=DATA_DIR)

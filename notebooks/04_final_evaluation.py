@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 4. Final evaluation on the test set
+# # Final evaluation on the test set
 #
 # The final model meets the official KMNIST test set, corrupted like the training data but with its
 # own seed, for the first time. Every number is set beside three baselines scored the same way: the
@@ -18,6 +18,8 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from lib import corruptions, evaluation, experiment, plots, training
+
+plots.configure_notebook()
 
 profile = experiment.get_profile(PROFILE)
 splits = experiment.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
