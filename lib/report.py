@@ -84,11 +84,12 @@ def main(argv=None):
     parser.add_argument("--update-references", action="store_true",
                         help="copy the executed notebooks to tests/reference (smoke profile only), "
                              "when a change of result is intended")
+    parser.add_argument("--report-dir", type=Path, help="where the report goes (default: report/<profile>)")
     args = parser.parse_args(argv)
     if args.update_references and args.profile != "smoke":
         parser.error("--update-references needs --profile smoke: the nbval references are smoke runs")
 
-    report_dir = ROOT / "report" / args.profile
+    report_dir = args.report_dir or ROOT / "report" / args.profile
     try:
         paths = execute(args.profile, args.seed, report_dir)
     except NotebookFailed as error:

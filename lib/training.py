@@ -75,7 +75,7 @@ def train(config, train_split, val_split, out_dir, log=print):
         with np.load(weights_file) as saved:
             model.set_weights([saved[f"w{i}"] for i in range(len(saved.files))])
         saved = json.loads(result_file.read_text())
-        log(f"model {config.model_id}: reusing the trained model in {folder}")
+        log(f"model {config.model_id}: reusing the trained model in {folder.name}")
         return TrainResult(model, config, saved["history"], saved["best_epoch"], saved["seconds"], True, folder)
 
     folder.mkdir(parents=True, exist_ok=True)

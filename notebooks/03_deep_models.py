@@ -41,11 +41,9 @@ for model_id in MODEL_IDS:
     model = models.build(model_id)
     ours = pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape", "parameters"])
     if model_id == "12":
-        seed = pd.DataFrame(models.SEED_MODEL_12_SUMMARY, columns=["seed type", "seed output shape", "seed parameters"])
-        ours = ours.join(seed)
-        ours["matches the seed"] = ((ours["type"] == ours["seed type"])
-                                    & (ours["output shape"] == ours["seed output shape"])
-                                    & (ours["parameters"] == ours["seed parameters"]))
+        seed = pd.DataFrame(models.SEED_MODEL_12_SUMMARY, columns=["type", "output shape", "parameters"])
+        ours["same as the seed's layer"] = (ours[seed.columns] == seed).all(axis=1)
+    ours = ours.set_index("layer")
     display(ours)
     print(f"model {model_id}: {model.count_params():,} parameters "
           f"({sum(int(np.prod(w.shape)) for w in model.trainable_weights):,} trainable)")

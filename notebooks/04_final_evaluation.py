@@ -12,7 +12,7 @@ DATA_DIR = None
 OUTPUT_DIR = None
 FINAL_MODEL = "12"
 
-# %%
+# %% tags=["nbval-ignore-output"]
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
