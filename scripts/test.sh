@@ -2,6 +2,8 @@
 # Run every test: set up, then pytest (lib tests, the smoke build, nbval over tests/reference).
 # Needs the KMNIST files: set REPORT_DATA_DIR (e.g. REPORT_DATA_DIR=../shared/data), or let them download.
 set -euo pipefail
+# Notebooks run in other folders, so a relative data folder is made absolute first.
+[ -z "${REPORT_DATA_DIR:-}" ] || export REPORT_DATA_DIR="$(realpath "$REPORT_DATA_DIR")"
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 exec .venv/bin/python -m pytest "$@"
