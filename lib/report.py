@@ -41,7 +41,7 @@ def execute(profile, seed, report_dir):
         started = time.perf_counter()
         try:
             papermill.execute_notebook(str(source), str(target), parameters={"PROFILE": profile, "SEED": seed},
-                                       kernel_name="python3", language="python", cwd=str(source.parent), log_output=True,
+                                       kernel_name="python3", language="python", cwd=str(source.parent), stdout_file=sys.stdout, stderr_file=sys.stderr,
                                        progress_bar=False)
         except papermill.PapermillExecutionError as error:
             raise NotebookFailed(f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
