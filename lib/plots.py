@@ -54,6 +54,7 @@ def loss_curves(history, baselines, title):
     ax.plot(history.index, history["val_loss"], marker="o", label="validation loss")
     for (name, value), style in zip(baselines.items(), [":", "--", "-."]):
         ax.axhline(value, color="gray", linestyle=style, label=f"{name} (validation)")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("MSE")
     ax.set_title(title)
