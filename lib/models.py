@@ -7,6 +7,8 @@ the clean image. ``MODELS`` holds each model's builder and its training settings
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from ._tensorflow import tensorflow  # noqa: F401  (first, to import it quietly)
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
@@ -14,10 +16,17 @@ from keras import layers  # noqa: E402
 INPUT_SHAPE = (28, 28, 1)
 
 
-def conv_stack(filters, count, transpose=False):
-    """``count`` 3x3 'same' ReLU convolutions of ``filters`` maps (transposed ones in a decoder)."""
-    conv = layers.Conv2DTranspose if transpose else layers.Conv2D
-    return [conv(filters, (3, 3), activation="relu", padding="same") for _ in range(count)]
+# --- building blocks -------------------------------------------------------------------------------
+
+def conv(filters, kernel=3, transpose=False, activation="relu", **options):
+    """One 'same'-padded convolution (transposed in a decoder): the seed's default layer."""
+    layer = layers.Conv2DTranspose if transpose else layers.Conv2D
+    return layer(filters, (kernel, kernel), activation=activation, padding="same", **options)
+
+
+def conv_stack(filters, count, kernel=3, transpose=False):
+    """``count`` ReLU convolutions of ``filters`` maps."""
+    return [conv(filters, kernel, transpose) for _ in range(count)]
 
 
 def downsample():
@@ -25,9 +34,13 @@ def downsample():
     return [layers.MaxPooling2D((2, 2)), layers.BatchNormalization()]
 
 
-def dense_funnel(widths):
+def upsample(factor=2):
+    return layers.UpSampling2D((factor, factor))
+
+
+def dense_funnel(widths, **options):
     """Fully connected ReLU layers of the given widths, e.g. narrowing to the bottleneck."""
-    return [layers.Dense(width, activation="relu") for width in widths]
+    return [layers.Dense(width, activation="relu", **options) for width in widths]
 
 
 def mirrored(widths):
@@ -35,51 +48,205 @@ def mirrored(widths):
     return list(reversed(widths[:-1]))
 
 
-def to_image(filters=1):
-    """The decoder's last layer: a linear 3x3 transposed convolution, as the seed's output layer."""
-    return [layers.Conv2DTranspose(filters, (3, 3), activation="linear", padding="same")]
+def to_image(activation="linear", **options):
+    """The decoder's last layer: a 3x3 transposed convolution to one channel."""
+    return conv(1, transpose=True, activation=activation, **options)
 
 
-def deep_funnel_model(encoder_convs, funnel):
-    """The seed's deep family (models 10-12): conv stacks, a dense funnel, and its mirror image.
+# --- baseline convolutional family (models 0-4), as printed except where noted --------------------
 
-    ``encoder_convs`` is the number of convolutions at full and at half resolution; the dense
-    ``funnel`` narrows from the 49 units that reshape to a 7x7 map down to the bottleneck.
+def baseline_0():
+    return [conv(32), *downsample(), conv(32), *downsample(), layers.BatchNormalization(),
+            layers.Flatten(), *dense_funnel([1, 4]), layers.Reshape((2, 2, 1)),
+            conv(4, 2), layers.BatchNormalization(), upsample(7),
+            *[layers.BatchNormalization() for _ in range(3)], upsample(2),
+            conv(1)]
+
+
+def baseline_1():
+    return [*conv_stack(32, 2), *downsample(), *conv_stack(32, 2), layers.BatchNormalization(),
+            layers.Flatten(), *dense_funnel([1, 4]), layers.Reshape((2, 2, 1)),
+            conv(4, 2), conv(16, 2), upsample(7), *conv_stack(32, 2),
+            layers.BatchNormalization(), layers.BatchNormalization(), conv(32), upsample(2), conv(32),
+            conv(1)]
+
+
+def baseline_2():
+    return [*conv_stack(32, 2), *downsample(), *conv_stack(32, 2), *downsample(),
+            *dense_funnel([256, 64, 8, 1]),
+            conv(4, 2), conv(16, 2), *conv_stack(32, 2), upsample(2), upsample(2), conv(32),
+            conv(1)]
+
+
+def baseline_3():
+    return [*conv_stack(32, 2), *downsample(), *conv_stack(32, 2), layers.MaxPooling2D((2, 2)),
+            *conv_stack(64, 2), layers.BatchNormalization(), layers.BatchNormalization(),
+            *dense_funnel([64, 64, 1]),
+            conv(64, 2), *conv_stack(16, 3, kernel=2), conv(16), conv(64),
+            upsample(2), upsample(2), conv(32), conv(1)]
+
+
+def baseline_4():
+    pool = layers.MaxPooling2D
+    return [conv(32), pool((2, 2)), pool((2, 2)), *conv_stack(32, 2), pool((2, 2)), pool((2, 2)),
+            layers.BatchNormalization(), *dense_funnel([256, 64, 64, 1]),
+            conv(4, 2, transpose=True), conv(16, 2, transpose=True), upsample(7),
+            *conv_stack(32, 3, transpose=True), upsample(2), upsample(2),
+            *conv_stack(32, 2), *conv_stack(1, 3)]
+
+
+# --- deep funnel family (models 5-14) -------------------------------------------------------------
+
+def deep_funnel(encoder_convs, funnel, outer_l2=0.0, outer_dropout=0.0):
+    """Conv stacks at full and half resolution, a dense funnel to the bottleneck, and its mirror image.
+
+    ``encoder_convs`` counts the convolutions at full and at half resolution; the ``funnel`` narrows
+    from the 49 units that reshape to a 7x7 map down to the bottleneck. ``outer_l2`` puts an L2 kernel
+    penalty on the first and the last convolution; ``outer_dropout`` adds dropout at both ends.
     """
     full, half = encoder_convs
+    penalty = {"kernel_regularizer": keras.regularizers.L2(outer_l2)} if outer_l2 else {}
+    dropout = [layers.Dropout(outer_dropout)] if outer_dropout else []
     return [
-        *conv_stack(32, full), *downsample(),
+        *dropout, conv(32, **penalty), *conv_stack(32, full - 1), *downsample(),
         *conv_stack(16, half), *downsample(),
-        layers.Flatten(),
-        *dense_funnel(funnel), *dense_funnel(mirrored(funnel)),
+        layers.Flatten(), *dense_funnel(funnel), *dense_funnel(mirrored(funnel)),
         layers.Reshape((7, 7, 1)), layers.BatchNormalization(),
-        layers.UpSampling2D((2, 2)), *conv_stack(16, half, transpose=True), layers.BatchNormalization(),
-        layers.UpSampling2D((2, 2)), *conv_stack(32, full, transpose=True),
-        *to_image(),
+        upsample(), *conv_stack(16, half, transpose=True), layers.BatchNormalization(),
+        upsample(), *conv_stack(32, full, transpose=True),
+        *dropout, to_image(**penalty),
     ]
 
 
+def sweep(latent):
+    """Models 5-8.1: the seed's fixed structure with ``latent`` bottleneck units."""
+    return deep_funnel((2, 2), [49, 40, 30, 20, latent])
+
+
+MODEL_12_FUNNEL = [49, 40, 30, 20, 10, 8]
+
+
+# --- light family (models 15-19) ------------------------------------------------------------------
+
+ACTIVITY_PENALTY = 1e-5  # the seed's ``weight_regularizer`` is used but never defined
+
+
+def light(latent, model_id, batch_norm=False):
+    """The seed's fast models: two 32-map convolutions with pooling, a 128-unit dense layer, a small
+    bottleneck, a 49-unit dense layer back to 7x7, and two transposed convolutions, he_uniform
+    initialised. Regularised by activity penalties and dropout (models 15-18), or by batch
+    normalisation after each pooling layer with dropout only on the dense layers (model 19).
+
+    The seed draws each convolutional dropout rate from a normal distribution (mean 0.2, sd 0.05)
+    when the model is built; here that draw is seeded by the model id, so the architecture is fixed.
+    """
+    rates = iter(np.random.default_rng(int(float(model_id) * 10)).normal(0.2, 0.05, size=4).clip(0.0, 0.9))
+    penalty = {} if batch_norm else {"activity_regularizer": keras.regularizers.L2(ACTIVITY_PENALTY)}
+    init = {"kernel_initializer": "he_uniform", **penalty}
+
+    def after_pooling():
+        return [layers.BatchNormalization()] if batch_norm else [layers.Dropout(next(rates))]
+
+    def after_conv():
+        return [] if batch_norm else [layers.Dropout(next(rates))]
+
+    return [
+        # As printed: no activation on the convolutions, and 'valid' padding on the first one.
+        layers.Conv2D(32, (3, 3), **init), layers.MaxPooling2D((2, 2), padding="same"), *after_pooling(),
+        layers.Conv2D(32, (3, 3), padding="same", **init), layers.MaxPooling2D((2, 2), padding="same"),
+        *after_pooling(),
+        layers.Flatten(), *dense_funnel([128], **penalty), layers.Dropout(0.5),
+        layers.Dense(latent, activation="relu"),
+        *dense_funnel([49], **penalty), layers.Dropout(0.5), layers.Reshape((7, 7, 1)),
+        upsample(), layers.Conv2DTranspose(32, (3, 3), padding="same", **init), *after_conv(),
+        upsample(), layers.Conv2DTranspose(1, (3, 3), padding="same", **init), *after_conv(),
+    ]
+
+
+# --- the study ------------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class ModelSpec:
-    """One model of the study: how to build it, how to train it, and what we had to decide."""
+    """One model of the study: its family, how to build it, how to train it, what we had to decide."""
 
+    family: str
     layers: Callable[[], list]
     batch_size: int = 128
     learning_rate: float = 1e-3
     max_epochs: int = 100
+    seed_offset: int = 0  # added to the run's seed: a second run of an architecture needs its own
     note: str = ""
 
 
+FAMILY_TITLES = {
+    "baseline": "Baseline convolutional models (0-4)",
+    "sweep": "Bottleneck-width sweep (5-8.1)",
+    "deep": "Deeper stacks (9-12)",
+    "regularised": "Regularised variants of model 12 (13, 14)",
+    "light": "Light models (15-19)",
+}
+
 MODELS = {
-    "12": ModelSpec(
-        layers=lambda: deep_funnel_model((3, 4), [49, 40, 30, 20, 10, 8]),
-        note=("Built from the seed's 'Final model architecture' summary, which the seed's own listing "
-              "contradicts: the summary has four 16-map convolutions on each side and an 8-unit "
-              "bottleneck, the listing one convolution and 4 units. The summary is what was trained. "
-              "The seed trained its deep models at batch size 512 (its text on model 16); in a trial on "
-              "this project's machines model 12 collapsed to an all-black output at 512 and kept "
-              "learning at 128, so 128 is used."),
-    ),
+    "0": ModelSpec("baseline", baseline_0, note=(
+        "As printed, two UpSampling2D((7, 7)) and two UpSampling2D((2, 2)) would grow the 2x2 map to "
+        "392x392. One of each is kept (2 -> 14 -> 28), the smallest change that meets 28x28.")),
+    "1": ModelSpec("baseline", baseline_1, note=(
+        "As printed, Reshape((2, 2, 1)) follows a 1-unit Dense layer and cannot build; model 0's "
+        "Dense(4) is put back before it. The last layer printed with 12 maps has 1, to output an image.")),
+    "2": ModelSpec("baseline", baseline_2, note=(
+        "The encoder has no Flatten, so its dense layers act on each pixel of the 7x7 map, as printed. "
+        "Of the printed 2 x UpSampling2D((7, 7)) and 3 x UpSampling2D((2, 2)) only two of the latter are "
+        "kept (7 -> 14 -> 28), and a 1-map output convolution (ReLU, as in models 0 and 1) is added "
+        "after the printed last layer, which has 32 maps.")),
+    "3": ModelSpec("baseline", baseline_3, note=(
+        "The seed's listing is cut off mid-line. The first decoder convolution gets padding='same' "
+        "(valid padding would make the map 6x6), the printed kernel (2, 2, 2) is read as (2, 2), and "
+        "after the cut the decoder ends as model 2's does (upsample twice to 28x28, a 32-map and a 1-map "
+        "convolution).")),
+    "4": ModelSpec("baseline", baseline_4, note=(
+        "As printed the encoder pools 28 -> 1 and the decoder would grow 1 -> 49 -> 784. One "
+        "UpSampling2D((7, 7)) and two UpSampling2D((2, 2)) are kept (1 -> 7 -> 28).")),
+    "5": ModelSpec("sweep", lambda: sweep(4), note="The sweep's printed structure with a 4-unit bottleneck."),
+    "6": ModelSpec("sweep", lambda: sweep(3), note="The sweep's printed structure with a 3-unit bottleneck."),
+    "7": ModelSpec("sweep", lambda: sweep(7), note="The sweep's printed structure, as printed (7 units)."),
+    "8": ModelSpec("sweep", lambda: sweep(6), note=(
+        "The seed gives no width for model 8; the sweep covers 3 to 7 units and 6 is the only width "
+        "left unassigned, so model 8 has 6 units.")),
+    "8.1": ModelSpec("sweep", lambda: sweep(5), note="The sweep's printed structure with a 5-unit bottleneck."),
+    "9": ModelSpec("deep", lambda: sweep(4), seed_offset=1, note=(
+        "Model 9 is in the seed's table but never described. It is rebuilt as model 5 (the 4-unit "
+        "bottleneck the seed fixed for the models after the sweep), trained with another seed: the "
+        "gap between models 5 and 9 then measures run-to-run variation.")),
+    "10": ModelSpec("deep", lambda: deep_funnel((3, 3), [49, 40, 30, 20, 4]),
+                    note="As printed: three convolutions per resolution and a 4-unit bottleneck."),
+    "11": ModelSpec("deep", lambda: deep_funnel((3, 4), [49, 40, 30, 20, 4]), note=(
+        "Not printed: model 10 with one more 16-map convolution in the encoder and one in the decoder "
+        "(the seed's 'two convolutional layers ... at the encoder and decoder stage'), which is what "
+        "model 12's summary shows before its extra dense layers.")),
+    "12": ModelSpec("deep", lambda: deep_funnel((3, 4), MODEL_12_FUNNEL), note=(
+        "Built from the seed's 'Final model architecture' summary, which the seed's own listing "
+        "contradicts: the summary has four 16-map convolutions on each side and an 8-unit bottleneck, "
+        "the listing one convolution and 4 units. The summary is what was trained. The seed trained its "
+        "deep models at batch size 512 (its text on model 16); in a trial on this project's machines "
+        "model 12 collapsed to an all-black output at 512 and kept learning at 128, so 128 is used.")),
+    "13": ModelSpec("regularised", lambda: deep_funnel((3, 4), MODEL_12_FUNNEL, outer_l2=0.001),
+                    note="Model 12 with an L2 kernel penalty of 0.001 on its first and last convolution."),
+    "14": ModelSpec("regularised", lambda: deep_funnel((3, 4), MODEL_12_FUNNEL, outer_dropout=0.1), note=(
+        "Model 12 with dropout 0.1 'at the beginning and at the end': on the input, and before the "
+        "output layer (dropout after it would blank output pixels).")),
+    "15": ModelSpec("light", lambda: light(4, "15"), note=(
+        "As printed, including its quirks: no activation on the convolutions, 'valid' padding on the "
+        "first, dropout after the output layer. The two transposed convolutions get padding='same' so "
+        "that the output is 28x28. The seed's activity regulariser is never defined; L2 1e-5 is used.")),
+    "16": ModelSpec("light", lambda: light(8, "16"), batch_size=32,
+                    note="Model 15 with an 8-unit bottleneck, at the seed's batch size of 32."),
+    "17": ModelSpec("light", lambda: light(16, "17"), batch_size=32,
+                    note="Model 16 with a 16-unit bottleneck."),
+    "18": ModelSpec("light", lambda: light(32, "18"), batch_size=32,
+                    note="Model 16 with a 32-unit bottleneck."),
+    "19": ModelSpec("light", lambda: light(32, "19", batch_norm=True), batch_size=32, note=(
+        "Model 18 with its regularisers replaced: batch normalisation after each pooling layer, dropout "
+        "only on the dense layers. The seed does not give its bottleneck; model 18's 32 units are kept.")),
 }
 MODEL_IDS = tuple(MODELS)
 

@@ -58,7 +58,7 @@ def config_for(model_id, seed, max_epochs=None):
     """The model's own training settings; ``max_epochs`` (a profile's cap) overrides its epoch limit."""
     spec = models.spec(model_id)
     return TrainConfig(model_id, spec.batch_size, spec.learning_rate,
-                       max_epochs if max_epochs is not None else spec.max_epochs, PATIENCE, seed)
+                       max_epochs if max_epochs is not None else spec.max_epochs, PATIENCE, seed + spec.seed_offset)
 
 
 def train(config, train_split, val_split, out_dir, log=print):

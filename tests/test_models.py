@@ -28,6 +28,43 @@ def test_every_model_maps_an_image_to_an_image_and_trains_a_step(model_id):
     assert np.all(np.isfinite(model.predict(x, verbose=0)))
 
 
+# Parameter totals (all, trainable) of every model: an accidental change of architecture fails here.
+PINNED_PARAMETERS = {
+    "0": (11_650, 11_426), "1": (67_822, 67_566), "2": (77_462, 77_334), "3": (129_378, 129_058),
+    "4": (90_298, 90_234), "5": (79_807, 79_677), "6": (79_766, 79_636), "7": (79_930, 79_800),
+    "8": (79_889, 79_759), "8.1": (79_848, 79_718), "9": (79_807, 79_677), "10": (102_943, 102_813),
+    "11": (107_583, 107_453), "12": (108_007, 107_877), "13": (108_007, 107_877), "14": (108_007, 107_877),
+    "15": (211_770, 211_770), "16": (212_482, 212_482), "17": (213_906, 213_906), "18": (216_754, 216_754),
+    "19": (217_010, 216_882),
+}
+
+
+def test_the_study_has_the_seeds_21_models_in_its_order():
+    assert models.MODEL_IDS == ("0", "1", "2", "3", "4", "5", "6", "7", "8", "8.1", "9", "10", "11", "12",
+                                "13", "14", "15", "16", "17", "18", "19")
+
+
+@pytest.mark.parametrize("model_id", models.MODEL_IDS)
+def test_parameter_totals_are_pinned(model_id):
+    model = models.build(model_id)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert (model.count_params(), trainable) == PINNED_PARAMETERS[model_id]
+
+
+def test_every_model_records_its_family_and_its_reconstruction_decisions():
+    for model_id, spec in models.MODELS.items():
+        assert spec.family in models.FAMILY_TITLES, model_id
+        assert spec.note, f"model {model_id} has no note for the reader"
+
+
+def test_model_9_is_model_5_trained_under_another_seed():
+    from lib import training
+
+    assert [row[1:] for row in models.layer_table(models.build("9"))] == \
+        [row[1:] for row in models.layer_table(models.build("5"))]
+    assert training.config_for("9", seed=0).seed != training.config_for("5", seed=0).seed
+
+
 def test_unknown_model_id_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="unknown model id '99'.*valid ids: 12"):
+    with pytest.raises(ValueError, match="unknown model id '99'.*valid ids: 0, 1, 2"):
         models.build("99")
