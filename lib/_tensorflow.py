@@ -17,3 +17,7 @@ finally:
     os.dup2(_saved_stderr, 2)
     os.close(_saved_stderr)
     os.close(_devnull)
+
+# Building and evaluating many models in one process makes TensorFlow warn about retracing at every
+# new model: expected here, and it would bury the notebooks' outputs.
+tensorflow.get_logger().setLevel("ERROR")

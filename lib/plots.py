@@ -80,3 +80,21 @@ def clean_corrupted_reconstructed(examples):
         axes[0, column].set_title(f"{name}\n(pseudocolor)", fontsize="small")
         axes[0, column + 3].set_title(f"{name}\n(grayscale)", fontsize="small")
     return fig
+
+
+def model_ranking(table, baselines):
+    """Every model's validation loss, best at the top, with the seed's own value beside it."""
+    ordered = table.sort_values("val loss", ascending=False)
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(ordered) + 1.5))
+    positions = np.arange(len(ordered))
+    colours = ["tab:red" if collapsed else "tab:blue" for collapsed in ordered["collapsed"]]
+    ax.barh(positions, ordered["val loss"], color=colours, label="this project (red: collapsed)")
+    ax.scatter(ordered["seed val loss"], positions, color="black", marker="D", s=18, zorder=3,
+               label="the seed's report")
+    for (name, value), style in zip(baselines.items(), [":", "--", "-."]):
+        ax.axvline(value, color="gray", linestyle=style, label=name)
+    ax.set_yticks(positions, [f"model {model_id}" for model_id in ordered.index])
+    ax.set_xlabel("validation MSE")
+    ax.set_title("All models ranked by validation loss")
+    ax.legend(fontsize="small", loc="lower right")
+    return fig

@@ -18,7 +18,7 @@ import papermill
 from .experiment import PROFILES
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ("01_data", "02_perturbations", "03_deep_models", "04_final_evaluation")
+NOTEBOOKS = tuple(path.stem for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")))
 REFERENCE_DIR = ROOT / "tests" / "reference"
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
 PDF_TOOLS = {"xelatex": "texlive-xetex texlive-fonts-recommended texlive-plain-generic lmodern",
@@ -68,7 +68,11 @@ def combine(paths, profile, seed):
 
 def export(notebook_path, fmt):
     """Export without code cells' input: the report shows prose, tables and figures."""
-    extra = ["--TagRemovePreprocessor.remove_cell_tags=pdf-hidden"] if fmt == "pdf" else []
+    # Cells tagged report-hide-output (bookkeeping such as reloading cached models) keep their output
+    # in the notebooks but not in the report.
+    extra = ["--TagRemovePreprocessor.remove_all_outputs_tags=report-hide-output"]
+    if fmt == "pdf":
+        extra.append("--TagRemovePreprocessor.remove_cell_tags=pdf-hidden")
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "--no-input", *extra,
                     str(notebook_path)], check=True)
 

@@ -106,11 +106,11 @@ def train(config, train_split, val_split, out_dir, log=print):
 
     model.set_weights(state["best"])
     seconds = sum(row["seconds"] for row in state["history"])
-    _atomic(weights_file, lambda tmp: np.savez(tmp, **{f"w{i}": w for i, w in enumerate(state["best"])}))
+    atomic_write(weights_file, lambda tmp: np.savez(tmp, **{f"w{i}": w for i, w in enumerate(state["best"])}))
     summary = {"config": asdict(config), "key": key, "history": state["history"],
                "best_epoch": state["best_epoch"], "seconds": seconds,
                "versions": {"keras": keras.__version__, "tensorflow": tf.__version__}}
-    _atomic(result_file, lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
+    atomic_write(result_file, lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
     checkpoint.unlink()
     return TrainResult(model, config, state["history"], state["best_epoch"], seconds, False, folder)
 
@@ -144,7 +144,7 @@ def _checkpoint(path, model, state):
     arrays |= {f"optimizer_{i}": v.numpy() for i, v in enumerate(model.optimizer.variables)}
     bookkeeping = {k: v for k, v in state.items() if k != "best"}
     arrays["state"] = np.array(json.dumps(bookkeeping))
-    _atomic(path, lambda tmp: np.savez(tmp, **arrays))
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
 
 
 def _restore(path, model):
@@ -159,7 +159,7 @@ def _restore(path, model):
     return state
 
 
-def _atomic(path, write):
+def atomic_write(path, write):
     """Write ``path`` through ``write(tmp_path)`` and move it into place, so readers never see half a file."""
     path = Path(path)
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")

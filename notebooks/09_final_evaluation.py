@@ -1,32 +1,35 @@
 # %% [markdown]
 # # Final evaluation on the test set
 #
-# The final model meets the official KMNIST test set, corrupted like the training data but with its
-# own seed, for the first time. Every number is set beside three baselines scored the same way: the
-# all-black image, the uncorrected input (identity), and the mean training image.
+# The final model, the one with the lowest validation loss in the comparison, meets the official
+# KMNIST test set, corrupted like the training data but with its own seed, for the first time. Every
+# number is set beside three baselines scored the same way: the all-black image, the uncorrected input
+# (identity), and the mean training image.
 
 # %% tags=["parameters"]
 PROFILE = "full"
 SEED = 0
 DATA_DIR = None
 OUTPUT_DIR = None
-FINAL_MODEL = "12"
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "report-hide-output"]
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
-from lib import corruptions, evaluation, experiment, plots, training
+from lib import corruptions, evaluation, models, plots, study
 
 plots.configure_notebook()
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+results = setting.train(models.MODEL_IDS)
+comparison = study.results_table(results, setting.splits["val"])
 
-profile = experiment.get_profile(PROFILE)
-splits = experiment.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
-test, val = splits["test"], splits["val"]
-config = training.config_for(FINAL_MODEL, SEED, max_epochs=profile.max_epochs)
-result = training.train(config, splits["train"], val, experiment.output_dir(PROFILE, OUTPUT_DIR))
-model = result.model
+# %%
+FINAL_MODEL = comparison["val loss"].idxmin()
+model = results[FINAL_MODEL].model
+splits, test, val = setting.splits, setting.splits["test"], setting.splits["val"]
+display(Markdown(f"The final model is **model {FINAL_MODEL}**, the lowest validation loss of the {len(comparison)} models "
+                 f"({comparison.loc[FINAL_MODEL, 'val loss']:.4f})."))
 
 # %% [markdown]
 # ## Test MSE, overall and per corruption family

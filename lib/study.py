@@ -1,0 +1,100 @@
+"""The whole study: training a family of models, and the results table that compares all of them."""
+
+import numpy as np
+import pandas as pd
+
+from . import evaluation, models, training
+
+# The seed's table of all models: (training loss, validation loss) as printed.
+SEED_RESULTS = {
+    "0": (0.1, 0.1), "1": (0.09, 0.09), "2": (0.09, 0.091), "3": (0.109, 0.109), "4": (0.111, 0.112),
+    "5": (0.0856, 0.0865), "6": (0.1158, 0.1506), "7": (0.1113, 0.1561), "8": (0.1088, 0.1089),
+    "8.1": (0.0880, 0.0886), "9": (0.1091, 0.1224), "10": (0.0820, 0.0837), "11": (0.0818, 0.0830),
+    "12": (0.0717, 0.0756), "13": (0.0771, 0.0788), "14": (0.0730, 0.0758), "15": (0.1574, 0.1575),
+    "16": (0.1413, 0.1421), "17": (0.1631, 0.1634), "18": (0.1601, 0.1611), "19": (0.0901, 0.1408),
+}
+
+
+def family_ids(family):
+    return [model_id for model_id, spec in models.MODELS.items() if spec.family == family]
+
+
+def train_models(model_ids, splits, profile, seed, out_dir):
+    """Train (or load from the cache) each model in turn; a killed run redoes only the unfinished one."""
+    results = {}
+    for model_id in model_ids:
+        config = training.config_for(model_id, seed, max_epochs=profile.max_epochs)
+        results[model_id] = training.train(config, splits["train"], splits["val"], out_dir)
+    return results
+
+
+def results_table(results, val):
+    """One row per model: our losses beside the seed's, size, epochs, time and a collapse verdict."""
+    rows = []
+    for model_id, result in results.items():
+        best = result.history[result.best_epoch - 1]
+        collapsed, _ = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
+        seed_train, seed_val = SEED_RESULTS[model_id]
+        rows.append({
+            "model": model_id, "family": models.spec(model_id).family,
+            "parameters": result.model.count_params(), "epochs": len(result.history), "best epoch": result.best_epoch,
+            "train loss": best["loss"], "val loss": best["val_loss"], "collapsed": collapsed,
+            "seed train loss": seed_train, "seed val loss": seed_val, "time (s)": round(result.seconds, 1),
+        })
+    return pd.DataFrame(rows).set_index("model")
+
+
+def ranking_agreement(table):
+    """How our ranking by validation loss compares with the seed's: a Spearman correlation, the best
+    model of each, and the models whose rank moved most."""
+    ours = table["val loss"].rank(method="min")
+    theirs = table["seed val loss"].rank(method="min")
+    moved = (ours - theirs).abs().sort_values(ascending=False, kind="stable")
+    return {
+        "spearman": float(np.corrcoef(ours, theirs)[0, 1]),
+        "our best": table["val loss"].idxmin(), "seed best": table["seed val loss"].idxmin(),
+        "ranks": pd.DataFrame({"our rank": ours.astype(int), "seed rank": theirs.astype(int)}),
+        "moved most": list(moved.index[:3]),
+    }
+
+
+class Setting:
+    """What every experiment notebook starts from: the profile, the data splits, the artifact folder,
+    and the baselines' validation MSE."""
+
+    def __init__(self, profile, seed, data_dir=None, output_dir=None):
+        from . import experiment
+
+        self.profile = experiment.get_profile(profile)
+        self.seed = seed
+        self.splits = experiment.load_splits(profile, seed, data_dir=data_dir)
+        self.out_dir = experiment.output_dir(profile, output_dir)
+        val = self.splits["val"]
+        predictions = evaluation.baseline_predictions(val, self.splits["train"].clean.mean(axis=0))
+        self.val_baselines = evaluation.mse_table(predictions, val)["overall"]
+
+    def train(self, model_ids):
+        return train_models(model_ids, self.splits, self.profile, self.seed, self.out_dir)
+
+
+def show_model(result, setting):
+    """A model's decisions, size, loss history and curve, and the collapse verdict, for a notebook."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown, display
+
+    from . import plots
+
+    model_id, val = result.config.model_id, setting.splits["val"]
+    spec = models.spec(model_id)
+    display(Markdown(f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; "
+                     f"batch size {spec.batch_size}, learning rate {spec.learning_rate:g}."))
+    history = training.history_frame(result)
+    display(history.round(5).T)
+    plots.loss_curves(history, setting.val_baselines.to_dict(), f"Model {model_id} ({setting.profile.name} profile)")
+    plt.show()
+    _, reason = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
+    best = result.history[result.best_epoch - 1]
+    seed_train, seed_val = SEED_RESULTS[model_id]
+    display(Markdown(f"Model {model_id} kept epoch {result.best_epoch} of {len(result.history)}: training loss "
+                     f"{best['loss']:.4f}, validation loss {best['val_loss']:.4f} (the seed reported {seed_train} "
+                     f"and {seed_val}). Verdict: {reason}."))

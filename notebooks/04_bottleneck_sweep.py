@@ -1,0 +1,39 @@
+# %% [markdown]
+# # The bottleneck-width sweep (5-8.1)
+#
+# With the structure fixed (two convolutions per resolution, a dense funnel 49-40-30-20 and its mirror),
+# the seed varied only the number of units in the bottleneck, from 3 to 7. It found 4 units (model 5)
+# best, with a validation loss of 0.0865, and 7 units (model 7) worst at 0.1561, and kept 4 units for
+# the models that followed.
+
+# %% tags=["parameters"]
+PROFILE = "full"  # smoke | quick | full (see the README)
+SEED = 0
+DATA_DIR = None  # None: $REPORT_DATA_DIR, else the Keras cache
+OUTPUT_DIR = None  # None: $REPORT_OUTPUT_DIR/<profile>, else artifacts/<profile>
+
+# %%
+from lib import plots, study
+
+plots.configure_notebook()
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+MODEL_IDS = study.family_ids("sweep")
+
+# %% [markdown]
+# ## Training
+#
+# One line per epoch. A model trained before with the same architecture, settings and data is loaded
+# from the artifact cache instead.
+
+# %% tags=["nbval-ignore-output"]
+results = setting.train(MODEL_IDS)
+
+# %% [markdown]
+# ## Each model: what had to be decided, and how it trained
+#
+# The grey lines are what trivial answers score on the validation set. A curve that settles on the
+# all-black line has collapsed: the network outputs an empty image whatever it is shown.
+
+# %%
+for result in results.values():
+    study.show_model(result, setting)

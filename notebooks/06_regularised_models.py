@@ -1,0 +1,38 @@
+# %% [markdown]
+# # Regularised variants of model 12 (13, 14)
+#
+# To close the gap between training and validation loss, the seed regularised model 12: an L2 kernel
+# penalty of 0.001 on the first and last convolution (model 13), and dropout of 0.1 at both ends
+# (model 14). Both closed the gap, and both validated worse than model 12 (0.0788 and 0.0758).
+
+# %% tags=["parameters"]
+PROFILE = "full"  # smoke | quick | full (see the README)
+SEED = 0
+DATA_DIR = None  # None: $REPORT_DATA_DIR, else the Keras cache
+OUTPUT_DIR = None  # None: $REPORT_OUTPUT_DIR/<profile>, else artifacts/<profile>
+
+# %%
+from lib import plots, study
+
+plots.configure_notebook()
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+MODEL_IDS = study.family_ids("regularised")
+
+# %% [markdown]
+# ## Training
+#
+# One line per epoch. A model trained before with the same architecture, settings and data is loaded
+# from the artifact cache instead.
+
+# %% tags=["nbval-ignore-output"]
+results = setting.train(MODEL_IDS)
+
+# %% [markdown]
+# ## Each model: what had to be decided, and how it trained
+#
+# The grey lines are what trivial answers score on the validation set. A curve that settles on the
+# all-black line has collapsed: the network outputs an empty image whatever it is shown.
+
+# %%
+for result in results.values():
+    study.show_model(result, setting)

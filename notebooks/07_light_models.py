@@ -1,0 +1,40 @@
+# %% [markdown]
+# # Light models (15-19)
+#
+# A different, fast approach: pool right after the first convolution, one dense layer of 128 units, a
+# small bottleneck, he_uniform initialisation, activity penalties and dropout whose rate is itself drawn
+# at random. The seed varied the bottleneck (4, 8, 16, 32 units; models 15-18, from model 16 on at batch
+# size 32) and, in model 19, replaced the regularisers by batch normalisation. Its losses for 15-18,
+# 0.142 to 0.163, sit at the all-black level: read them with the collapse verdicts below.
+
+# %% tags=["parameters"]
+PROFILE = "full"  # smoke | quick | full (see the README)
+SEED = 0
+DATA_DIR = None  # None: $REPORT_DATA_DIR, else the Keras cache
+OUTPUT_DIR = None  # None: $REPORT_OUTPUT_DIR/<profile>, else artifacts/<profile>
+
+# %%
+from lib import plots, study
+
+plots.configure_notebook()
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+MODEL_IDS = study.family_ids("light")
+
+# %% [markdown]
+# ## Training
+#
+# One line per epoch. A model trained before with the same architecture, settings and data is loaded
+# from the artifact cache instead.
+
+# %% tags=["nbval-ignore-output"]
+results = setting.train(MODEL_IDS)
+
+# %% [markdown]
+# ## Each model: what had to be decided, and how it trained
+#
+# The grey lines are what trivial answers score on the validation set. A curve that settles on the
+# all-black line has collapsed: the network outputs an empty image whatever it is shown.
+
+# %%
+for result in results.values():
+    study.show_model(result, setting)

@@ -1,0 +1,61 @@
+# %% [markdown]
+# # All models compared
+#
+# Every model of the study, trained under one protocol, in one table: our training and validation
+# loss at the kept epoch (the best validation loss), the seed's own numbers beside them, the model's
+# size, how many epochs it ran and how long it trained, and whether it collapsed. The table is also saved as `results.csv` in the
+# profile's artifact folder.
+
+# %% tags=["parameters"]
+PROFILE = "full"
+SEED = 0
+DATA_DIR = None
+OUTPUT_DIR = None
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from lib import models, plots, study, training
+
+plots.configure_notebook()
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+
+# %% tags=["nbval-ignore-output", "report-hide-output"]
+results = setting.train(models.MODEL_IDS)
+table = study.results_table(results, setting.splits["val"])
+training.atomic_write(setting.out_dir / "results.csv", table.to_csv)
+
+# %% [markdown]
+# ## The results table
+
+# %%
+table.drop(columns=["family", "time (s)"])
+
+# %% [markdown]
+# Training times vary from run to run and machine to machine (seconds, summed over epochs):
+
+# %% tags=["nbval-ignore-output"]
+table[["epochs", "time (s)"]].T
+
+# %% [markdown]
+# ## Ranking
+
+# %%
+plots.model_ranking(table, setting.val_baselines.to_dict())
+plt.show()
+
+# %%
+agreement = study.ranking_agreement(table)
+collapsed = list(table.index[table["collapsed"]])
+display(Markdown(
+    f"Our best model by validation loss is **model {agreement['our best']}** "
+    f"({table.loc[agreement['our best'], 'val loss']:.4f}); the seed's was model {agreement['seed best']} "
+    f"({table.loc[agreement['seed best'], 'seed val loss']:.4f}). The two rankings agree with a Spearman "
+    f"rank correlation of {agreement['spearman']:.2f} over {len(table)} models. The ranks moved most for models "
+    + ", ".join(f"{m} (ours {agreement['ranks'].loc[m, 'our rank']}, seed {agreement['ranks'].loc[m, 'seed rank']})"
+                for m in agreement["moved most"])
+    + f". Collapsed here: {', '.join(collapsed) if collapsed else 'none'}. The identity baseline (the uncorrected "
+    f"input) scores {setting.val_baselines['identity (corrupted input)']:.4f}; "
+    f"{int((table['val loss'] < setting.val_baselines['identity (corrupted input)']).sum())} of "
+    f"{len(table)} models beat it."))
