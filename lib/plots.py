@@ -96,5 +96,5 @@ def model_ranking(table, baselines):
     ax.set_yticks(positions, [f"model {model_id}" for model_id in ordered.index])
     ax.set_xlabel("validation MSE")
     ax.set_title("All models ranked by validation loss")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig

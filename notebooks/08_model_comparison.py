@@ -36,7 +36,7 @@ table.drop(columns=["family", "time (s)"])
 # Training times vary from run to run and machine to machine (seconds, summed over epochs):
 
 # %% tags=["nbval-ignore-output"]
-table[["epochs", "time (s)"]].T
+table[["epochs", "time (s)"]]
 
 # %% [markdown]
 # ## Ranking
