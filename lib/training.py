@@ -95,7 +95,11 @@ def train(config, train_split, val_split, out_dir, log=print):
         row = {"epoch": epoch + 1, "loss": float(fit.history["loss"][0]), "val_loss": val_loss,
                "seconds": time.perf_counter() - started}
         state["history"].append(row)
-        if val_loss < state["best_val_loss"]:
+        if not np.isfinite(row["loss"]) or not np.isfinite(val_loss):
+            # A diverged run cannot recover; the best finite epoch so far is what is kept.
+            log(f"model {config.model_id} | epoch {epoch + 1}: the loss is not finite, training stops")
+            state["wait"] = config.patience
+        elif val_loss < state["best_val_loss"]:
             state.update(best_val_loss=val_loss, best_epoch=epoch + 1, wait=0, best=model.get_weights())
         else:
             state["wait"] += 1
