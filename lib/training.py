@@ -146,9 +146,15 @@ def _checkpoint(path, model, state):
     arrays = {f"weight_{i}": w for i, w in enumerate(model.get_weights())}
     arrays |= {f"best_{i}": w for i, w in enumerate(state["best"])}
     arrays |= {f"optimizer_{i}": v.numpy() for i, v in enumerate(model.optimizer.variables)}
+    arrays |= {f"seed_state_{i}": v.numpy() for i, v in enumerate(_seed_states(model))}
     bookkeeping = {k: v for k, v in state.items() if k != "best"}
     arrays["state"] = np.array(json.dumps(bookkeeping))
     atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
+
+
+def _seed_states(model):
+    """The random-number states of layers such as Dropout: not weights, yet part of where training is."""
+    return [layer.seed_generator.state for layer in model.layers if hasattr(layer, "seed_generator")]
 
 
 def _restore(path, model):
@@ -158,6 +164,8 @@ def _restore(path, model):
         model.optimizer.build(model.trainable_variables)
         for i, variable in enumerate(model.optimizer.variables):
             variable.assign(saved[f"optimizer_{i}"])
+        for i, variable in enumerate(_seed_states(model)):
+            variable.assign(saved[f"seed_state_{i}"])
         state = json.loads(str(saved["state"]))
         state["best"] = [saved[f"best_{i}"] for i in range(count)]
     return state

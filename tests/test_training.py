@@ -11,8 +11,8 @@ def tiny(data_dir):
     return shrink(splits["train"], 64), shrink(splits["val"], 32)
 
 
-def config(max_epochs=2, seed=0):
-    return training.TrainConfig("12", batch_size=32, learning_rate=1e-3, max_epochs=max_epochs, patience=3, seed=seed)
+def config(max_epochs=2, seed=0, model_id="12"):
+    return training.TrainConfig(model_id, batch_size=32, learning_rate=1e-3, max_epochs=max_epochs, patience=3, seed=seed)
 
 
 def weights_equal(a, b):
@@ -35,8 +35,9 @@ def test_a_changed_configuration_trains_anew(tiny, tmp_path):
     assert first.folder != other.folder and not other.reused
 
 
-def test_an_interrupted_run_resumes_and_ends_where_an_uninterrupted_one_does(tiny, tmp_path, monkeypatch):
-    uninterrupted = training.train(config(max_epochs=3), *tiny, tmp_path / "straight", log=lambda line: None)
+@pytest.mark.parametrize("model_id", ["12", "14"])  # 14 adds dropout, whose random state must resume too
+def test_an_interrupted_run_resumes_and_ends_where_an_uninterrupted_one_does(tiny, tmp_path, monkeypatch, model_id):
+    uninterrupted = training.train(config(3, model_id=model_id), *tiny, tmp_path / "straight", log=lambda line: None)
 
     calls = {"n": 0}
     original = training.keras.Model.fit
@@ -49,10 +50,10 @@ def test_an_interrupted_run_resumes_and_ends_where_an_uninterrupted_one_does(tin
 
     monkeypatch.setattr(training.keras.Model, "fit", fit_then_die)
     with pytest.raises(KeyboardInterrupt):
-        training.train(config(max_epochs=3), *tiny, tmp_path / "resumed", log=lambda line: None)
+        training.train(config(3, model_id=model_id), *tiny, tmp_path / "resumed", log=lambda line: None)
     monkeypatch.setattr(training.keras.Model, "fit", original)
     lines = []
-    resumed = training.train(config(max_epochs=3), *tiny, tmp_path / "resumed", log=lines.append)
+    resumed = training.train(config(3, model_id=model_id), *tiny, tmp_path / "resumed", log=lines.append)
     assert "resuming after epoch 2" in lines[0]
     assert [r["val_loss"] for r in resumed.history] == [r["val_loss"] for r in uninterrupted.history]
     assert weights_equal(resumed, uninterrupted)
