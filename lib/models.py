@@ -178,13 +178,7 @@ class ModelSpec:
     note: str = ""
 
 
-FAMILY_TITLES = {
-    "baseline": "Baseline convolutional models (0-4)",
-    "sweep": "Bottleneck-width sweep (5-8.1)",
-    "deep": "Deeper stacks (9-12)",
-    "regularised": "Regularised variants of model 12 (13, 14)",
-    "light": "Light models (15-19)",
-}
+MODEL_FAMILIES = ("baseline", "sweep", "deep", "regularised", "light")  # one notebook each, in this order
 
 MODELS = {
     "0": ModelSpec("baseline", baseline_0, note=(

@@ -53,7 +53,7 @@ def test_parameter_totals_are_pinned(model_id):
 
 def test_every_model_records_its_family_and_its_reconstruction_decisions():
     for model_id, spec in models.MODELS.items():
-        assert spec.family in models.FAMILY_TITLES, model_id
+        assert spec.family in models.MODEL_FAMILIES, model_id
         assert spec.note, f"model {model_id} has no note for the reader"
 
 
