@@ -3,8 +3,9 @@ the throughput the CPU's peak FP32 rate would allow for the model's FLOPs.
 
     .venv/bin/python benchmarks/training_throughput.py [--images 8192]
 
-Each setting runs in a fresh process (oneDNN and thread counts are fixed when TensorFlow starts) on
-random images: one warm-up epoch, then one timed epoch.
+Each setting runs in a fresh process (oneDNN, thread counts and the precision policy are fixed when
+TensorFlow starts) on random images: one warm-up epoch, then one timed epoch. The loss after both
+epochs is printed beside the speed, so a setting that is fast but trains differently shows it.
 
 Peak FP32 rate: AVX2 with two 256-bit FMA pipes per core, as on the AMD Zen cores these machines report,
 gives 2 pipes x 8 lanes x 2 FLOPs = 32 FLOPs per cycle per core (AMD's Software Optimization Guides for
@@ -24,6 +25,9 @@ SETTINGS = [  # (label, environment, batch size, XLA)
     ("batch 512", {}, 512, False),
     ("batch 32", {}, 32, False),
     ("one intra-op thread", {"BENCH_INTRA_THREADS": "1"}, 128, False),
+    ("one inter-op thread", {"BENCH_INTER_THREADS": "1"}, 128, False),
+    ("tf.data pipeline instead of arrays", {"BENCH_TFDATA": "1"}, 128, False),
+    ("bfloat16 mixed precision", {"BENCH_PRECISION": "mixed_bfloat16"}, 128, False),
 ]
 
 WORKER = """
@@ -34,15 +38,24 @@ from lib._tensorflow import tensorflow as tf
 import keras
 if os.environ.get("BENCH_INTRA_THREADS"):
     tf.config.threading.set_intra_op_parallelism_threads(int(os.environ["BENCH_INTRA_THREADS"]))
+if os.environ.get("BENCH_INTER_THREADS"):
+    tf.config.threading.set_inter_op_parallelism_threads(int(os.environ["BENCH_INTER_THREADS"]))
+if os.environ.get("BENCH_PRECISION"):
+    keras.mixed_precision.set_global_policy(os.environ["BENCH_PRECISION"])
 n, batch, xla = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
 keras.utils.set_random_seed(0)
 model = models.build("12")
 model.compile(optimizer="adam", loss="mse", jit_compile=xla)
 x = np.random.default_rng(0).random((n, 28, 28, 1), dtype=np.float32)
-model.fit(x, x, batch_size=batch, epochs=1, verbose=0)
+if os.environ.get("BENCH_TFDATA"):
+    dataset = tf.data.Dataset.from_tensor_slices((x, x)).batch(batch).prefetch(tf.data.AUTOTUNE)
+    epoch = lambda: model.fit(dataset, epochs=1, verbose=0)
+else:
+    epoch = lambda: model.fit(x, x, batch_size=batch, epochs=1, verbose=0)
+epoch()
 started = time.perf_counter()
-model.fit(x, x, batch_size=batch, epochs=1, verbose=0)
-print(json.dumps({"images_per_s": n / (time.perf_counter() - started)}))
+history = epoch()
+print(json.dumps({"images_per_s": n / (time.perf_counter() - started), "loss": history.history["loss"][0]}))
 """
 
 
@@ -76,13 +89,18 @@ def main():
     step_flops = 3 * forward_flops_per_image()
     peak, cores, mhz = peak_flops()
     bound = peak / step_flops
+    flags = open("/proc/cpuinfo").read()
+    bf16 = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
+    print(f"bfloat16 in hardware: {', '.join(bf16) if bf16 else 'no (no avx512_bf16 or amx_bf16 flag): emulated'}")
     print(f"model 12: {step_flops / 1e6:.1f} MFLOPs per training image; peak {peak / 1e9:.0f} GFLOP/s "
           f"({cores} cores x 32 FLOPs/cycle x {mhz:.0f} MHz) -> at most {bound:,.0f} images/s")
     for label, env, batch, xla in SETTINGS:
         run = subprocess.run([sys.executable, "-c", WORKER, str(args.images), str(batch), "1" if xla else "0"],
                              env={**os.environ, **env}, capture_output=True, text=True, check=True)
-        speed = json.loads(run.stdout.strip().splitlines()[-1])["images_per_s"]
-        print(f"{label:<42} {speed:8.0f} images/s  ({speed / bound:.1%} of the peak bound)")
+        measured = json.loads(run.stdout.strip().splitlines()[-1])
+        speed = measured["images_per_s"]
+        print(f"{label:<42} {speed:8.0f} images/s  ({speed / bound:.1%} of the peak bound)  "
+              f"loss after 2 epochs {measured['loss']:.5f}", flush=True)
 
 
 if __name__ == "__main__":

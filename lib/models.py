@@ -257,6 +257,12 @@ def build(model_id):
     return keras.Sequential([keras.Input(INPUT_SHAPE), *spec(model_id).layers()], name=f"model_{model_id}")
 
 
+def bottleneck_width(model):
+    """The narrowest dense layer: the size of the code the decoder works from (None without dense layers)."""
+    widths = [layer.units for layer in model.layers if isinstance(layer, layers.Dense)]
+    return min(widths) if widths else None
+
+
 def layer_table(model):
     """One row per layer: name, type, output shape and parameter count, as in Keras' summary."""
     return [(layer.name, type(layer).__name__, tuple(layer.output.shape), layer.count_params())

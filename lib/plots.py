@@ -6,6 +6,9 @@ import pandas as pd
 
 from .corruptions import FAMILIES
 
+# One line style per baseline of ``evaluation.baseline_predictions``, in its order.
+BASELINE_STYLES = (":", "--", "-.", (0, (1, 4)))
+
 
 def configure_notebook():
     """Tables as HTML in the browser and as LaTeX tables in the PDF, four decimals in both."""
@@ -47,18 +50,32 @@ def corruption_examples(clean, corrupted, family_ids, per_family=6):
     return fig
 
 
-def loss_curves(history, baselines, title):
-    """Training and validation MSE per epoch, with the baselines' validation MSE as horizontal lines."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(history.index, history["loss"], marker="o", label="training loss")
-    ax.plot(history.index, history["val_loss"], marker="o", label="validation loss")
-    for (name, value), style in zip(baselines.items(), [":", "--", "-."]):
-        ax.axhline(value, color="gray", linestyle=style, label=f"{name} (validation)")
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("MSE")
-    ax.set_title(title)
-    ax.legend(fontsize="small")
+def loss_curves(histories, baselines, title):
+    """One panel per model: training and validation MSE per epoch, the baselines' validation MSE as
+    horizontal lines. ``histories`` maps a panel title to a frame with ``loss`` and ``val_loss``."""
+    columns = min(len(histories), 3)
+    rows = -(-len(histories) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows + 0.8), squeeze=False,
+                             sharey=True)
+    for ax, (name, history) in zip(axes.flat, histories.items()):
+        # A logarithmic axis keeps a diverging epoch from flattening every other curve.
+        ax.set_yscale("log")
+        ax.set_xlim(0.5, len(history) + 0.5)
+        ax.plot(history.index, history["loss"], marker=".", label="training loss")
+        ax.plot(history.index, history["val_loss"], marker=".", label="validation loss")
+        for (baseline, value), style in zip(baselines.items(), BASELINE_STYLES, strict=True):
+            ax.axhline(value, color="gray", linestyle=style, label=f"{baseline} (validation)")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        ax.set_title(name, fontsize="medium")
+        ax.set_xlabel("epoch")
+    for ax in axes.flat[len(histories):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("MSE")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small", bbox_to_anchor=(0.5, 0))
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.1 if rows == 1 else 0.06, 1, 1))
     return fig
 
 
@@ -91,10 +108,43 @@ def model_ranking(table, baselines):
     ax.barh(positions, ordered["val loss"], color=colours, label="this project (red: collapsed)")
     ax.scatter(ordered["seed val loss"], positions, color="black", marker="D", s=18, zorder=3,
                label="the seed's report")
-    for (name, value), style in zip(baselines.items(), [":", "--", "-."]):
+    for (name, value), style in zip(baselines.items(), BASELINE_STYLES, strict=True):
         ax.axvline(value, color="gray", linestyle=style, label=name)
     ax.set_yticks(positions, [f"model {model_id}" for model_id in ordered.index])
     ax.set_xlabel("validation MSE")
     ax.set_title("All models ranked by validation loss")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return fig
+
+
+def family_grid(clean, outputs, title, size=1.0):
+    """Rows: the clean images, then each entry of ``outputs`` (name -> images of the same samples)."""
+    rows = {"clean": clean, **outputs}
+    fig, axes = _image_axes(len(rows), len(clean), size=size)
+    for row, (name, images) in enumerate(rows.items()):
+        for column, image in enumerate(images):
+            axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
+    fig.suptitle(title)
+    return fig
+
+
+def error_histograms(errors, family_ids, metric="per-sample MSE"):
+    """One panel per corruption family: the distribution of ``errors`` (method -> per-sample values)."""
+    fig, axes = plt.subplots(2, 3, figsize=(9, 5.5), sharey=True)
+    everything = np.concatenate(list(errors.values()))
+    bins = np.geomspace(max(everything.min(), 1e-4), everything.max(), 40)
+    for family, (ax, name) in enumerate(zip(axes.flat, FAMILIES)):
+        for method, values in errors.items():
+            ax.hist(np.maximum(values[family_ids == family], bins[0]), bins=bins, histtype="step",
+                    linewidth=1.5, label=method)
+        ax.set_xscale("log")
+        ax.set_title(name.replace("_", " "), fontsize="medium")
+        ax.set_xlabel(metric)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("images")
+    legend_panel = axes.flat[-1]
+    legend_panel.axis("off")
+    legend_panel.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize="small")
+    fig.tight_layout()
     return fig

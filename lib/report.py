@@ -6,6 +6,7 @@ build; its partly executed copy stays there, with the error in the failing cell.
 """
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = tuple(path.stem for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")))
 REFERENCE_DIR = ROOT / "tests" / "reference"
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
+# The seed's outline. A notebook whose title is a section of its own (Introduction, Final model,
+# Discussion) stands as it is; the notebooks named here become subsections of a new section heading.
+GROUPED_SECTIONS = {
+    "Methods": ("01_data", "02_perturbations", "03_training_protocol"),
+    "Results": ("04_baseline_models", "05_bottleneck_sweep", "06_deep_models", "07_regularised_models",
+                "08_light_models", "09_model_comparison"),
+}
 PDF_TOOLS = {"xelatex": "texlive-xetex texlive-fonts-recommended texlive-plain-generic lmodern",
              "pandoc": "pandoc"}
 
@@ -61,9 +69,29 @@ def combine(paths, profile, seed):
     combined.cells.append(nbformat.v4.new_markdown_cell(
         f"A reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
         f"**{profile}** profile with seed {seed}; every number below was computed by the notebooks of this build."))
+    section_of = {name: section for section, names in GROUPED_SECTIONS.items() for name in names}
     for path in paths:
-        combined.cells.extend(nbformat.read(path, as_version=4).cells)
+        cells = nbformat.read(path, as_version=4).cells
+        section = section_of.get(path.stem)
+        if section:
+            if path.stem == GROUPED_SECTIONS[section][0]:
+                combined.cells.append(nbformat.v4.new_markdown_cell(f"# {section}"))
+            for cell in cells:
+                _demote_headings(cell)
+        combined.cells.extend(cells)
     return combined
+
+
+def _demote_headings(cell):
+    """One heading level down, in the cell's markdown and in the markdown it displays."""
+    def demote(text):
+        return re.sub(r"^(#{1,5}) ", r"#\1 ", text, flags=re.MULTILINE)
+
+    if cell.cell_type == "markdown":
+        cell.source = demote(cell.source)
+    for output in cell.get("outputs", []):
+        if "text/markdown" in output.get("data", {}):
+            output.data["text/markdown"] = demote(output.data["text/markdown"])
 
 
 def export(notebook_path, fmt):

@@ -71,30 +71,30 @@ class Setting:
         self.out_dir = experiment.output_dir(profile, output_dir)
         val = self.splits["val"]
         predictions = evaluation.baseline_predictions(val, self.splits["train"].clean.mean(axis=0))
-        self.val_baselines = evaluation.mse_table(predictions, val)["overall"]
+        self.val_baselines = evaluation.metric_table(predictions, val)["overall"]
 
     def train(self, model_ids):
         return train_models(model_ids, self.splits, self.profile, self.seed, self.out_dir)
 
 
-def show_model(result, setting):
-    """A model's decisions, size, loss history and curve, and the collapse verdict, for a notebook."""
+def show_family(results, setting, title):
+    """For a notebook: each model's decisions, size and verdict, then one figure of all their loss curves."""
     import matplotlib.pyplot as plt
     from IPython.display import Markdown, display
 
     from . import plots
 
-    model_id, val = result.config.model_id, setting.splits["val"]
-    spec = models.spec(model_id)
-    display(Markdown(f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; "
-                     f"batch size {spec.batch_size}, learning rate {spec.learning_rate:g}."))
-    history = training.history_frame(result)
-    display(history.round(5).T)
-    plots.loss_curves(history, setting.val_baselines.to_dict(), f"Model {model_id} ({setting.profile.name} profile)")
+    val = setting.splits["val"]
+    for model_id, result in results.items():
+        spec = models.spec(model_id)
+        _, reason = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
+        best = result.history[result.best_epoch - 1]
+        seed_train, seed_val = SEED_RESULTS[model_id]
+        display(Markdown(
+            f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; batch size "
+            f"{spec.batch_size}, learning rate {spec.learning_rate:g}. It kept epoch {result.best_epoch} of "
+            f"{len(result.history)}: training loss {best['loss']:.4f}, validation loss {best['val_loss']:.4f} "
+            f"(the seed reported {seed_train} and {seed_val}). Verdict: {reason}."))
+    histories = {f"model {model_id}": training.history_frame(result) for model_id, result in results.items()}
+    plots.loss_curves(histories, setting.val_baselines.to_dict(), f"{title} ({setting.profile.name} profile)")
     plt.show()
-    _, reason = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
-    best = result.history[result.best_epoch - 1]
-    seed_train, seed_val = SEED_RESULTS[model_id]
-    display(Markdown(f"Model {model_id} kept epoch {result.best_epoch} of {len(result.history)}: training loss "
-                     f"{best['loss']:.4f}, validation loss {best['val_loss']:.4f} (the seed reported {seed_train} "
-                     f"and {seed_val}). Verdict: {reason}."))

@@ -62,12 +62,20 @@ def config_for(model_id, seed, max_epochs=None):
 
 
 def train(config, train_split, val_split, out_dir, log=print):
-    """Train ``config.model_id`` on corrupted -> clean images, or load the cached result."""
+    """Train autoencoder ``config.model_id`` on corrupted -> clean images, or load the cached result."""
     make_deterministic(config.seed)
     model = models.build(config.model_id)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="mse", jit_compile=False)
-    x_train, y_train = train_split.corrupted[..., None], train_split.clean[..., None]
-    x_val, y_val = val_split.corrupted[..., None], val_split.clean[..., None]
+    return fit(model, config, (train_split.corrupted[..., None], train_split.clean[..., None]),
+               (val_split.corrupted[..., None], val_split.clean[..., None]), out_dir, log)
+
+
+def fit(model, config, train_data, val_data, out_dir, log=print):
+    """Train a compiled ``model`` on ``(inputs, targets)`` with early stopping, or load the cached result.
+
+    Call ``make_deterministic(config.seed)`` before building the model, so its initial weights are seeded.
+    """
+    (x_train, y_train), (x_val, y_val) = train_data, val_data
     key = _cache_key(config, model, (x_train, y_train, x_val, y_val))
     folder = Path(out_dir) / "models" / f"model_{config.model_id}-{key}"
     result_file, weights_file = folder / "result.json", folder / "best_weights.npz"
@@ -89,11 +97,13 @@ def train(config, train_split, val_split, out_dir, log=print):
             break
         started = time.perf_counter()
         order = np.random.default_rng((config.seed, epoch)).permutation(n)
-        fit = model.fit(x_train[order], y_train[order], batch_size=config.batch_size, epochs=1,
-                        shuffle=False, verbose=0)
-        val_loss = float(model.evaluate(x_val, y_val, batch_size=EVAL_BATCH_SIZE, verbose=0))
-        row = {"epoch": epoch + 1, "loss": float(fit.history["loss"][0]), "val_loss": val_loss,
+        epoch_run = model.fit(x_train[order], y_train[order], batch_size=config.batch_size, epochs=1,
+                              shuffle=False, verbose=0)
+        scores = model.evaluate(x_val, y_val, batch_size=EVAL_BATCH_SIZE, verbose=0, return_dict=True)
+        row = {"epoch": epoch + 1, **{name: float(values[0]) for name, values in epoch_run.history.items()},
+               **{f"val_{name}": float(value) for name, value in scores.items()},
                "seconds": time.perf_counter() - started}
+        val_loss = row["val_loss"]
         state["history"].append(row)
         if not np.isfinite(row["loss"]) or not np.isfinite(val_loss):
             # A diverged run cannot recover; the best finite epoch so far is what is kept.
@@ -103,9 +113,9 @@ def train(config, train_split, val_split, out_dir, log=print):
             state.update(best_val_loss=val_loss, best_epoch=epoch + 1, wait=0, best=model.get_weights())
         else:
             state["wait"] += 1
-        log(f"model {config.model_id} | epoch {epoch + 1}/{config.max_epochs} | loss {row['loss']:.5f} | "
-            f"val_loss {val_loss:.5f} | {row['seconds']:.1f} s"
-            + (" | early stop" if state["wait"] >= config.patience else ""))
+        log(f"model {config.model_id} | epoch {epoch + 1}/{config.max_epochs} | "
+            + " | ".join(f"{name} {value:.5f}" for name, value in row.items() if name not in ("epoch", "seconds"))
+            + f" | {row['seconds']:.1f} s" + (" | early stop" if state["wait"] >= config.patience else ""))
         _checkpoint(checkpoint, model, state)
 
     model.set_weights(state["best"])

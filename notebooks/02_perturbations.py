@@ -39,8 +39,8 @@ plt.show()
 # all-black image (MSE = mean of x squared) is the other bound: a network that outputs nothing scores it.
 
 # %%
-table = evaluation.mse_table({"identity (corrupted input)": train.corrupted,
-                              "all black": 0 * train.clean}, train).T.round(4)
+table = evaluation.metric_table({"identity (corrupted input)": train.corrupted,
+                                 "all black": 0 * train.clean}, train).T.round(4)
 table["images"] = [len(train)] + [int((train.family_ids == i).sum()) for i in range(len(corruptions.FAMILIES))]
 table
 

@@ -29,8 +29,8 @@ def test_a_faithful_output_is_called_learned(split):
     assert not collapsed and reason.startswith("learned")
 
 
-def test_mse_table_scores_every_method_overall_and_per_family(split):
-    table = evaluation.mse_table(evaluation.baseline_predictions(split, split.clean.mean(axis=0)), split)
+def test_metric_table_scores_every_method_overall_and_per_family(split):
+    table = evaluation.metric_table(evaluation.baseline_predictions(split, split.clean.mean(axis=0)), split)
     assert table.loc["all black", "overall"] == pytest.approx(np.mean(split.clean.astype(float) ** 2))
     identity = np.mean((split.corrupted.astype(float) - split.clean) ** 2, axis=(1, 2))
     assert table.loc["identity (corrupted input)", "flip"] == pytest.approx(identity[2::5].mean())
@@ -39,3 +39,63 @@ def test_mse_table_scores_every_method_overall_and_per_family(split):
 
 def test_ranked_examples_pick_best_median_and_worst():
     assert evaluation.ranked_examples(np.array([0.3, 0.1, 0.5, 0.2, 0.4])) == {"best": 1, "median": 0, "worst": 2}
+
+
+def naive_median_filter(image, size=3):
+    pad = size // 2
+    padded = np.pad(image, pad, mode="symmetric")
+    return np.array([[np.median(padded[r:r + size, c:c + size]) for c in range(image.shape[1])]
+                     for r in range(image.shape[0])])
+
+
+def test_median_filter_matches_a_per_pixel_loop_and_removes_salt():
+    images = np.random.default_rng(1).random((3, 28, 28)).astype(np.float32)
+    filtered = evaluation.median_filter(images)
+    assert filtered.dtype == np.float32 and filtered.shape == images.shape
+    for image, result in zip(images, filtered):
+        np.testing.assert_allclose(result, naive_median_filter(image), rtol=0, atol=1e-7)
+    salt = np.zeros((1, 28, 28), np.float32)
+    salt[0, 10, 10] = 1.0
+    assert not evaluation.median_filter(salt).any()
+
+
+def test_psnr_and_ssim_rank_a_copy_above_noise_above_an_empty_image(split):
+    noisy = np.clip(split.clean + np.random.default_rng(2).normal(0, 0.1, split.clean.shape), 0, 1)
+    empty = np.zeros_like(split.clean)
+    for metric in (evaluation.per_sample_psnr, evaluation.per_sample_ssim):
+        copy_score, noisy_score, empty_score = (metric(x, split.clean).mean() for x in (split.clean, noisy, empty))
+        assert copy_score > noisy_score > empty_score
+    assert evaluation.per_sample_ssim(split.clean, split.clean) == pytest.approx(np.ones(len(split.clean)))
+    assert evaluation.per_sample_psnr(split.clean, split.clean)[0] == 100.0
+    mse = evaluation.per_sample_mse(noisy, split.clean)
+    np.testing.assert_allclose(evaluation.per_sample_psnr(noisy, split.clean), -10 * np.log10(mse))
+
+
+def test_sharpness_falls_with_blur(split):
+    blurred = (split.clean + np.roll(split.clean, 1, axis=1) + np.roll(split.clean, 1, axis=2)) / 3
+    assert evaluation.per_sample_sharpness(blurred).mean() < 0.8 * evaluation.per_sample_sharpness(split.clean).mean()
+    assert not evaluation.per_sample_sharpness(np.ones((2, 28, 28))).any()
+
+
+def test_quality_table_has_every_metric_per_family(split):
+    table = evaluation.quality_table({"identity": split.corrupted}, split)
+    assert list(table.columns.levels[0]) == sorted(evaluation.METRICS)
+    assert table.loc["identity", ("MSE", "overall")] == pytest.approx(
+        evaluation.per_sample_mse(split.corrupted, split.clean).mean())
+
+
+class FixedClassifier:
+    """Predicts class 0 for images with a bright top-left pixel and 1 otherwise."""
+
+    def predict(self, images, batch_size, verbose):
+        first = images[:, 0, 0, 0] > 0.5
+        return np.stack([first, ~first], axis=1).astype(float)
+
+
+def test_accuracy_table_counts_correct_predictions_per_family(split):
+    images = np.zeros((50, 28, 28), np.float32)
+    images[:10, 0, 0] = 1.0  # the first ten (two of each family) are read as class 0
+    labels_split = Split(split.clean, split.corrupted, split.family_ids, np.zeros(50, dtype=int))
+    table = evaluation.accuracy_table(FixedClassifier(), {"test": images}, labels_split)
+    assert table.loc["test", "overall"] == pytest.approx(20.0)
+    assert table.loc["test", "flip"] == pytest.approx(20.0)

@@ -68,3 +68,8 @@ def test_model_9_is_model_5_trained_under_another_seed():
 def test_unknown_model_id_lists_the_valid_ones():
     with pytest.raises(ValueError, match="unknown model id '99'.*valid ids: 0, 1, 2"):
         models.build("99")
+
+
+def test_bottleneck_width_is_the_narrowest_dense_layer():
+    assert models.bottleneck_width(models.build("12")) == 8
+    assert [models.bottleneck_width(models.build(m)) for m in ("5", "6", "7", "8", "8.1")] == [4, 3, 7, 6, 5]

@@ -10,6 +10,8 @@ import jupytext
 import nbformat
 import pytest
 
+from lib import report
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_SOURCES = sorted((ROOT / "notebooks").glob("*.py"))
 
@@ -24,8 +26,9 @@ def test_smoke_build_writes_html_and_pdf(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     html = (tmp_path / "report.html").read_text()
     assert "Correcting corrupted Kuzushiji-MNIST images" in html
-    assert "Verdict:" in html and "Test MSE, overall and per corruption family" in html
+    assert "Verdict:" in html and "Image quality on the test set" in html
     assert "def " not in html  # code cells are hidden
+    assert "reusing the trained model" not in html  # training logs stay in the notebooks
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in (tmp_path / "executed").iterdir()) == [p.with_suffix(".ipynb").name
                                                                         for p in NOTEBOOK_SOURCES]
@@ -55,6 +58,30 @@ def test_every_notebook_has_a_smoke_reference_for_nbval(source):
     reference = nbformat.read(ROOT / "tests" / "reference" / source.with_suffix(".ipynb").name, as_version=4)
     injected = [c for c in reference.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'PROFILE = "smoke"' in injected[0].source
+
+
+def test_the_combined_report_follows_the_seeds_outline(tmp_path):
+    executed = []
+    for name in report.NOTEBOOKS:
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [nbformat.v4.new_markdown_cell(f"# Title of {name}\n\n## Part"),
+                          nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+                              "display_data", data={"text/markdown": "### Model 1\n\nnot #1 heading"})])]
+        nbformat.write(notebook, tmp_path / f"{name}.ipynb")
+        executed.append(tmp_path / f"{name}.ipynb")
+    combined = report.combine(executed, "smoke", 0)
+    headings = [line for cell in combined.cells if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.startswith("# ")]
+    assert headings == ["# " + report.TITLE, "# Title of 00_introduction", "# Methods", "# Results",
+                        "# Title of 10_final_model", "# Title of 11_discussion"]
+    data_cells = combined.cells[combined.cells.index(next(c for c in combined.cells if c.source == "# Methods")) + 1:][:2]
+    assert data_cells[0].source == "## Title of 01_data\n\n### Part"
+    assert data_cells[1].outputs[0].data["text/markdown"] == "#### Model 1\n\nnot #1 heading"
+
+
+def test_every_grouped_notebook_exists():
+    grouped = [name for names in report.GROUPED_SECTIONS.values() for name in names]
+    assert set(grouped) <= set(report.NOTEBOOKS) and len(grouped) == len(set(grouped))
 
 
 def test_environment_yml_and_pyproject_name_the_same_packages():

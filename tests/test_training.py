@@ -65,3 +65,14 @@ def test_early_stopping_keeps_the_best_epoch(tiny, tmp_path):
     assert result.best_epoch == best + 1
     if len(result.history) < 12:
         assert len(result.history) == result.best_epoch + training.PATIENCE
+
+
+def test_the_classifier_trains_on_clean_images_with_the_same_engine(tiny, tmp_path):
+    from lib import classifier
+
+    train, val = tiny
+    first = classifier.train({"train": train, "val": val}, 0, tmp_path, max_epochs=2, log=lambda line: None)
+    reused = classifier.train({"train": train, "val": val}, 0, tmp_path, max_epochs=2, log=lambda line: None)
+    assert not first.reused and reused.reused and weights_equal(first, reused)
+    assert len(first.history) == 2 and {"accuracy", "val_accuracy", "val_loss"} <= set(first.history[0])
+    assert first.model.predict(val.clean[:4, ..., None], verbose=0).shape == (4, 10)

@@ -20,20 +20,17 @@ setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 MODEL_IDS = study.family_ids("sweep")
 
 # %% [markdown]
-# ## Training
-#
-# One line per epoch. A model trained before with the same architecture, settings and data is loaded
-# from the artifact cache instead.
+# Training prints one line per epoch here in the notebook (the report leaves the log out). A model
+# trained before with the same architecture, settings and data is loaded from the artifact cache instead.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "report-hide-output"]
 results = setting.train(MODEL_IDS)
 
 # %% [markdown]
 # ## Each model: what had to be decided, and how it trained
 #
-# The grey lines are what trivial answers score on the validation set. A curve that settles on the
-# all-black line has collapsed: the network outputs an empty image whatever it is shown.
+# In the loss curves, the grey lines are what trivial answers score on the validation set. A curve that
+# settles on the all-black line has collapsed: the network outputs an empty image whatever it is shown.
 
 # %%
-for result in results.values():
-    study.show_model(result, setting)
+study.show_family(results, setting, "The bottleneck-width sweep")

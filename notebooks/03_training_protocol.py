@@ -1,0 +1,41 @@
+# %% [markdown]
+# # Loss and training protocol
+#
+# Every model maps a corrupted image to its clean original and is trained on the mean squared error
+# over the pixels, with pixel values scaled to 0-1:
+#
+# $$\mathrm{MSE} = \frac{1}{n} \sum_{i=1}^{n} (y_i - \hat{y}_i)^2$$
+#
+# All models share one protocol, as in the seed: Adam, early stopping on the validation loss with a
+# patience of 3 epochs, and the weights of the best epoch restored. Within that protocol each model
+# keeps the settings it needs, stated beside its definition in `lib/models.py`. Every source of
+# randomness is seeded (weight initialisation, dropout, the batch order of each epoch, the corruptions)
+# and TensorFlow's kernels run deterministically, so a rebuild reproduces every number. A trained model
+# is cached under a key of its architecture, settings and data; a run that is interrupted resumes from
+# the last finished epoch.
+
+# %% tags=["parameters"]
+PROFILE = "full"
+SEED = 0
+
+# %%
+import pandas as pd
+from IPython.display import Markdown, display
+
+from lib import experiment, models, plots, training
+
+plots.configure_notebook()
+profile = experiment.get_profile(PROFILE)
+configs = {model_id: training.config_for(model_id, SEED, max_epochs=profile.max_epochs) for model_id in models.MODEL_IDS}
+pd.DataFrame({model_id: {"family": models.spec(model_id).family, "batch size": config.batch_size,
+                         "learning rate": config.learning_rate, "epoch limit": config.max_epochs,
+                         "patience": config.patience, "training seed": config.seed}
+              for model_id, config in configs.items()}).T.rename_axis("model")
+
+# %%
+departures = [model_id for model_id in models.MODEL_IDS if models.spec(model_id).batch_size != 512]
+display(Markdown(
+    f"The seed trained its deep models with batch size 512. Here {len(departures)} of {len(models.MODEL_IDS)} "
+    f"models use a smaller batch: an epoch at 512 takes a quarter of the steps it takes at 128, too few for "
+    f"the batch-normalisation statistics to settle before early stopping judges the model (see model 12's "
+    f"note in the Results); models 16-19 keep the seed's 32."))
