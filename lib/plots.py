@@ -65,7 +65,11 @@ def loss_curves(histories, baselines, title):
         ax.plot(history.index, history["val_loss"], marker=".", label="validation loss")
         for (baseline, value), style in zip(baselines.items(), BASELINE_STYLES, strict=True):
             ax.axhline(value, color="gray", linestyle=style, label=f"{baseline} (validation)")
-        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        # Epochs are whole numbers; a short run gets a tick per epoch (a locator would add halves).
+        if len(history) <= 12:
+            ax.set_xticks(history.index)
+        else:
+            ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.set_title(name, fontsize="medium")
         ax.set_xlabel("epoch")
     for ax in axes.flat[len(histories):]:
