@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 
-SETTINGS = [  # (label, environment, batch size, XLA)
+SETTINGS = [  # (label, environment, batch size, XLA); emulated bfloat16 runs on an eighth of the images
     ("default: oneDNN on, batch 128, XLA off", {}, 128, False),
     ("oneDNN off", {"TF_ENABLE_ONEDNN_OPTS": "0"}, 128, False),
     ("XLA on", {}, 128, True),
@@ -83,7 +83,10 @@ def peak_flops():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, default=8192)
+    parser.add_argument("--images", type=int, default=4096)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="passes over all settings; each setting's best pass is reported, since a shared "
+                             "machine's noise only ever slows a run down")
     args = parser.parse_args()
     # A training step costs about three forward passes (forward, gradients of inputs and of weights).
     step_flops = 3 * forward_flops_per_image()
@@ -94,13 +97,21 @@ def main():
     print(f"bfloat16 in hardware: {', '.join(bf16) if bf16 else 'no (no avx512_bf16 or amx_bf16 flag): emulated'}")
     print(f"model 12: {step_flops / 1e6:.1f} MFLOPs per training image; peak {peak / 1e9:.0f} GFLOP/s "
           f"({cores} cores x 32 FLOPs/cycle x {mhz:.0f} MHz) -> at most {bound:,.0f} images/s")
-    for label, env, batch, xla in SETTINGS:
-        run = subprocess.run([sys.executable, "-c", WORKER, str(args.images), str(batch), "1" if xla else "0"],
-                             env={**os.environ, **env}, capture_output=True, text=True, check=True)
-        measured = json.loads(run.stdout.strip().splitlines()[-1])
+    best = {}
+    for round_ in range(args.rounds):
+        for label, env, batch, xla in SETTINGS:
+            images = args.images // 8 if "BENCH_PRECISION" in env and not bf16 else args.images
+            run = subprocess.run([sys.executable, "-c", WORKER, str(images), str(batch), "1" if xla else "0"],
+                                 env={**os.environ, **env}, capture_output=True, text=True, check=True)
+            measured = json.loads(run.stdout.strip().splitlines()[-1])
+            if label not in best or measured["images_per_s"] > best[label]["images_per_s"]:
+                best[label] = measured
+            print(f"round {round_ + 1}: {label:<40} {measured['images_per_s']:6.0f} images/s", flush=True)
+    print(f"\nbest of {args.rounds} rounds, {args.images:,} images per run:")
+    for label, measured in best.items():
         speed = measured["images_per_s"]
         print(f"{label:<42} {speed:8.0f} images/s  ({speed / bound:.1%} of the peak bound)  "
-              f"loss after 2 epochs {measured['loss']:.5f}", flush=True)
+              f"loss after 2 epochs {measured['loss']:.5f}")
 
 
 if __name__ == "__main__":

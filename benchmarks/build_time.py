@@ -1,0 +1,73 @@
+"""Wall time of ./build_report.sh per profile, from an empty artifact folder, and a determinism check.
+
+    REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/build_time.py [--profiles smoke quick] [--no-determinism]
+
+Each build trains every model anew (a fresh REPORT_OUTPUT_DIR) and reports its wall time, the number
+of models in its results table and their summed training time. The full profile works the same way
+(`--profiles full`) but takes many hours on a laptop-class CPU.
+
+Determinism: a second smoke build with the same seed, again from an empty artifact folder, must write
+the same metrics files: results.csv (every column but the training time, which is a measurement) and
+final_evaluation.json, compared value for value.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build(profile, workdir):
+    """Run the build into ``workdir``; return (seconds, the artifact folder of the profile)."""
+    env = {**os.environ, "REPORT_OUTPUT_DIR": str(workdir / "artifacts")}
+    started = time.perf_counter()
+    run = subprocess.run([str(ROOT / "build_report.sh"), "--profile", profile, "--report-dir", str(workdir / "report")],
+                         env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if run.returncode != 0:
+        raise SystemExit(f"the {profile} build failed:\n{run.stderr[-3000:]}")
+    return seconds, workdir / "artifacts" / profile
+
+
+def metrics(artifacts):
+    table = pd.read_csv(artifacts / "results.csv", dtype={"model": str}).set_index("model")
+    return table.drop(columns=["time (s)"]), json.loads((artifacts / "final_evaluation.json").read_text())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", nargs="+", default=["smoke", "quick"], choices=["smoke", "quick", "full"])
+    parser.add_argument("--no-determinism", action="store_true", help="skip the second smoke build")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        artifacts = {}
+        for profile in args.profiles:
+            seconds, artifacts[profile] = build(profile, tmp / profile)
+            table = pd.read_csv(artifacts[profile] / "results.csv")
+            print(f"{profile:<6} build: {seconds / 60:6.1f} min wall time, {len(table)} models, "
+                  f"{table['time (s)'].sum() / 60:.1f} min of it training", flush=True)
+        if args.no_determinism:
+            return
+        first = artifacts.get("smoke") or build("smoke", tmp / "smoke")[1]
+        second = build("smoke", tmp / "smoke-again")[1]
+        (table_a, final_a), (table_b, final_b) = metrics(first), metrics(second)
+        same_table, same_final = table_a.equals(table_b), final_a == final_b
+        print(f"determinism, two smoke builds with seed 0 from empty artifact folders: results.csv "
+              f"{'identical' if same_table else 'DIFFERS'} (training time excluded), final_evaluation.json "
+              f"{'identical' if same_final else 'DIFFERS'}")
+        if not same_table:
+            print(table_a.compare(table_b))
+        if not (same_table and same_final):
+            raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
