@@ -1,11 +1,13 @@
 """Model 12's training throughput under the settings that matter, side by side in one run, and against
 the throughput the CPU's peak FP32 rate would allow for the model's FLOPs.
 
-    .venv/bin/python benchmarks/training_throughput.py [--images 8192]
+    .venv/bin/python benchmarks/training_throughput.py [--images 4096] [--rounds 2]
 
 Each setting runs in a fresh process (oneDNN, thread counts and the precision policy are fixed when
-TensorFlow starts) on random images: one warm-up epoch, then one timed epoch. The loss after both
-epochs is printed beside the speed, so a setting that is fast but trains differently shows it.
+TensorFlow starts) on random images: one warm-up epoch, then one timed epoch. The settings run in
+interleaved rounds and each reports its best round. The loss after both epochs is printed beside the
+speed, so a setting that is fast but trains differently shows it. bfloat16 on a CPU without bfloat16
+instructions is emulated and very slow, so it then runs on an eighth of the images.
 
 Peak FP32 rate: AVX2 with two 256-bit FMA pipes per core, as on the AMD Zen cores these machines report,
 gives 2 pipes x 8 lanes x 2 FLOPs = 32 FLOPs per cycle per core (AMD's Software Optimization Guides for
