@@ -55,10 +55,9 @@ def loss_curves(histories, baselines, title):
     horizontal lines. ``histories`` maps a panel title to a frame with ``loss`` and ``val_loss``."""
     columns = min(len(histories), 3)
     rows = -(-len(histories) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows + 0.8), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows + 0.8), squeeze=False)
     for ax, (name, history) in zip(axes.flat, histories.items()):
-        # A logarithmic axis keeps a diverging epoch from flattening every other curve.
+        # Each panel has its own logarithmic axis: one diverging model must not flatten the others.
         ax.set_yscale("log")
         ax.set_xlim(0.5, len(history) + 0.5)
         ax.plot(history.index, history["loss"], marker=".", label="training loss")
