@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._tensorflow import tensorflow as tf
 from .corruptions import FAMILIES
+from .training import EVAL_BATCH_SIZE
 
 # A model counts as collapsed when its output hardly depends on its input (its spread across images
 # is under a tenth of the clean images' spread) or when it scores no better than 95% of all-black.
@@ -25,9 +26,9 @@ MIN_OUTPUT_SPREAD = 0.1
 COLLAPSE_MSE_FRACTION = 0.95
 
 
-def reconstruct(model, images, batch_size=1024):
+def reconstruct(model, images):
     """The model's output for (N, 28, 28) images, as (N, 28, 28) float32."""
-    return model.predict(images[..., None], batch_size=batch_size, verbose=0)[..., 0]
+    return model.predict(images[..., None], batch_size=EVAL_BATCH_SIZE, verbose=0)[..., 0]
 
 
 def per_sample_mse(predicted, clean):
@@ -111,7 +112,8 @@ def accuracy_table(classifier, inputs, split):
     """The classifier's accuracy (%) on each set of images (rows), overall and per corruption family."""
     rows = {}
     for name, images in inputs.items():
-        predicted = classifier.predict(np.asarray(images)[..., None], batch_size=1024, verbose=0).argmax(axis=1)
+        predicted = classifier.predict(np.asarray(images)[..., None], batch_size=EVAL_BATCH_SIZE,
+                                       verbose=0).argmax(axis=1)
         rows[name] = by_family(100.0 * (predicted == split.labels), split.family_ids)
     return pd.DataFrame.from_dict(rows, orient="index")
 
