@@ -61,11 +61,17 @@ def config_for(model_id, seed, max_epochs=None):
                        max_epochs if max_epochs is not None else spec.max_epochs, PATIENCE, seed + spec.seed_offset)
 
 
-def train(config, train_split, val_split, out_dir, log=print):
-    """Train autoencoder ``config.model_id`` on corrupted -> clean images, or load the cached result."""
+def compiled_autoencoder(config):
+    """Autoencoder ``config.model_id`` with seeded initial weights, compiled for training."""
     make_deterministic(config.seed)
     model = models.build(config.model_id)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="mse", jit_compile=False)
+    return model
+
+
+def train(config, train_split, val_split, out_dir, log=print):
+    """Train autoencoder ``config.model_id`` on corrupted -> clean images, or load the cached result."""
+    model = compiled_autoencoder(config)
     return fit(model, config, (train_split.corrupted[..., None], train_split.clean[..., None]),
                (val_split.corrupted[..., None], val_split.clean[..., None]), out_dir, log)
 
@@ -76,8 +82,7 @@ def fit(model, config, train_data, val_data, out_dir, log=print):
     Call ``make_deterministic(config.seed)`` before building the model, so its initial weights are seeded.
     """
     (x_train, y_train), (x_val, y_val) = train_data, val_data
-    key = _cache_key(config, model, (x_train, y_train, x_val, y_val))
-    folder = Path(out_dir) / "models" / f"model_{config.model_id}-{key}"
+    folder = model_folder(config, model, train_data, val_data, out_dir)
     result_file, weights_file = folder / "result.json", folder / "best_weights.npz"
     if result_file.exists():
         with np.load(weights_file) as saved:
@@ -121,7 +126,7 @@ def fit(model, config, train_data, val_data, out_dir, log=print):
     model.set_weights(state["best"])
     seconds = sum(row["seconds"] for row in state["history"])
     atomic_write(weights_file, lambda tmp: np.savez(tmp, **{f"w{i}": w for i, w in enumerate(state["best"])}))
-    summary = {"config": asdict(config), "key": key, "history": state["history"],
+    summary = {"config": asdict(config), "history": state["history"],
                "best_epoch": state["best_epoch"], "seconds": seconds,
                "versions": {"keras": keras.__version__, "tensorflow": tf.__version__}}
     atomic_write(result_file, lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
@@ -134,6 +139,11 @@ def history_frame(result):
     import pandas as pd
 
     return pd.DataFrame(result.history)[["epoch", "loss", "val_loss"]].set_index("epoch")
+
+
+def model_folder(config, model, train_data, val_data, out_dir):
+    """Where ``fit`` keeps this run: ``result.json`` once finished, ``checkpoint.npz`` while under way."""
+    return Path(out_dir) / "models" / f"model_{config.model_id}-{_cache_key(config, model, (*train_data, *val_data))}"
 
 
 def _cache_key(config, model, arrays):

@@ -1,0 +1,119 @@
+"""What the full profile costs on this machine: every network it trains, one epoch of each on the full
+data, and the range of its training time that early stopping allows.
+
+    REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/full_profile_cost.py [--images 6400] [--check 12]
+
+A full build (`build_time.py --profiles full`) takes many hours on a laptop-class CPU, because each model
+trains until early stopping ends it: at least patience + 1 epochs, at most its epoch limit. This benchmark
+measures what one epoch of each network costs on the full profile's data (54,000 training and 6,000
+validation images) with the training code's own settings: it times ``--images`` training images after a
+warm-up and scales them to the epoch, then adds a whole validation pass. ``--check`` trains one model for
+a whole epoch as well, so the scaling can be compared with the real thing.
+
+Where a full build has run (or is under way) in the profile's artifact folder, the epochs each model has
+run there are read from its result or checkpoint, and the time those epochs take at the rates measured
+here is reported beside the range.
+"""
+
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+from lib import classifier, experiment, models, training
+import keras
+
+PROFILE = "full"
+
+
+def networks(splits, seed):
+    """(name, training config, compile, training data, validation data) for every network the profile trains."""
+    train, val = splits["train"], splits["val"]
+    pairs = ((train.corrupted[..., None], train.clean[..., None]), (val.corrupted[..., None], val.clean[..., None]))
+    for model_id in models.MODEL_IDS:
+        yield f"model {model_id}", training.config_for(model_id, seed), training.compiled_autoencoder, *pairs
+    yield ("classifier", classifier.config_for(seed), classifier.compiled,
+           (train.clean[..., None], train.labels), (val.clean[..., None], val.labels))
+
+
+def epoch_seconds(model, batch_size, train_data, val_data, images):
+    """Seconds for one epoch over ``train_data`` and a validation pass, from ``images`` timed images."""
+    (x, y), (x_val, y_val) = train_data, val_data
+    timed = len(x) if images >= len(x) else max(batch_size, images // batch_size * batch_size)
+    model.fit(x[:3 * batch_size], y[:3 * batch_size], batch_size=batch_size, verbose=0)  # traces the step
+    started = time.perf_counter()
+    model.fit(x[:timed], y[:timed], batch_size=batch_size, shuffle=False, verbose=0)
+    train_seconds = (time.perf_counter() - started) * len(x) / timed
+    model.evaluate(x_val[:training.EVAL_BATCH_SIZE], y_val[:training.EVAL_BATCH_SIZE], verbose=0)
+    started = time.perf_counter()
+    model.evaluate(x_val, y_val, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
+    return train_seconds + time.perf_counter() - started
+
+
+def epochs_run(folder):
+    """(epochs run, finished) of a run in ``folder`` of the artifact cache; (0, False) when it never started."""
+    if (folder / "result.json").exists():
+        return len(json.loads((folder / "result.json").read_text())["history"]), True
+    if (folder / "checkpoint.npz").exists():
+        with np.load(folder / "checkpoint.npz") as saved:
+            return len(json.loads(str(saved["state"]))["history"]), False
+    return 0, False
+
+
+def hours(seconds):
+    return f"{seconds / 3600:.1f} h"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=6400, help="training images timed per network")
+    parser.add_argument("--check", metavar="MODEL_ID", help="also time one whole epoch of this model")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--artifacts", help="the full profile's artifact folder (default: where the build puts it)")
+    args = parser.parse_args()
+    if args.check is not None and args.check not in models.MODEL_IDS:
+        raise SystemExit(f"--check {args.check!r}: not a model id; choose one of {', '.join(models.MODEL_IDS)}")
+    artifacts = experiment.output_dir(PROFILE, args.artifacts)
+    splits = experiment.load_splits(PROFILE, args.seed, data_dir=os.environ.get("REPORT_DATA_DIR"))
+    print(f"full profile: {len(splits['train']):,} training and {len(splits['val']):,} validation images; "
+          f"{len(models.MODEL_IDS)} autoencoders and the classifier; {args.images:,} images timed per network; "
+          f"earlier runs read from {artifacts}\n")
+    print(f"{'network':<12} {'batch':>5} {'s/epoch':>8} {'epochs':>7} {'at most':>7}  run so far")
+    rows, trained = [], list(networks(splits, args.seed))
+    for name, config, compile_model, train_data, val_data in trained:
+        keras.backend.clear_session()
+        model = compile_model(config)
+        done, finished = epochs_run(training.model_folder(config, model, train_data, val_data, artifacts))
+        seconds = epoch_seconds(model, config.batch_size, train_data, val_data, args.images)
+        rows.append((seconds, config, done, finished))
+        state = f"finished after {done} epochs" if finished else f"{done} epochs, not finished" if done else "-"
+        print(f"{name:<12} {config.batch_size:>5} {seconds:8.1f} {config.patience + 1:>3}-{config.max_epochs:<3} "
+              f"{hours(seconds * config.max_epochs):>7}  {state}", flush=True)
+
+    least = sum(s * (c.patience + 1) for s, c, _, _ in rows)
+    most = sum(s * c.max_epochs for s, c, _, _ in rows)
+    print(f"\none epoch of every network: {sum(s for s, *_ in rows) / 60:.1f} min; early stopping runs each "
+          f"for {rows[0][1].patience + 1} epochs at least and its limit at most, so the full profile's "
+          f"training takes between {hours(least)} and {hours(most)} on this machine")
+    finished = [(s, c, done) for s, c, done, over in rows if over]
+    if finished:
+        spent = sum(s * done for s, _, done in finished)
+        rest = [(s, c) for s, c, _, over in rows if not over]
+        print(f"{len(finished)} networks finished in {artifacts}: {sum(d for *_, d in finished)} epochs, "
+              f"{hours(spent)} at these rates; the other {len(rest)} need between "
+              f"{hours(sum(s * (c.patience + 1) for s, c in rest))} and {hours(sum(s * c.max_epochs for s, c in rest))}")
+
+    if args.check is not None:
+        index = models.MODEL_IDS.index(args.check)
+        _, config, compile_model, train_data, val_data = trained[index]
+        keras.backend.clear_session()
+        whole = epoch_seconds(compile_model(config), config.batch_size, train_data, val_data, len(train_data[0]))
+        scaled = rows[index][0]
+        print(f"check, model {args.check}: a whole epoch took {whole:.1f} s; scaled from {args.images:,} images "
+              f"{scaled:.1f} s ({scaled / whole - 1:+.0%})")
+
+
+if __name__ == "__main__":
+    main()
