@@ -16,11 +16,8 @@ here is reported beside the range.
 """
 
 import argparse
-import json
 import os
 import time
-
-import numpy as np
 
 from lib import classifier, experiment, models, training
 import keras
@@ -31,11 +28,11 @@ PROFILE = "full"
 def networks(splits, seed):
     """(name, training config, compile, training data, validation data) for every network the profile trains."""
     train, val = splits["train"], splits["val"]
-    pairs = ((train.corrupted[..., None], train.clean[..., None]), (val.corrupted[..., None], val.clean[..., None]))
     for model_id in models.MODEL_IDS:
-        yield f"model {model_id}", training.config_for(model_id, seed), training.compiled_autoencoder, *pairs
+        yield (f"model {model_id}", training.config_for(model_id, seed), training.compiled_autoencoder,
+               training.autoencoder_data(train), training.autoencoder_data(val))
     yield ("classifier", classifier.config_for(seed), classifier.compiled,
-           (train.clean[..., None], train.labels), (val.clean[..., None], val.labels))
+           classifier.labelled_images(train), classifier.labelled_images(val))
 
 
 def epoch_seconds(model, batch_size, train_data, val_data, images):
@@ -52,14 +49,9 @@ def epoch_seconds(model, batch_size, train_data, val_data, images):
     return train_seconds + time.perf_counter() - started
 
 
-def epochs_run(folder):
-    """(epochs run, finished) of a run in ``folder`` of the artifact cache; (0, False) when it never started."""
-    if (folder / "result.json").exists():
-        return len(json.loads((folder / "result.json").read_text())["history"]), True
-    if (folder / "checkpoint.npz").exists():
-        with np.load(folder / "checkpoint.npz") as saved:
-            return len(json.loads(str(saved["state"]))["history"]), False
-    return 0, False
+def training_hours(rows):
+    """(least, most) training time of ``rows`` of (seconds per epoch, config): early stopping's range."""
+    return (hours(sum(s * (c.patience + 1) for s, c in rows)), hours(sum(s * c.max_epochs for s, c in rows)))
 
 
 def hours(seconds):
@@ -85,25 +77,23 @@ def main():
     for name, config, compile_model, train_data, val_data in trained:
         keras.backend.clear_session()
         model = compile_model(config)
-        done, finished = epochs_run(training.model_folder(config, model, train_data, val_data, artifacts))
+        done, finished = training.epochs_run(training.model_folder(config, model, train_data, val_data, artifacts))
         seconds = epoch_seconds(model, config.batch_size, train_data, val_data, args.images)
         rows.append((seconds, config, done, finished))
         state = f"finished after {done} epochs" if finished else f"{done} epochs, not finished" if done else "-"
         print(f"{name:<12} {config.batch_size:>5} {seconds:8.1f} {config.patience + 1:>3}-{config.max_epochs:<3} "
               f"{hours(seconds * config.max_epochs):>7}  {state}", flush=True)
 
-    least = sum(s * (c.patience + 1) for s, c, _, _ in rows)
-    most = sum(s * c.max_epochs for s, c, _, _ in rows)
+    least, most = training_hours([(s, c) for s, c, _, _ in rows])
     print(f"\none epoch of every network: {sum(s for s, *_ in rows) / 60:.1f} min; early stopping runs each "
-          f"for {rows[0][1].patience + 1} epochs at least and its limit at most, so the full profile's "
-          f"training takes between {hours(least)} and {hours(most)} on this machine")
-    finished = [(s, c, done) for s, c, done, over in rows if over]
+          f"for {training.PATIENCE + 1} epochs at least and its limit at most, so the full profile's "
+          f"training takes between {least} and {most} on this machine")
+    finished = [(s, done) for s, _, done, over in rows if over]
     if finished:
-        spent = sum(s * done for s, _, done in finished)
-        rest = [(s, c) for s, c, _, over in rows if not over]
-        print(f"{len(finished)} networks finished in {artifacts}: {sum(d for *_, d in finished)} epochs, "
-              f"{hours(spent)} at these rates; the other {len(rest)} need between "
-              f"{hours(sum(s * (c.patience + 1) for s, c in rest))} and {hours(sum(s * c.max_epochs for s, c in rest))}")
+        least, most = training_hours([(s, c) for s, c, _, over in rows if not over])
+        print(f"{len(finished)} networks finished in {artifacts}: {sum(done for _, done in finished)} epochs, "
+              f"{hours(sum(s * done for s, done in finished))} at these rates; the other "
+              f"{len(rows) - len(finished)} need between {least} and {most}")
 
     if args.check is not None:
         index = models.MODEL_IDS.index(args.check)

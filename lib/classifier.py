@@ -52,6 +52,9 @@ def train(splits, seed, out_dir, max_epochs=None, log=print):
     """Train on the clean training images (validated on the clean validation images), or load the cache."""
     config = config_for(seed, max_epochs)
     model = compiled(config)
-    train_split, val_split = splits["train"], splits["val"]
-    return training.fit(model, config, (train_split.clean[..., None], train_split.labels),
-                        (val_split.clean[..., None], val_split.labels), out_dir, log)
+    return training.fit(model, config, labelled_images(splits["train"]), labelled_images(splits["val"]), out_dir, log)
+
+
+def labelled_images(split):
+    """(inputs, targets) the classifier learns from: clean images and their labels."""
+    return split.clean[..., None], split.labels

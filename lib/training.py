@@ -69,11 +69,15 @@ def compiled_autoencoder(config):
     return model
 
 
+def autoencoder_data(split):
+    """(inputs, targets) an autoencoder learns from: corrupted images in, clean images out."""
+    return split.corrupted[..., None], split.clean[..., None]
+
+
 def train(config, train_split, val_split, out_dir, log=print):
     """Train autoencoder ``config.model_id`` on corrupted -> clean images, or load the cached result."""
     model = compiled_autoencoder(config)
-    return fit(model, config, (train_split.corrupted[..., None], train_split.clean[..., None]),
-               (val_split.corrupted[..., None], val_split.clean[..., None]), out_dir, log)
+    return fit(model, config, autoencoder_data(train_split), autoencoder_data(val_split), out_dir, log)
 
 
 def fit(model, config, train_data, val_data, out_dir, log=print):
@@ -144,6 +148,17 @@ def history_frame(result):
 def model_folder(config, model, train_data, val_data, out_dir):
     """Where ``fit`` keeps this run: ``result.json`` once finished, ``checkpoint.npz`` while under way."""
     return Path(out_dir) / "models" / f"model_{config.model_id}-{_cache_key(config, model, (*train_data, *val_data))}"
+
+
+def epochs_run(folder):
+    """(epochs run, finished) of the run kept in ``folder`` (see ``model_folder``); (0, False) if never started."""
+    folder = Path(folder)
+    if (folder / "result.json").exists():
+        return len(json.loads((folder / "result.json").read_text())["history"]), True
+    if (folder / "checkpoint.npz").exists():
+        with np.load(folder / "checkpoint.npz") as saved:
+            return len(json.loads(str(saved["state"]))["history"]), False
+    return 0, False
 
 
 def _cache_key(config, model, arrays):
