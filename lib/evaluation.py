@@ -108,6 +108,11 @@ def quality_table(predictions, split):
     return pd.concat({metric: metric_table(predictions, split, metric) for metric in METRICS}, axis=1)
 
 
+def quality_by_method(quality):
+    """A ``quality_table`` as plain nested dicts: method -> metric -> overall or family -> value."""
+    return {method: {metric: quality.loc[method, metric].to_dict() for metric in METRICS} for method in quality.index}
+
+
 def accuracy_table(classifier, inputs, split):
     """The classifier's accuracy (%) on each set of images (rows), overall and per corruption family."""
     rows = {}

@@ -51,11 +51,12 @@ def get_profile(name):
     return PROFILES[name]
 
 
-def load_splits(profile, seed, dataset="kmnist", data_dir=None):
+def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=3):
     """Return ``{"train": Split, "val": Split, "test": Split}`` for a profile name, deterministically.
 
     Validation images come from the official training set (``VAL_FRACTION`` of it, chosen by ``seed``);
-    the official test set is the test set. Smaller profiles take the first images of each split.
+    the official test set is the test set. Smaller profiles take the first images of each split. Every
+    split is corrupted at ``severity`` (1 to 5; the study trains and tests at 3).
     """
     profile = get_profile(profile)
     train_images, train_labels = data.load_dataset(dataset, "train", data_dir)
@@ -69,7 +70,7 @@ def load_splits(profile, seed, dataset="kmnist", data_dir=None):
     splits = {}
     for name, (images, labels, idx) in chosen.items():
         clean = images[idx]
-        corrupted, family_ids = corruptions.corrupt_balanced(clean, seed=(seed, SPLIT_CODES[name]))
+        corrupted, family_ids = corruptions.corrupt_balanced(clean, seed=(seed, SPLIT_CODES[name]), severity=severity)
         splits[name] = Split((clean / np.float32(255)).astype(np.float32), corrupted, family_ids, labels[idx])
     return splits
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import nbformat
 import papermill
 
-from .experiment import PROFILES
+from . import experiment, reference_results
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = tuple(path.stem for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")))
 REFERENCE_DIR = ROOT / "tests" / "reference"
+RESULTS_REFERENCE = REFERENCE_DIR / "smoke_results.json"
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
 # The seed's outline. A notebook whose title is a section of its own (Introduction, Final model,
 # Discussion) stands as it is; the notebooks named here become subsections of a new section heading.
@@ -111,11 +112,11 @@ def missing_pdf_tools():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=list(PROFILES), default="full")
+    parser.add_argument("--profile", choices=list(experiment.PROFILES), default="full")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--update-references", action="store_true",
-                        help="copy the executed notebooks to tests/reference (smoke profile only), "
-                             "when a change of result is intended")
+                        help="make this build the test references (smoke profile only), when a change of result "
+                             "is intended: the executed notebooks (nbval) and smoke_results.json")
     parser.add_argument("--report-dir", type=Path, help="where the report goes (default: report/<profile>)")
     args = parser.parse_args(argv)
     if args.update_references and args.profile != "smoke":
@@ -140,11 +141,18 @@ def main(argv=None):
     export(combined_path, "pdf")
     print(f"PDF report:  {combined_path.with_suffix('.pdf')}")
     if args.update_references:
-        REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
-        for path in paths:
-            shutil.copy(path, REFERENCE_DIR / path.name)
-        print(f"Updated the nbval references in {REFERENCE_DIR}")
+        update_references(paths, experiment.output_dir(args.profile))
     return 0
+
+
+def update_references(executed_paths, artifact_dir):
+    """Make this build the reference: its executed notebooks for nbval, and its numeric results."""
+    REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
+    for path in executed_paths:
+        shutil.copy(path, REFERENCE_DIR / path.name)
+    reference_results.write(reference_results.collect(artifact_dir), RESULTS_REFERENCE)
+    print(f"Updated the references in {REFERENCE_DIR}: the executed notebooks (nbval) and "
+          f"{RESULTS_REFERENCE.name} (the results regression test)")
 
 
 if __name__ == "__main__":

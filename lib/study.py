@@ -77,24 +77,36 @@ class Setting:
         return train_models(model_ids, self.splits, self.profile, self.seed, self.out_dir)
 
 
+def describe_family(results):
+    """For a notebook: each model's decisions and size. Exact on every machine (no trained number in it)."""
+    from IPython.display import Markdown, display
+
+    for model_id, result in results.items():
+        spec = models.spec(model_id)
+        display(Markdown(
+            f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; batch size "
+            f"{spec.batch_size}, learning rate {spec.learning_rate:g}."))
+
+
 def show_family(results, setting, title):
-    """For a notebook: each model's decisions, size and verdict, then one figure of all their loss curves."""
+    """For a notebook: how each model trained and its verdict, then one figure of all their loss curves.
+    These numbers come out of training, so they agree across machines within a tolerance only."""
     import matplotlib.pyplot as plt
     from IPython.display import Markdown, display
 
     from . import plots
 
     val = setting.splits["val"]
+    lines = []
     for model_id, result in results.items():
-        spec = models.spec(model_id)
         _, reason = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
         best = result.history[result.best_epoch - 1]
         seed_train, seed_val = SEED_RESULTS[model_id]
-        display(Markdown(
-            f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; batch size "
-            f"{spec.batch_size}, learning rate {spec.learning_rate:g}. It kept epoch {result.best_epoch} of "
-            f"{len(result.history)}: training loss {best['loss']:.4f}, validation loss {best['val_loss']:.4f} "
-            f"(the seed reported {seed_train} and {seed_val}). Verdict: {reason}."))
+        lines.append(
+            f"- **Model {model_id}** kept epoch {result.best_epoch} of {len(result.history)}: training loss "
+            f"{best['loss']:.4f}, validation loss {best['val_loss']:.4f} (the seed reported {seed_train} and "
+            f"{seed_val}). Verdict: {reason}.")
+    display(Markdown("\n".join(lines)))
     histories = {f"model {model_id}": training.history_frame(result) for model_id, result in results.items()}
     plots.loss_curves(histories, setting.val_baselines.to_dict(), f"{title} ({setting.profile.name} profile)")
     plt.show()

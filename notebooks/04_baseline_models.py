@@ -29,10 +29,18 @@ MODEL_IDS = study.family_ids("baseline")
 results = setting.train(MODEL_IDS)
 
 # %% [markdown]
-# ## Each model: what had to be decided, and how it trained
-#
-# In the loss curves, the grey lines are what trivial answers score on the validation set. A curve that
-# settles on the all-black line has collapsed: the network outputs an empty image whatever it is shown.
+# ## Each model: what had to be decided
 
 # %%
+study.describe_family(results)
+
+# %% [markdown]
+# ## How they trained
+#
+# Each model's kept epoch (the one with the lowest validation loss), its losses there beside the seed's,
+# and a verdict on collapse. In the loss curves, the grey lines are what trivial answers score on the
+# validation set. A curve that settles on the all-black line has collapsed: the network outputs an empty
+# image whatever it is shown.
+
+# %% tags=["nbval-ignore-output"]
 study.show_family(results, setting, "Baseline convolutional models")

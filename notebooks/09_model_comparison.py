@@ -29,7 +29,7 @@ training.atomic_write(setting.out_dir / "results.csv", table.to_csv)
 # %% [markdown]
 # ## The results table
 
-# %%
+# %% tags=["nbval-ignore-output"]
 table.drop(columns=["family", "time (s)"])
 
 # %% [markdown]
@@ -45,7 +45,7 @@ table[["epochs", "time (s)"]]
 plots.model_ranking(table, setting.val_baselines.to_dict())
 plt.show()
 
-# %%
+# %% tags=["nbval-ignore-output"]
 agreement = study.ranking_agreement(table)
 collapsed = list(table.index[table["collapsed"]])
 display(Markdown(

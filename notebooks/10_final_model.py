@@ -28,7 +28,7 @@ setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 results = setting.train(models.MODEL_IDS)
 comparison = study.results_table(results, setting.splits["val"])
 
-# %%
+# %% tags=["nbval-ignore-output"]
 FINAL_MODEL = comparison["val loss"].idxmin()
 model, spec = results[FINAL_MODEL].model, models.spec(FINAL_MODEL)
 splits, test, val = setting.splits, setting.splits["test"], setting.splits["val"]
@@ -38,6 +38,8 @@ display(Markdown(
     f"{len(comparison)} models ({final['val loss']:.4f}, kept at epoch {final['best epoch']} of {final['epochs']}).\n\n"
     f"{spec.note}\n\nIt has {final['parameters']:,} parameters and was trained with batch size {spec.batch_size} "
     f"and Adam at learning rate {spec.learning_rate:g}. Its layers:"))
+
+# %%
 pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape", "parameters"]).set_index("layer")
 
 # %% [markdown]
@@ -46,7 +48,7 @@ pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape"
 # MSE is the training loss; PSNR is the same error in decibels (higher is better); SSIM compares local
 # structure (1 is a perfect copy) and falls when strokes are blurred, which MSE barely notices.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 reconstructed = evaluation.reconstruct(model, test.corrupted)
 final_name = f"model {FINAL_MODEL}"
 predictions = {final_name: reconstructed,
@@ -55,7 +57,7 @@ quality = evaluation.quality_table(predictions, test)
 for metric in evaluation.METRICS:
     display(Markdown(f"**{metric}** per method, overall and per corruption family"), quality[metric])
 
-# %%
+# %% tags=["nbval-ignore-output"]
 ours, identity, median = (quality.loc[name] for name in (final_name, "identity (corrupted input)", "median filter (3x3)"))
 helped = [family.replace("_", " ") for family in corruptions.FAMILIES if ours["MSE", family] < identity["MSE", family]]
 collapsed, reason = evaluation.collapse_verdict(reconstructed, test.clean)
@@ -79,13 +81,13 @@ display(Markdown(
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 reader = classifier.train(splits, SEED, setting.out_dir, max_epochs=setting.profile.max_epochs)
 
-# %%
+# %% tags=["nbval-ignore-output"]
 accuracy = evaluation.accuracy_table(reader.model, {
     "clean": test.clean, "corrupted (identity)": test.corrupted, f"corrected by {final_name}": reconstructed,
     "median filter (3x3)": predictions["median filter (3x3)"]}, test)
 accuracy
 
-# %%
+# %% tags=["nbval-ignore-output"]
 clean_acc, corrupted_acc, corrected_acc = accuracy["overall"].iloc[:3]
 recovered = [family.replace("_", " ") for family in corruptions.FAMILIES
              if accuracy.iloc[2][family] > accuracy.iloc[1][family]]
@@ -150,12 +152,11 @@ plt.show()
 # The numbers of this notebook, for the discussion that follows (written to `final_evaluation.json`
 # in the artifact folder):
 
-# %%
+# %% tags=["nbval-ignore-output"]
 summary = {"profile": setting.profile.name, "final model": FINAL_MODEL, "final name": final_name,
            "collapsed": bool(collapsed), "verdict": reason, "sharpness ratio": float(sharpness),
            "test images": len(test), "classifier epochs": len(reader.history),
-           "quality": {name: {metric: quality.loc[name, metric].to_dict() for metric in evaluation.METRICS}
-                       for name in quality.index},
+           "quality": evaluation.quality_by_method(quality),
            "accuracy": accuracy.to_dict(orient="index")}
 training.atomic_write(setting.out_dir / "final_evaluation.json",
                       lambda path: Path(path).write_text(json.dumps(summary, indent=1)))

@@ -37,7 +37,7 @@ black, identity = setting.val_baselines["all black"], setting.val_baselines["ide
 # The best validation loss reached in each family, and how many of its models collapsed or beat the
 # uncorrected input:
 
-# %%
+# %% tags=["nbval-ignore-output"]
 families = table.groupby("family", sort=False).agg(
     models=("val loss", "size"), best_model=("val loss", "idxmin"), best_val_loss=("val loss", "min"),
     seed_best_val_loss=("seed val loss", "min"), collapsed=("collapsed", "sum"),
@@ -45,7 +45,7 @@ families = table.groupby("family", sort=False).agg(
 families.columns = [column.replace("_", " ") for column in families.columns]
 families
 
-# %%
+# %% tags=["nbval-ignore-output"]
 best_family = families["best val loss"].idxmin()
 widths = {model_id: models.bottleneck_width(models.build(model_id)) for model_id in study.family_ids("sweep")}
 sweep = table.loc[list(widths), "val loss"]
@@ -77,7 +77,7 @@ display(Markdown(
 # An all-black output scores the mean of the squared clean pixels. The seed's worst models sit on that
 # level, which suggests they had collapsed without the seed noticing.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 seed_collapsed = list(table.index[table["seed val loss"] >= 0.95 * black])
 ours_collapsed = list(table.index[table["collapsed"]])
 display(Markdown(
@@ -93,7 +93,7 @@ display(Markdown(
 # loss, which rewards a grey compromise over a sharp edge in the wrong place. SSIM and the edge
 # contrast measure it.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 quality = {name: pd.DataFrame(metrics) for name, metrics in final["quality"].items()}
 ours, given = quality[final["final name"]], quality["identity (corrupted input)"]
 median = quality["median filter (3x3)"]
@@ -109,7 +109,7 @@ display(Markdown(
 # %% [markdown]
 # ## Readable after correction?
 
-# %%
+# %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame(final["accuracy"]).T
 clean_acc, corrupted_acc, corrected_acc = accuracy["overall"].iloc[:3]
 per_family = accuracy.iloc[1:3].T.drop("overall")

@@ -1,11 +1,16 @@
 import os
+import subprocess
+import sys
 import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 # Every test run starts from an empty artifact cache, so no model trained by an older version of the
 # code can stand in for a fresh result. Set before any kernel starts: nbval's kernels inherit it.
 os.environ["REPORT_OUTPUT_DIR"] = tempfile.mkdtemp(prefix="report-test-artifacts-")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +20,19 @@ def data_dir():
     if not folder:
         pytest.fail("set REPORT_DATA_DIR to the folder holding kmnist/ (see the README's test command)")
     return folder
+
+
+@dataclass
+class Build:
+    run: subprocess.CompletedProcess
+    report_dir: Path
+    artifact_dir: Path
+
+
+@pytest.fixture(scope="session")
+def smoke_build(data_dir, tmp_path_factory):
+    """One smoke build of the whole report, as ``./build_report.sh --profile smoke`` runs it."""
+    report_dir = tmp_path_factory.mktemp("smoke-report")
+    run = subprocess.run([sys.executable, "-m", "lib.report", "--profile", "smoke", "--report-dir", str(report_dir)],
+                         cwd=ROOT, capture_output=True, text=True)
+    return Build(run, report_dir, Path(os.environ["REPORT_OUTPUT_DIR"]) / "smoke")

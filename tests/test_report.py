@@ -21,16 +21,16 @@ def build(tmp_path, env):
                           cwd=ROOT, env=env, capture_output=True, text=True)
 
 
-def test_smoke_build_writes_html_and_pdf(tmp_path):
-    run = build(tmp_path, os.environ)
+def test_smoke_build_writes_html_and_pdf(smoke_build):
+    run, report_dir = smoke_build.run, smoke_build.report_dir
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    html = (tmp_path / "report.html").read_text()
+    html = (report_dir / "report.html").read_text()
     assert "Correcting corrupted Kuzushiji-MNIST images" in html
     assert "Verdict:" in html and "Image quality on the test set" in html
     assert "def " not in html  # code cells are hidden
     assert "reusing the trained model" not in html  # training logs stay in the notebooks
-    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert sorted(p.name for p in (tmp_path / "executed").iterdir()) == [p.with_suffix(".ipynb").name
+    assert (report_dir / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in (report_dir / "executed").iterdir()) == [p.with_suffix(".ipynb").name
                                                                         for p in NOTEBOOK_SOURCES]
 
 

@@ -1,0 +1,115 @@
+"""A build's results, compared with committed reference values: exact where the arithmetic is, within a
+measured tolerance where it is not.
+
+What the notebooks print is of two kinds. Everything before training (split sizes, checksums of the
+clean and corrupted pixels, corruption statistics, layer tables, parameter counts, settings) is exact
+by construction: the same bytes on every machine, so nbval compares its text. Everything that comes
+out of training or inference (losses, MSE, PSNR, SSIM, accuracies) passes through float32 kernels that
+oneDNN and Eigen pick per CPU, so it agrees across machines only to a few significant digits: nbval
+skips those cells' text (``nbval-ignore-output``) and this module compares their numbers instead.
+
+The results are what ``09_model_comparison`` writes to ``results.csv`` and ``10_final_model`` to
+``final_evaluation.json``, as one tree of named values. Counts, verdicts and the choice of the final
+model are compared exactly; real numbers with ``RELATIVE_TOLERANCE``; a reader's accuracy allows
+``ACCURACY_IMAGES`` images per group to be read differently.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from .corruptions import FAMILIES
+
+# Measured (README, "Reproducibility"): the same smoke build through other CPU kernels (oneDNN capped
+# at AVX2, oneDNN off, AMD EPYC and Intel Xeon machines) moved losses and metrics by at most 0.2% of
+# their value. 1% leaves a fivefold margin, while doubling one model's learning rate moves its
+# training loss by 3.5%.
+RELATIVE_TOLERANCE = 0.01
+ABSOLUTE_TOLERANCE = 1e-6  # for values that are zero in the reference
+ACCURACY_IMAGES = 1  # images per group a reader may read differently (a logit on the edge flips)
+
+MODEL_COLUMNS = {"parameters": int, "epochs": int, "best epoch": int, "collapsed": bool,
+                 "train loss": float, "val loss": float}
+FINAL_KEYS = ("final model", "collapsed", "classifier epochs", "test images", "sharpness ratio", "quality",
+              "accuracy")
+
+
+def from_results(table, final_evaluation):
+    """The tree of results: ``model_results`` of the results table, and the final evaluation's ``FINAL_KEYS``."""
+    return {"models": model_results(table),
+            "final evaluation": {key: final_evaluation[key] for key in FINAL_KEYS}}
+
+
+def model_results(table):
+    """Per model (a row of ``study.results_table``), the values of its ``MODEL_COLUMNS``."""
+    return {str(model_id): {column: kind(row[column]) for column, kind in MODEL_COLUMNS.items()}
+            for model_id, row in table.iterrows()}
+
+
+def collect(artifact_dir):
+    """The results a build wrote to ``artifact_dir`` (the profile's artifact folder)."""
+    artifact_dir = Path(artifact_dir)
+    table = pd.read_csv(artifact_dir / "results.csv", dtype={"model": str}).set_index("model")
+    return from_results(table, json.loads((artifact_dir / "final_evaluation.json").read_text()))
+
+
+def write(results, path):
+    Path(path).write_text(json.dumps(results, indent=1) + "\n")
+
+
+def read(path):
+    return json.loads(Path(path).read_text())
+
+
+def differences(actual, reference, subset=False):
+    """Every value of ``actual`` that does not match ``reference``, one line each (empty: they match).
+
+    With ``subset``, ``actual`` may hold only part of the tree (a few models recomputed); otherwise a
+    value missing on either side is a difference too.
+    """
+    actual_values, reference_values = dict(_leaves(actual)), dict(_leaves(reference))
+    test_images = reference.get("final evaluation", {}).get("test images")
+    lines = []
+    for path, value in actual_values.items():
+        if path not in reference_values:
+            lines.append(f"{path}: {value!r} is not in the reference")
+        elif not _matches(path, value, reference_values[path], test_images):
+            lines.append(f"{path}: {value!r}, the reference has {reference_values[path]!r} "
+                         f"(allowed: {_allowance(path, reference_values[path], test_images)})")
+    if not subset:
+        lines += [f"{path}: missing (the reference has {value!r})" for path, value in reference_values.items()
+                  if path not in actual_values]
+    return lines
+
+
+def _leaves(tree, prefix=()):
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, (*prefix, key))
+        else:
+            yield " / ".join((*prefix, key)), value
+
+
+def _is_real(value):
+    return isinstance(value, float)
+
+
+def _matches(path, value, expected, test_images):
+    if _is_real(value) and _is_real(expected):
+        return abs(value - expected) <= _tolerance(path, expected, test_images)
+    return type(value) is type(expected) and value == expected
+
+
+def _tolerance(path, expected, test_images):
+    if path.startswith("final evaluation / accuracy /"):
+        group = test_images if path.endswith("/ overall") else test_images // len(FAMILIES)
+        return 100.0 * ACCURACY_IMAGES / group + 1e-9
+    return max(RELATIVE_TOLERANCE * abs(expected), ABSOLUTE_TOLERANCE)
+
+
+def _allowance(path, expected, test_images):
+    if _is_real(expected) and not math.isnan(expected):
+        return f"±{_tolerance(path, expected, test_images):.4g}"
+    return "exactly equal"

@@ -1,0 +1,146 @@
+"""The results regression test: the smoke build's numbers against tests/reference/smoke_results.json.
+
+nbval compares the text of what is exact by construction; the numbers that come out of training and
+inference are compared here, exactly where they are discrete and within ``reference_results``'
+measured tolerance where float32 arithmetic differs between CPUs. The second half shows that the check
+can fail: a change of one thing that matters moves a result past the tolerance.
+"""
+
+import copy
+import dataclasses
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lib import evaluation, experiment, models, reference_results, report, study
+
+REFERENCE = reference_results.read(report.RESULTS_REFERENCE)
+UPDATE_HINT = ("if the change of result is intended, regenerate the references with "
+               "`./build_report.sh --profile smoke --update-references` and commit them (README, 'Reproducibility')")
+
+
+def test_the_smoke_build_reproduces_the_reference_results(smoke_build):
+    assert smoke_build.run.returncode == 0, smoke_build.run.stderr[-3000:]
+    found = reference_results.differences(reference_results.collect(smoke_build.artifact_dir), REFERENCE)
+    assert found == [], "\n".join(found) + "\n" + UPDATE_HINT
+
+
+# --- the check itself, on made-up trees ------------------------------------------------------------
+
+def test_real_numbers_may_move_within_the_tolerance_and_not_beyond():
+    moved = copy.deepcopy(REFERENCE)
+    model = moved["models"]["12"]
+    model["val loss"] *= 1 + 0.5 * reference_results.RELATIVE_TOLERANCE
+    assert reference_results.differences(moved, REFERENCE) == []
+    model["val loss"] = REFERENCE["models"]["12"]["val loss"] * (1 + 2 * reference_results.RELATIVE_TOLERANCE)
+    assert [line.split(":")[0] for line in reference_results.differences(moved, REFERENCE)] == ["models / 12 / val loss"]
+
+
+@pytest.mark.parametrize("path, value", [
+    (("models", "12", "collapsed"), "flip"), (("models", "3", "epochs"), 2), (("models", "0", "parameters"), 11651),
+    (("final evaluation", "final model"), "12"), (("final evaluation", "classifier epochs"), 2)])
+def test_discrete_outcomes_must_match_exactly(path, value):
+    changed = copy.deepcopy(REFERENCE)
+    *parents, leaf = path
+    node = changed
+    for key in parents:
+        node = node[key]
+    node[leaf] = (not node[leaf]) if value == "flip" else value
+    assert [line.split(":")[0] for line in reference_results.differences(changed, REFERENCE)] == [" / ".join(path)]
+
+
+def test_a_reader_may_read_one_image_per_group_differently():
+    accuracy = REFERENCE["final evaluation"]["accuracy"]["clean"]
+    family = next(name for name in accuracy if name != "overall")
+    group = REFERENCE["final evaluation"]["test images"] // len(evaluation.FAMILIES)
+    changed = copy.deepcopy(REFERENCE)
+    changed["final evaluation"]["accuracy"]["clean"][family] += 100 / group
+    assert reference_results.differences(changed, REFERENCE) == []
+    changed["final evaluation"]["accuracy"]["clean"][family] += 100 / group
+    assert len(reference_results.differences(changed, REFERENCE)) == 1
+
+
+def test_a_missing_or_new_value_is_a_difference():
+    fewer = copy.deepcopy(REFERENCE)
+    del fewer["models"]["19"]
+    assert len(reference_results.differences(fewer, REFERENCE)) == len(reference_results.MODEL_COLUMNS)
+    assert reference_results.differences(fewer, REFERENCE, subset=True) == []
+    assert len(reference_results.differences(REFERENCE, fewer)) == len(reference_results.MODEL_COLUMNS)
+
+
+# --- a changed result makes the check fail -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def smoke_splits(data_dir):
+    return experiment.load_splits("smoke", 0, data_dir=data_dir)
+
+
+def retrained(model_id, splits, out_dir):
+    """``model_id`` trained as the smoke build trains it, as the part of the results tree it fills."""
+    profile = experiment.get_profile("smoke")
+    results = study.train_models([model_id], splits, profile, 0, out_dir)
+    return {"models": reference_results.model_results(study.results_table(results, splits["val"]))}
+
+
+def with_first_convolution_of(filters):
+    return lambda: [models.conv(filters), *models.baseline_0()[1:]]
+
+
+MODEL_CHANGES = {
+    "learning rate 1e-3 -> 2e-3": {"learning_rate": 2e-3},
+    "first convolution 32 -> 24 maps": {"layers": with_first_convolution_of(24)},
+}
+
+
+def test_model_0_retrained_unchanged_matches_the_reference(smoke_splits, tmp_path):
+    assert reference_results.differences(retrained("0", smoke_splits, tmp_path), REFERENCE, subset=True) == []
+
+
+@pytest.mark.parametrize("change", MODEL_CHANGES)
+def test_a_changed_model_fails_the_check(change, smoke_splits, tmp_path, monkeypatch):
+    monkeypatch.setitem(models.MODELS, "0", dataclasses.replace(models.MODELS["0"], **MODEL_CHANGES[change]))
+    found = reference_results.differences(retrained("0", smoke_splits, tmp_path), REFERENCE, subset=True)
+    assert any(line.startswith(("models / 0 / train loss", "models / 0 / val loss")) for line in found), found
+
+
+def identity_quality(splits):
+    test = splits["test"]
+    quality = evaluation.quality_table({"identity (corrupted input)": test.corrupted}, test)
+    return {"final evaluation": {"quality": evaluation.quality_by_method(quality)}}
+
+
+def test_the_corrupted_test_images_score_as_in_the_reference(smoke_splits):
+    assert reference_results.differences(identity_quality(smoke_splits), REFERENCE, subset=True) == []
+
+
+def test_a_changed_corruption_severity_fails_the_check(data_dir):
+    harsher = experiment.load_splits("smoke", 0, data_dir=data_dir, severity=4)
+    found = reference_results.differences(identity_quality(harsher), REFERENCE, subset=True)
+    assert any(line.startswith("final evaluation / quality / identity (corrupted input) / MSE / overall")
+               for line in found), found
+
+
+# --- exact by construction: the corrupted data does not depend on the CPU's vector instructions ----
+
+CORRUPTED_CHECKSUM = """
+import hashlib, sys
+from lib import experiment
+splits = experiment.load_splits("smoke", 0, data_dir=sys.argv[1])
+print(hashlib.sha256(b"".join(split.corrupted.tobytes() for split in splits.values())).hexdigest())
+"""
+
+
+def test_corrupted_images_are_byte_identical_whichever_vector_instructions_numpy_uses(data_dir):
+    """numpy picks SIMD kernels (for example of sin and cos, used by rotation) by the CPU it runs on;
+    switching off AVX-512 and AVX2 stands in for an older CPU."""
+    def checksum(disabled):
+        env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled}
+        run = subprocess.run([sys.executable, "-c", CORRUPTED_CHECKSUM, data_dir], cwd=report.ROOT, env=env,
+                             capture_output=True, text=True, check=True)
+        return run.stdout.strip()
+
+    checksums = {disabled: checksum(disabled) for disabled in ("", "X86_V4 AVX512_ICL AVX512_SPR",
+                                                               "X86_V3 X86_V4 AVX512_ICL AVX512_SPR")}
+    assert len(set(checksums.values())) == 1, checksums
