@@ -16,7 +16,6 @@ Baselines, scored exactly like a model:
 import numpy as np
 import pandas as pd
 
-from ._tensorflow import tensorflow as tf
 from .corruptions import FAMILIES
 from .training import EVAL_BATCH_SIZE
 
@@ -40,10 +39,32 @@ def per_sample_psnr(predicted, clean):
     return 10 * np.log10(1 / np.maximum(per_sample_mse(predicted, clean), 1e-10))
 
 
+SSIM_WINDOW, SSIM_SIGMA, SSIM_K1, SSIM_K2 = 11, 1.5, 0.01, 0.03  # Wang et al. 2004, as tf.image.ssim
+
+
 def per_sample_ssim(predicted, clean):
-    """Structural similarity (1: identical), with the usual 11x11 Gaussian window (sigma 1.5)."""
-    return tf.image.ssim(np.asarray(predicted, np.float32)[..., None], np.asarray(clean, np.float32)[..., None],
-                         max_val=1.0).numpy().astype(np.float64)
+    """Structural similarity (1: identical) of images on a 0-1 scale: the mean over every 11x11 window
+    (Gaussian weights, sigma 1.5) that fits inside the image, as ``tf.image.ssim`` computes it. In float64
+    numpy rather than a float32 kernel, so the value is the same on every machine and backend."""
+    x, y = np.asarray(predicted, np.float64), np.asarray(clean, np.float64)
+    c1, c2 = SSIM_K1 ** 2, SSIM_K2 ** 2
+    mean_x, mean_y = _gaussian_window_means(x), _gaussian_window_means(y)
+    luminance = (2 * mean_x * mean_y + c1) / (mean_x ** 2 + mean_y ** 2 + c1)
+    structure = ((2 * _gaussian_window_means(x * y) - 2 * mean_x * mean_y + c2)
+                 / (_gaussian_window_means(x * x + y * y) - mean_x ** 2 - mean_y ** 2 + c2))
+    return (luminance * structure).mean(axis=(1, 2))
+
+
+def _gaussian_window_means(images):
+    """Gaussian-weighted mean of every SSIM window inside (N, H, W) images: one 1-d pass per axis."""
+    offsets = np.arange(SSIM_WINDOW) - (SSIM_WINDOW - 1) / 2
+    weights = np.exp(-0.5 * (offsets / SSIM_SIGMA) ** 2)
+    weights /= weights.sum()
+    for axis in (1, 2):
+        inner = images.shape[axis] - SSIM_WINDOW + 1
+        shifted = [(slice(None),) * axis + (slice(k, k + inner),) for k in range(SSIM_WINDOW)]
+        images = sum(weight * images[where] for where, weight in zip(shifted, weights))
+    return images
 
 
 def per_sample_sharpness(images):

@@ -59,6 +59,16 @@ def test_median_filter_matches_a_per_pixel_loop_and_removes_salt():
     assert not evaluation.median_filter(salt).any()
 
 
+@pytest.mark.parametrize("predicted", ["corrupted", "blurred", "empty", "unrelated"])
+def test_ssim_gives_the_values_tf_image_ssim_gives(split, predicted):
+    """The report's SSIM values stay those of tf.image.ssim (float32, so equal to about 1e-6)."""
+    tf = pytest.importorskip("tensorflow")
+    images = {"corrupted": split.corrupted, "blurred": evaluation.median_filter(split.corrupted),
+              "empty": np.zeros_like(split.clean), "unrelated": split.clean[::-1]}[predicted]
+    expected = tf.image.ssim(images[..., None], split.clean[..., None], max_val=1.0).numpy()
+    np.testing.assert_allclose(evaluation.per_sample_ssim(images, split.clean), expected, atol=1e-5)
+
+
 def test_psnr_and_ssim_rank_a_copy_above_noise_above_an_empty_image(split):
     noisy = np.clip(split.clean + np.random.default_rng(2).normal(0, 0.1, split.clean.shape), 0, 1)
     empty = np.zeros_like(split.clean)
