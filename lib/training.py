@@ -39,7 +39,7 @@ EVAL_BATCH_SIZE = 1024
 # keras.utils.set_random_seed hands the seed to numpy, which takes seeds below 2**32, and each model
 # adds its seed offset to the run's seed.
 MAX_SEED = 2**32 - 1 - max(spec.seed_offset for spec in models.MODELS.values())
-# What reading a damaged .npz or .json raises, beside the checksums' own DamagedArtifact.
+# What reading a truncated or altered .npz or .json raises (a checksum mismatch is raised as a ValueError).
 _UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
