@@ -171,7 +171,9 @@ def _train(model, config, train_data, val_data, folder, log):
     model.set_weights(state["best"])
     seconds = sum(row["seconds"] for row in state["history"])
     weights_file = folder / "best_weights.npz"
-    atomic_write(weights_file, lambda tmp: np.savez(tmp, **_with_digest({f"w{i}": w for i, w in enumerate(state["best"])})))
+    # Its SHA-256 goes into result.json, which is written after it; the file itself stays as older
+    # versions of this code read it.
+    atomic_write(weights_file, lambda tmp: np.savez(tmp, **{f"w{i}": w for i, w in enumerate(state["best"])}))
     summary = {"config": asdict(config), "history": state["history"],
                "best_epoch": state["best_epoch"], "seconds": seconds,
                "versions": {"keras": keras.__version__, "tensorflow": tf.__version__},
