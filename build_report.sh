@@ -5,8 +5,12 @@
 #   ./build_report.sh --profile smoke --update-references   refresh the nbval references
 # Data: set REPORT_DATA_DIR to a folder with kmnist/ (the official files), or let it download.
 set -euo pipefail
-# Notebooks run in other folders, so a relative data folder is made absolute first.
+# Every path the user gives means a place seen from the caller's folder, and the notebooks run in
+# notebooks/: the folders named in the environment are made absolute here, and lib.report, which runs
+# in the caller's folder, does the same for --report-dir.
 [ -z "${REPORT_DATA_DIR:-}" ] || export REPORT_DATA_DIR="$(realpath "$REPORT_DATA_DIR")"
-cd "$(dirname "$0")"
-scripts/setup.sh
-exec .venv/bin/python -m lib.report "$@"
+[ -z "${REPORT_OUTPUT_DIR:-}" ] || export REPORT_OUTPUT_DIR="$(realpath -m "$REPORT_OUTPUT_DIR")"
+project="$(cd "$(dirname "$0")" && pwd)"
+"$project/scripts/setup.sh"
+# -P: lib is imported from the project (PYTHONPATH), never from a lib/ in the caller's folder.
+PYTHONPATH="$project${PYTHONPATH:+:$PYTHONPATH}" exec "$project/.venv/bin/python" -P -m lib.report "$@"

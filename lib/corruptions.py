@@ -1,9 +1,10 @@
 """The seed's five corruption families, each a pure function over a whole batch.
 
-Every family takes images of shape (N, H, W), uint8 or float in [0, 1], a ``numpy.random.Generator``
-and a ``severity`` from 1 to 5, and returns float64 images in [0, 1] of the same shape. The first line
-of each function is its severity ladder. Where MNIST-C (Mu & Gilmer, 2019, google-research/mnist-c) has
-the same corruption, the ladder is MNIST-C's; the default is the middle rung, 3, at which a human still
+Every family takes images of shape (N, H, W), at least 8x8 pixels, uint8 or float in [0, 1], a
+``numpy.random.Generator`` and an integer ``severity`` from 1 to 5, and returns float64 images in [0, 1]
+of the same shape; anything else is refused with a ValueError before any work. The first line of each
+function is its severity ladder. Where MNIST-C (Mu & Gilmer, 2019, google-research/mnist-c) has the
+same corruption, the ladder is MNIST-C's; the default is the middle rung, 3, at which a human still
 reads the character (the seed does not state its strengths).
 """
 
@@ -12,15 +13,20 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+SEVERITIES = range(1, 6)
+BLACK_PATCH_LADDER = ((1, 4), (1, 6), (2, 6), (2, 8), (3, 8))  # (count, side) of the squares per severity
+# Every family must accept every severity, so a batch must hold the largest black patch.
+MIN_IMAGE_SIDE = max(side for _, side in BLACK_PATCH_LADDER)
+
 
 def gaussian_noise(images, rng, severity=3):
-    sigma = [0.08, 0.12, 0.18, 0.26, 0.38][severity - 1]  # MNIST-C's ladder (pixel values in [0, 1])
+    sigma = _rung([0.08, 0.12, 0.18, 0.26, 0.38], severity)  # MNIST-C's ladder (pixel values in [0, 1])
     x = _as_unit_float(images)
     return np.clip(x + rng.normal(scale=sigma, size=x.shape), 0.0, 1.0)
 
 
 def rotation(images, rng, severity=3):
-    max_radians = [0.2, 0.4, 0.6, 0.8, 1.0][severity - 1]  # MNIST-C's ladder: 11 to 57 degrees
+    max_radians = _rung([0.2, 0.4, 0.6, 0.8, 1.0], severity)  # MNIST-C's ladder: 11 to 57 degrees
     x = _as_unit_float(images)
     # Each image turns by between half and all of the rung's angle, in a random direction, so that no
     # rotated image is left nearly upright.
@@ -30,14 +36,15 @@ def rotation(images, rng, severity=3):
 
 
 def flip(images, rng, severity=3):
-    del severity  # a flip has one strength; the argument keeps every family's signature alike
+    # A flip has one strength; the argument keeps every family's signature alike, and is checked alike.
+    _check_severity(severity)
     x = _as_unit_float(images)
     horizontal = rng.random(len(x)) < 0.5  # otherwise vertical
     return np.where(horizontal[:, None, None], x[:, :, ::-1], x[:, ::-1, :])
 
 
 def black_patches(images, rng, severity=3):
-    count, side = [(1, 4), (1, 6), (2, 6), (2, 8), (3, 8)][severity - 1]  # squares of side pixels
+    count, side = _rung(BLACK_PATCH_LADDER, severity)  # count squares of side pixels
     x = _as_unit_float(images)
     n, height, width = x.shape
     rows = np.arange(height)[None, :, None]
@@ -51,7 +58,7 @@ def black_patches(images, rng, severity=3):
 
 
 def brightness(images, rng, severity=3):
-    shift = [0.1, 0.2, 0.3, 0.4, 0.5][severity - 1]  # MNIST-C's ladder, applied up or down at random
+    shift = _rung([0.1, 0.2, 0.3, 0.4, 0.5], severity)  # MNIST-C's ladder, applied up or down at random
     x = _as_unit_float(images)
     sign = rng.choice([-1.0, 1.0], size=len(x))
     return np.clip(x + (sign * shift)[:, None, None], 0.0, 1.0)
@@ -69,7 +76,9 @@ def corrupt_balanced(images, seed, severity=3):
     only on the images, the seed and the severity: byte for byte the same in any process. The families
     run in parallel threads (numpy releases the GIL in its array loops); each writes its own rows.
     """
-    _as_unit_float(images[:0])  # the type and shape checks, before any work starts
+    # The cheap checks before any work starts; the families check the values.
+    _check_batch(images)
+    _check_severity(severity)
     family_ids = np.arange(len(images)) % len(FAMILIES)
     corrupted = np.empty(images.shape, dtype=np.float32)
     streams = np.random.SeedSequence(seed).spawn(len(FAMILIES))
@@ -83,16 +92,38 @@ def corrupt_balanced(images, seed, severity=3):
     return corrupted, family_ids
 
 
-def _as_unit_float(images):
-    """Validate a batch and return it as float64 in [0, 1] (a new array; the input is never changed)."""
+def _rung(ladder, severity):
+    """The ladder's entry for ``severity`` (1 is the first), once the severity is checked."""
+    _check_severity(severity)
+    return ladder[severity - 1]
+
+
+def _check_severity(severity):
+    # bool is an int to Python, but True is no severity; numpy's integers are.
+    if isinstance(severity, bool) or not isinstance(severity, (int, np.integer)) or severity not in SEVERITIES:
+        raise ValueError(f"severity must be an integer from {SEVERITIES[0]} to {SEVERITIES[-1]}, "
+                         f"got {severity!r} ({type(severity).__name__}); 3 is the default")
+
+
+def _check_batch(images):
+    """The type, shape and dtype of a batch: cheap, whatever its size."""
     if not isinstance(images, np.ndarray):
         raise ValueError(f"images must be a numpy array, got {type(images).__name__}")
     if images.ndim != 3:
-        raise ValueError(f"images must have shape (N, height, width), got shape {images.shape}")
+        raise ValueError(f"images must have shape (N, height, width), got shape {images.shape}"
+                         " (reshape flat images to (N, 28, 28))")
+    if min(images.shape[1:]) < MIN_IMAGE_SIDE:
+        raise ValueError(f"images must be at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} pixels (the largest black "
+                         f"patch), got shape {images.shape}")
+    if images.dtype != np.uint8 and not np.issubdtype(images.dtype, np.floating):
+        raise ValueError(f"images must be uint8 (0-255) or float (0-1), got dtype {images.dtype}")
+
+
+def _as_unit_float(images):
+    """Validate a batch and return it as float64 in [0, 1] (a new array; the input is never changed)."""
+    _check_batch(images)
     if images.dtype == np.uint8:
         return images / 255.0
-    if not np.issubdtype(images.dtype, np.floating):
-        raise ValueError(f"images must be uint8 (0-255) or float (0-1), got dtype {images.dtype}")
     if not np.all(np.isfinite(images)):
         raise ValueError("images contain NaN or infinite values")
     if images.size and (images.min() < 0.0 or images.max() > 1.0):

@@ -3,7 +3,9 @@
 Where the files are looked up, in order:
 1. the ``data_dir`` argument,
 2. the environment variable ``REPORT_DATA_DIR``,
-3. the Keras cache (``~/.keras/datasets/<name>/``), filled by downloading from the official URL.
+3. the Keras cache (``$KERAS_HOME/datasets/<name>/``, by default ``~/.keras/datasets/<name>/``),
+   filled by downloading from the official URL. A server that stops answering for ``DOWNLOAD_TIMEOUT``
+   seconds ends the download with a ``DataFileError``.
 
 A data directory holds one subfolder per dataset (``kmnist/``, ``fashion-mnist/``) with the four
 official gzip files in it, exactly as the authors publish them.
@@ -11,7 +13,10 @@ official gzip files in it, exactly as the authors publish them.
 
 import gzip
 import hashlib
+import http.client
 import os
+import shutil
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +49,9 @@ SPLIT_PREFIX = {"train": "train", "test": "t10k"}
 IMAGE_SHAPE = (28, 28)
 # IDX magic numbers: 0x0801 is a vector of unsigned bytes (labels), 0x0803 a 3-d array of them (images).
 _IDX_MAGIC = {1: 0x0801, 3: 0x0803}
+# Seconds the server may take to accept the connection or to send the next part of a file. Without a
+# limit a server that accepts and never answers holds the build forever.
+DOWNLOAD_TIMEOUT = 60
 
 
 class DataFileError(RuntimeError):
@@ -99,17 +107,32 @@ def _verified_file(name, filename, data_dir):
     return path
 
 
-def _download(name, filename, url, md5):
-    import keras  # imported here so that reading local files never pays for TensorFlow
+def keras_cache():
+    """The folder downloads go to, as Keras has it: ``$KERAS_HOME/datasets``, else ``~/.keras/datasets``."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
 
+
+def _download(name, filename, url, md5):
+    """The cached file, fetched first unless the cache holds the official one."""
+    path = keras_cache() / name / filename
+    if path.is_file() and _md5(path) == md5:
+        return path
+    # keras.utils.get_file has no timeout, hence urllib; the caller checks the MD5 of what arrived.
+    tmp = path.with_name(f".tmp-{os.getpid()}-{filename}")
     try:
-        return Path(keras.utils.get_file(filename, origin=url, file_hash=md5, hash_algorithm="md5",
-                                         cache_subdir=f"datasets/{name}"))
-    except Exception as error:  # get_file raises several types for network and hash failures
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, open(tmp, "wb") as out:
+            shutil.copyfileobj(response, out, 1 << 20)
+        os.replace(tmp, path)  # readers never see half a file
+    except (OSError, http.client.HTTPException) as error:  # urllib's errors and timeouts are OSErrors
         raise DataFileError(
-            f"could not fetch {filename} from {url} ({error}). Offline, download the four official "
-            f"files of {name} elsewhere and set REPORT_DATA_DIR to the folder holding {name}/{filename}."
+            f"could not fetch {filename} from {url} into {path.parent} ({error!r}; the server gets "
+            f"{DOWNLOAD_TIMEOUT} s to answer). Offline, download the four official files of {name} elsewhere "
+            f"and set REPORT_DATA_DIR to the folder holding {name}/{filename}."
         ) from error
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def _md5(path):

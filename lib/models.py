@@ -247,6 +247,8 @@ MODEL_IDS = tuple(MODELS)
 
 def spec(model_id):
     """The ``ModelSpec`` of ``model_id``; an unknown id raises ValueError listing the valid ones."""
+    if not isinstance(model_id, str):
+        raise ValueError(f"model ids are strings, e.g. '12' or '8.1'; got {model_id!r} ({type(model_id).__name__})")
     if model_id not in MODELS:
         raise ValueError(f"unknown model id {model_id!r}; valid ids: {', '.join(MODEL_IDS)}")
     return MODELS[model_id]

@@ -3,23 +3,36 @@
 Usage (``./build_report.sh`` wraps it): ``python -m lib.report --profile full``.
 Executed notebooks go to ``report/<profile>/executed/``. The first notebook that fails stops the
 build; its partly executed copy stays there, with the error in the failing cell.
+
+Before anything runs, the inputs are checked: every path the user gives (``--report-dir``,
+``REPORT_OUTPUT_DIR``, ``REPORT_DATA_DIR``) is made absolute against the caller's folder (the notebooks
+run in ``notebooks/``), the report folder must be writable, the seed must suit every model, and every
+notebook's .ipynb must say what its .py source says.
 """
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import jupytext
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 
 from . import experiment, reference_results
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = tuple(path.stem for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")))
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py")))
+SYNC_COMMAND = ".venv/bin/jupytext --sync notebooks/*.py"
+USER_PATH_VARIABLES = ("REPORT_OUTPUT_DIR", "REPORT_DATA_DIR")
 REFERENCE_DIR = ROOT / "tests" / "reference"
 RESULTS_REFERENCE = REFERENCE_DIR / "smoke_results.json"
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
@@ -38,26 +51,67 @@ class NotebookFailed(RuntimeError):
     pass
 
 
+class BuildInterrupted(RuntimeError):
+    pass
+
+
+class QuietKernelManager(AsyncKernelManager):
+    """The notebooks' kernels, without the two alarms every build used to print.
+
+    Over TCP without keys ipykernel warns that its traffic is unencrypted; the manager provisions
+    CurveZMQ keys where the kernel declares support (ipykernel does). And at shutdown jupyter_client
+    interrupts the kernel before asking it to stop, which an idle kernel logs as "KeyboardInterrupt caught
+    in kernel"; the kernels here are shut down idle (every cell has run, or one failed), and one still
+    busy after a Ctrl-C of the build is killed after the shutdown wait.
+    """
+
+    @default("transport_encryption")
+    def _encrypt_where_the_kernel_can(self):
+        return "auto"
+
+    async def _async_interrupt_kernel(self):
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
+
 def execute(profile, seed, report_dir):
     """Run every notebook into ``report_dir/executed``; return the executed paths."""
     executed_dir = report_dir / "executed"
     executed_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name in NOTEBOOKS:
-        source = ROOT / "notebooks" / f"{name}.ipynb"
+        source = NOTEBOOK_DIR / f"{name}.ipynb"
         target = executed_dir / f"{name}.ipynb"
         print(f"[{name}] running on the {profile} profile ...", flush=True)
         started = time.perf_counter()
         try:
             papermill.execute_notebook(str(source), str(target), parameters={"PROFILE": profile, "SEED": seed},
                                        kernel_name="python3", language="python", cwd=str(source.parent), stdout_file=sys.stdout, stderr_file=sys.stderr,
-                                       progress_bar=False)
+                                       progress_bar=False, kernel_manager_class=QuietKernelManager)
         except papermill.PapermillExecutionError as error:
             raise NotebookFailed(f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
                                  f"The partly executed notebook is kept at {target}") from None
+        except KeyboardInterrupt:
+            raise BuildInterrupted(
+                f"interrupted while notebook {name} was running; its partly executed copy is {target}. "
+                "Run the same command again to resume: trained models are cached after every epoch.") from None
         print(f"[{name}] done in {time.perf_counter() - started:.0f} s", flush=True)
         paths.append(target)
     return paths
+
+
+def in_sync(source):
+    """Whether a notebook's .py source and its paired .ipynb hold the same cells (type and source)."""
+    paired = Path(source).with_suffix(".ipynb")
+    if not paired.exists():
+        return False
+    script, notebook = jupytext.read(source), nbformat.read(paired, as_version=4)
+    return [(c.cell_type, c.source) for c in script.cells] == [(c.cell_type, c.source) for c in notebook.cells]
+
+
+def drifted_notebooks():
+    """The notebooks whose .ipynb (what papermill runs) no longer says what their .py source says."""
+    return [name for name in NOTEBOOKS if not in_sync(NOTEBOOK_DIR / f"{name}.py")]
 
 
 def combine(paths, profile, seed):
@@ -110,24 +164,77 @@ def missing_pdf_tools():
     return [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
 
 
+def seed(text):
+    """--seed: an integer every model can train with."""
+    from .training import check_seed  # here, so that --help and the other checks need no TensorFlow
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    try:
+        check_seed(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
+def absolute(path):
+    """A user's path made absolute against the caller's folder, once: the notebooks run elsewhere."""
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+def absolute_environment():
+    """Make the path variables the notebooks read absolute, before any notebook starts."""
+    for variable in USER_PATH_VARIABLES:
+        if os.environ.get(variable):
+            os.environ[variable] = str(absolute(os.environ[variable]))
+
+
+def writable_folder_problem(folder):
+    """Why ``folder`` cannot take the report (None if it can): it is created first if missing."""
+    if folder.exists() and not folder.is_dir():
+        return "it is a file, not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=list(experiment.PROFILES), default="full")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed, default=0, help="the run's seed (default 0); one that some model cannot train with is refused, naming the range")
     parser.add_argument("--update-references", action="store_true",
                         help="make this build the test references (smoke profile only), when a change of result "
                              "is intended: the executed notebooks (nbval) and smoke_results.json")
-    parser.add_argument("--report-dir", type=Path, help="where the report goes (default: report/<profile>)")
+    parser.add_argument("--report-dir", type=absolute, help="where the report goes (default: report/<profile>)")
     args = parser.parse_args(argv)
     if args.update_references and args.profile != "smoke":
         parser.error("--update-references needs --profile smoke: the nbval references are smoke runs")
-
+    absolute_environment()
     report_dir = args.report_dir or ROOT / "report" / args.profile
+    problem = writable_folder_problem(report_dir)
+    if problem:
+        parser.error(f"--report-dir {report_dir} cannot take the report ({problem}); "
+                     "name a folder you can write to, or leave it out for report/<profile>")
+    drifted = drifted_notebooks()
+    if drifted:
+        print(f"BUILD REFUSED: the .ipynb of {', '.join(drifted)} does not say what its .py source says, and "
+              f"the .ipynb is what runs. Bring each pair level with: {SYNC_COMMAND}", file=sys.stderr)
+        return 1
+
     try:
         paths = execute(args.profile, args.seed, report_dir)
     except NotebookFailed as error:
         print(f"BUILD FAILED: {error}", file=sys.stderr)
         return 1
+    except BuildInterrupted as error:
+        print(f"BUILD STOPPED: {error}", file=sys.stderr)
+        return 130  # what a shell reports for a command stopped by Ctrl-C
     combined_path = report_dir / "report.ipynb"
     nbformat.write(combine(paths, args.profile, args.seed), combined_path)
     export(combined_path, "html")

@@ -8,12 +8,23 @@ A finished model lives in ``<out_dir>/models/model_<id>-<key>/``, where the key 
 result depends on (architecture, settings, training data); asking again returns it without training.
 After every epoch the whole training state is checkpointed atomically, so an interrupted run resumes
 at the last finished epoch and ends exactly where an uninterrupted run would.
+
+Every file is checked against the SHA-256 written with it before it is used; a damaged folder is set
+aside as ``<folder>.damaged-<UTC time>`` and the model trained again. While one process reads or trains
+a model it holds ``<folder>.lock``, so a second build on the same artifact folder waits and then reuses
+the result; the operating system drops the lock of a process that dies.
 """
 
+import contextlib
+import datetime
+import fcntl
 import hashlib
 import json
 import os
+import socket
 import time
+import zipfile
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +36,15 @@ import keras  # noqa: E402
 
 PATIENCE = 3
 EVAL_BATCH_SIZE = 1024
+# keras.utils.set_random_seed hands the seed to numpy, which takes seeds below 2**32, and each model
+# adds its seed offset to the run's seed.
+MAX_SEED = 2**32 - 1 - max(spec.seed_offset for spec in models.MODELS.values())
+# What reading a truncated or altered .npz or .json raises (a checksum mismatch is raised as a ValueError).
+_UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
+class DamagedArtifact(Exception):
+    """A cached file that does not hold what was written: truncated, altered or unreadable."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,13 @@ class TrainResult:
     folder: Path
 
 
+def check_seed(seed):
+    """Refuse a run seed that some model cannot train with, naming the valid range."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}: Keras takes seeds "
+                         f"below 2**32 and a model adds up to {2**32 - 1 - MAX_SEED} to the run's seed")
+
+
 def make_deterministic(seed):
     """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
     keras.utils.set_random_seed(seed)
@@ -57,6 +84,7 @@ def make_deterministic(seed):
 def config_for(model_id, seed, max_epochs=None):
     """The model's own training settings; ``max_epochs`` (a profile's cap) overrides its epoch limit."""
     spec = models.spec(model_id)
+    check_seed(seed)
     return TrainConfig(model_id, spec.batch_size, spec.learning_rate,
                        max_epochs if max_epochs is not None else spec.max_epochs, PATIENCE, seed + spec.seed_offset)
 
@@ -85,16 +113,29 @@ def fit(model, config, train_data, val_data, out_dir, log=print):
 
     Call ``make_deterministic(config.seed)`` before building the model, so its initial weights are seeded.
     """
-    (x_train, y_train), (x_val, y_val) = train_data, val_data
     folder = model_folder(config, model, train_data, val_data, out_dir)
-    result_file, weights_file = folder / "result.json", folder / "best_weights.npz"
-    if result_file.exists():
-        with np.load(weights_file) as saved:
-            model.set_weights([saved[f"w{i}"] for i in range(len(saved.files))])
-        saved = json.loads(result_file.read_text())
-        log(f"model {config.model_id}: reusing the trained model in {folder.name}")
-        return TrainResult(model, config, saved["history"], saved["best_epoch"], saved["seconds"], True, folder)
+    with _claim(folder, config.model_id, log):
+        try:
+            return _reuse(model, config, folder, log) or _train(model, config, train_data, val_data, folder, log)
+        except DamagedArtifact as damage:
+            # Raised only while reading, before the model or the folder is changed: the model is still
+            # as built, so training it again gives what a first run would.
+            _set_aside(folder, config.model_id, damage, log)
+            return _train(model, config, train_data, val_data, folder, log)
 
+
+def _reuse(model, config, folder, log):
+    """The finished run kept in ``folder`` loaded into ``model``; None if there is none."""
+    if not (folder / "result.json").exists():
+        return None
+    saved = _read_result(folder)
+    model.set_weights(_arrays_for(model, _read_npz(folder / "best_weights.npz"), "w"))
+    log(f"model {config.model_id}: reusing the trained model in {folder.name}")
+    return TrainResult(model, config, saved["history"], saved["best_epoch"], saved["seconds"], True, folder)
+
+
+def _train(model, config, train_data, val_data, folder, log):
+    (x_train, y_train), (x_val, y_val) = train_data, val_data
     folder.mkdir(parents=True, exist_ok=True)
     checkpoint = folder / "checkpoint.npz"
     state = _restore(checkpoint, model) if checkpoint.exists() else _fresh_state(model)
@@ -129,11 +170,16 @@ def fit(model, config, train_data, val_data, out_dir, log=print):
 
     model.set_weights(state["best"])
     seconds = sum(row["seconds"] for row in state["history"])
+    weights_file = folder / "best_weights.npz"
+    # Its SHA-256 goes into result.json, which is written after it; the file itself stays as older
+    # versions of this code read it.
     atomic_write(weights_file, lambda tmp: np.savez(tmp, **{f"w{i}": w for i, w in enumerate(state["best"])}))
     summary = {"config": asdict(config), "history": state["history"],
                "best_epoch": state["best_epoch"], "seconds": seconds,
-               "versions": {"keras": keras.__version__, "tensorflow": tf.__version__}}
-    atomic_write(result_file, lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
+               "versions": {"keras": keras.__version__, "tensorflow": tf.__version__},
+               "weights_sha256": _file_sha256(weights_file)}
+    summary["sha256"] = _json_sha256(summary)
+    atomic_write(folder / "result.json", lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
     checkpoint.unlink()
     return TrainResult(model, config, state["history"], state["best_epoch"], seconds, False, folder)
 
@@ -150,15 +196,120 @@ def model_folder(config, model, train_data, val_data, out_dir):
     return Path(out_dir) / "models" / f"model_{config.model_id}-{_cache_key(config, model, (*train_data, *val_data))}"
 
 
-def epochs_run(folder):
-    """(epochs run, finished) of the run kept in ``folder`` (see ``model_folder``); (0, False) if never started."""
+def epochs_run(folder, log=print):
+    """(epochs run, finished) of the run kept in ``folder`` (see ``model_folder``); (0, False) if never
+    started, or if its files are damaged (reported through ``log``: ``fit`` sets them aside and starts over)."""
     folder = Path(folder)
-    if (folder / "result.json").exists():
-        return len(json.loads((folder / "result.json").read_text())["history"]), True
-    if (folder / "checkpoint.npz").exists():
-        with np.load(folder / "checkpoint.npz") as saved:
-            return len(json.loads(str(saved["state"]))["history"]), False
+    try:
+        if (folder / "result.json").exists():
+            return len(_read_result(folder)["history"]), True
+        if (folder / "checkpoint.npz").exists():
+            return len(json.loads(str(_read_npz(folder / "checkpoint.npz")["state"]))["history"]), False
+    except DamagedArtifact as damage:
+        log(f"{damage} in {folder}: the next build sets it aside and trains the model again")
     return 0, False
+
+
+def _read_result(folder):
+    """result.json, checked against the SHA-256 it carries and the one it records for best_weights.npz
+    (files written before the checksums were added carry none, and are checked by reading them)."""
+    path, weights = folder / "result.json", folder / "best_weights.npz"
+    try:
+        saved = json.loads(path.read_text())
+        _require(saved, ("history", "best_epoch", "seconds"))
+        if "sha256" in saved and saved.pop("sha256") != _json_sha256(saved):
+            raise ValueError("its content does not match its SHA-256")
+    except _UNREADABLE as error:
+        raise DamagedArtifact(f"result.json is damaged ({error})") from error
+    if "weights_sha256" in saved and (not weights.exists() or _file_sha256(weights) != saved["weights_sha256"]):
+        raise DamagedArtifact("best_weights.npz is damaged (missing, or not matching its SHA-256 in result.json)")
+    return saved
+
+
+def _read_npz(path):
+    """Every array of an .npz file, read whole (which checks the zip's CRCs) and checked against the
+    digest of its arrays that the file carries (files written before it was added carry none)."""
+    try:
+        with np.load(path) as saved:
+            arrays = {name: saved[name] for name in saved.files}
+        if "sha256" in arrays and str(arrays.pop("sha256")) != _arrays_sha256(arrays):
+            raise ValueError("its arrays do not match their SHA-256")
+    except _UNREADABLE as error:
+        raise DamagedArtifact(f"{path.name} is damaged ({error})") from error
+    return arrays
+
+
+def _require(record, keys):
+    if not isinstance(record, dict) or not set(keys) <= set(record):
+        raise ValueError(f"a record with {', '.join(keys)} was expected")
+
+
+def _arrays_for(model, arrays, prefix):
+    """The arrays ``prefix``0, 1, ... in the order and shapes of the model's weights, checked before any is set."""
+    shapes = [w.shape for w in model.get_weights()]
+    found = [arrays.get(f"{prefix}{i}") for i in range(len(shapes))]
+    if any(a is None or a.shape != shape for a, shape in zip(found, shapes)):
+        raise DamagedArtifact(f"the saved {prefix}* arrays do not fit the model's {len(shapes)} weights")
+    return found
+
+
+def _set_aside(folder, model_id, damage, log):
+    """Rename a damaged folder (kept for inspection, never deleted) so that training starts over."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = folder.with_name(f"{folder.name}.damaged-{stamp}")
+    folder.rename(aside)
+    log(f"model {model_id}: {damage} in {folder}; the folder is set aside as {aside.name} and the model "
+        "trained again")
+
+
+@contextlib.contextmanager
+def _claim(folder, model_id, log):
+    """Hold ``<folder>.lock`` while using ``folder``: a second process waits, saying for whom."""
+    lock_path = folder.with_name(f"{folder.name}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    # flock, not a lock file that exists or not: the kernel releases it when its process dies, so a
+    # killed build leaves no stale lock, and the next one takes over at once.
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            log(f"model {model_id}: waiting for {holder}, which holds {lock_path} while it trains or reads "
+                f"this model in {folder}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lock.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}")
+        lock.flush()
+        yield
+
+
+def _file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _json_sha256(record):
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+def _arrays_sha256(arrays):
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _with_digest(arrays):
+    """The arrays and a ``sha256`` entry over them, which ``_read_npz`` checks on every load."""
+    return {**arrays, "sha256": np.array(_arrays_sha256(arrays))}
 
 
 def _cache_key(config, model, arrays):
@@ -184,7 +335,9 @@ def _checkpoint(path, model, state):
     arrays |= {f"seed_state_{i}": v.numpy() for i, v in enumerate(_seed_states(model))}
     bookkeeping = {k: v for k, v in state.items() if k != "best"}
     arrays["state"] = np.array(json.dumps(bookkeeping))
-    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
+    # The digest goes inside the file: a checkpoint is replaced every epoch, and a digest beside it could
+    # be left describing the previous one by a kill between the two writes.
+    atomic_write(path, lambda tmp: np.savez(tmp, **_with_digest(arrays)))
 
 
 def _seed_states(model):
@@ -193,16 +346,26 @@ def _seed_states(model):
 
 
 def _restore(path, model):
-    with np.load(path) as saved:
-        count = len(model.get_weights())
-        model.set_weights([saved[f"weight_{i}"] for i in range(count)])
-        model.optimizer.build(model.trainable_variables)
-        for i, variable in enumerate(model.optimizer.variables):
-            variable.assign(saved[f"optimizer_{i}"])
-        for i, variable in enumerate(_seed_states(model)):
-            variable.assign(saved[f"seed_state_{i}"])
+    saved = _read_npz(path)
+    # Everything is read and checked before anything is assigned, so a damaged checkpoint leaves the
+    # model untouched.
+    weights, best = _arrays_for(model, saved, "weight_"), _arrays_for(model, saved, "best_")
+    try:
         state = json.loads(str(saved["state"]))
-        state["best"] = [saved[f"best_{i}"] for i in range(count)]
+        _require(state, ("history", "best_val_loss", "best_epoch", "wait"))
+    except _UNREADABLE as error:
+        raise DamagedArtifact(f"{path.name} is damaged ({error})") from error
+    model.optimizer.build(model.trainable_variables)
+    slots = [saved.get(f"optimizer_{i}") for i in range(len(model.optimizer.variables))]
+    seed_states = [saved.get(f"seed_state_{i}") for i in range(len(_seed_states(model)))]
+    if any(value is None for value in slots + seed_states):
+        raise DamagedArtifact(f"{path.name} is damaged (optimizer or random states are missing)")
+    model.set_weights(weights)
+    for variable, value in zip(model.optimizer.variables, slots):
+        variable.assign(value)
+    for variable, value in zip(_seed_states(model), seed_states):
+        variable.assign(value)
+    state["best"] = best
     return state
 
 

@@ -119,3 +119,28 @@ def test_corrupt_balanced_is_byte_identical_in_another_process(images):
 def test_bad_input_is_refused_naming_the_problem(bad, problem):
     with pytest.raises(ValueError, match=problem):
         corruptions.corrupt_balanced(bad, seed=0)
+
+
+@pytest.mark.parametrize("severity", [0, -1, 6, 2.5, "3", True, None])
+def test_a_severity_outside_1_to_5_is_refused_by_name_and_range(images, severity):
+    with pytest.raises(ValueError, match=r"severity must be an integer from 1 to 5"):
+        corruptions.corrupt_balanced(images, seed=0, severity=severity)
+    for family in FAMILY_FUNCTIONS:
+        with pytest.raises(ValueError, match=r"severity must be an integer from 1 to 5"):
+            family(images, np.random.default_rng(0), severity)
+
+
+def test_a_numpy_integer_severity_is_accepted(images):
+    plain, _ = corruptions.corrupt_balanced(images, seed=0, severity=4)
+    numpy, _ = corruptions.corrupt_balanced(images, seed=0, severity=np.int64(4))
+    assert np.array_equal(plain, numpy)
+
+
+def test_a_flat_batch_is_reported_with_its_own_shape():
+    with pytest.raises(ValueError, match=r"got shape \(10, 784\)"):
+        corruptions.corrupt_balanced(np.zeros((10, 784)), seed=0)
+
+
+def test_images_smaller_than_the_largest_black_patch_are_refused_up_front():
+    with pytest.raises(ValueError, match=r"at least 8x8 pixels.*got shape \(5, 1, 1\)"):
+        corruptions.corrupt_balanced(np.zeros((5, 1, 1)), seed=0)

@@ -1,4 +1,8 @@
+import http.server
 import shutil
+import socket
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -53,34 +57,76 @@ def test_corrupt_file_is_detected_by_md5_and_never_used(data_dir, tmp_path):
         data.load_dataset("kmnist", "test", tmp_path)
 
 
-def test_without_folder_it_downloads_into_the_keras_cache_and_checks_the_md5(data_dir, monkeypatch, tmp_path):
-    import keras
+@pytest.fixture
+def keras_home(monkeypatch, tmp_path):
+    """No REPORT_DATA_DIR, and an empty Keras cache under a temporary home."""
+    monkeypatch.delenv("REPORT_DATA_DIR", raising=False)
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path / ".keras"
 
+
+@pytest.fixture
+def local_server(data_dir):
+    """An HTTP server on 127.0.0.1 serving the official files; yields (base URL, the paths it was asked for)."""
     requested = []
 
-    def fake_get_file(fname, origin, file_hash, hash_algorithm, cache_subdir):
-        requested.append((origin, file_hash, hash_algorithm, cache_subdir))
-        target = tmp_path / fname
-        shutil.copy(f"{data_dir}/kmnist/{fname}", target)
-        return str(target)
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=f"{data_dir}/kmnist", **kwargs)
 
-    monkeypatch.delenv("REPORT_DATA_DIR", raising=False)
-    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+        def log_message(self, *args):
+            requested.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", requested
+    server.shutdown()
+    server.server_close()
+
+
+def test_without_folder_it_downloads_into_the_keras_cache_and_checks_the_md5(keras_home, local_server, monkeypatch):
+    url, requested = local_server
+    monkeypatch.setitem(data.DATASETS["kmnist"], "url", url)
     images, labels = data.load_dataset("kmnist", "test")
     assert len(images) == len(labels) == 10_000
-    assert requested[0] == ("http://codh.rois.ac.jp/kmnist/dataset/kmnist/t10k-images-idx3-ubyte.gz",
-                            "5c965bf0a639b31b8f53240b1b52f4d7", "md5", "datasets/kmnist")
+    assert sorted(p.name for p in (keras_home / "datasets" / "kmnist").iterdir()) == [
+        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]  # no partial files left behind
+    data.load_dataset("kmnist", "test")
+    assert len(requested) == 2  # the second load reads the cache
 
 
-def test_failed_download_raises_the_project_error_with_the_offline_fix(monkeypatch):
-    import keras
+def test_a_damaged_cached_download_is_fetched_again(keras_home, local_server, monkeypatch):
+    url, requested = local_server
+    monkeypatch.setitem(data.DATASETS["kmnist"], "url", url)
+    cached = keras_home / "datasets" / "kmnist" / "t10k-labels-idx1-ubyte.gz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"half a file")
+    data.load_dataset("kmnist", "test")
+    assert "/t10k-labels-idx1-ubyte.gz" in requested
 
-    def offline(*args, **kwargs):
-        raise OSError("Temporary failure in name resolution")
 
-    monkeypatch.delenv("REPORT_DATA_DIR", raising=False)
-    monkeypatch.setattr(keras.utils, "get_file", offline)
-    with pytest.raises(data.DataFileError, match="could not fetch.*REPORT_DATA_DIR"):
+def test_a_server_that_never_answers_times_out_naming_the_url_the_file_and_the_variable(keras_home, monkeypatch):
+    silent = socket.create_server(("127.0.0.1", 0))  # the kernel accepts connections; nobody ever answers
+    with silent:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/kmnist/"
+        monkeypatch.setitem(data.DATASETS["kmnist"], "url", url)
+        monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 0.5)
+        started = time.monotonic()
+        with pytest.raises(data.DataFileError) as error:
+            data.load_dataset("kmnist", "test")
+    assert time.monotonic() - started < 10
+    message = str(error.value)
+    assert url + "t10k-images-idx3-ubyte.gz" in message and "REPORT_DATA_DIR" in message
+    assert not list((keras_home / "datasets" / "kmnist").iterdir())  # no partial file left behind
+
+
+def test_failed_download_raises_the_project_error_with_the_offline_fix(keras_home, monkeypatch):
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now: the connection is refused
+    monkeypatch.setitem(data.DATASETS["kmnist"], "url", f"http://127.0.0.1:{port}/")
+    with pytest.raises(data.DataFileError, match="could not fetch train-images-idx3-ubyte.gz.*REPORT_DATA_DIR"):
         data.load_dataset("kmnist", "train")
 
 

@@ -73,3 +73,10 @@ def test_unknown_model_id_lists_the_valid_ones():
 def test_bottleneck_width_is_the_narrowest_dense_layer():
     assert models.bottleneck_width(models.build("12")) == 8
     assert [models.bottleneck_width(models.build(m)) for m in ("5", "6", "7", "8", "8.1")] == [4, 3, 7, 6, 5]
+
+
+def test_a_model_id_given_as_a_number_is_told_ids_are_strings():
+    with pytest.raises(ValueError, match=r"model ids are strings, e\.g\. '12'.*got 12 \(int\)"):
+        models.build(12)
+    with pytest.raises(ValueError, match=r"unknown model id '99'; valid ids: 0, 1"):
+        models.spec("99")

@@ -1,8 +1,11 @@
 """The report as users get it: the build script end to end, and the project's files kept in step."""
 
+import errno
 import os
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -47,9 +50,8 @@ def test_a_failing_notebook_stops_the_build_and_is_kept(tmp_path):
 
 @pytest.mark.parametrize("source", NOTEBOOK_SOURCES, ids=[p.stem for p in NOTEBOOK_SOURCES])
 def test_paired_notebooks_say_the_same_and_keep_the_parameters_tag(source):
-    script = jupytext.read(source)
+    assert report.in_sync(source), f"run {report.SYNC_COMMAND}"
     notebook = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
-    assert [(c.cell_type, c.source) for c in script.cells] == [(c.cell_type, c.source) for c in notebook.cells]
     assert sum("parameters" in c.metadata.get("tags", []) for c in notebook.cells) == 1
 
 
@@ -92,3 +94,123 @@ def test_environment_yml_and_pyproject_name_the_same_packages():
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     pip_list = next(item["pip"] for item in conda if isinstance(item, dict))
     assert sorted(r for r in pip_list if r != "-e .") == sorted(wanted)
+
+
+# --- inputs checked before anything runs -----------------------------------------------------------
+
+@pytest.fixture
+def runs(monkeypatch):
+    """main() up to the notebooks: records what execute() would get, and stops there."""
+    calls = []
+
+    def record(profile, seed, report_dir):
+        calls.append({"profile": profile, "seed": seed, "report_dir": report_dir,
+                      **{v: os.environ.get(v) for v in report.USER_PATH_VARIABLES}})
+        raise report.NotebookFailed("stopped by the test")
+
+    monkeypatch.setattr(report, "execute", record)
+    return calls
+
+
+def test_relative_paths_are_resolved_against_the_callers_folder(runs, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REPORT_OUTPUT_DIR", "relout")
+    monkeypatch.setenv("REPORT_DATA_DIR", "data")
+    assert report.main(["--profile", "smoke", "--report-dir", "rep"]) == 1
+    assert runs == [{"profile": "smoke", "seed": 0, "report_dir": tmp_path / "rep",
+                     "REPORT_OUTPUT_DIR": str(tmp_path / "relout"), "REPORT_DATA_DIR": str(tmp_path / "data")}]
+
+
+def unwritable(monkeypatch):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(report.tempfile, "TemporaryFile", read_only)
+
+
+@pytest.mark.parametrize("where", ["a file", "inside a file", "read-only"])
+def test_a_report_dir_that_cannot_take_the_report_is_refused_by_name(runs, tmp_path, monkeypatch, capsys, where):
+    (tmp_path / "file").write_text("")
+    target = {"a file": tmp_path / "file", "inside a file": tmp_path / "file" / "report",
+              "read-only": tmp_path / "report"}[where]
+    if where == "read-only":
+        unwritable(monkeypatch)
+    with pytest.raises(SystemExit) as stop:
+        report.main(["--profile", "smoke", "--report-dir", str(target)])
+    assert stop.value.code == 2 and not runs
+    assert f"--report-dir {target} cannot take the report" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed, problem", [("-1", "from 0 to 4294967294"), ("4294967295", "from 0 to 4294967294"),
+                                           ("4294967296", "from 0 to 4294967294"), ("1.5", "not an integer"),
+                                           ("x", "not an integer")])
+def test_a_seed_some_model_cannot_train_with_is_refused_with_the_range(runs, tmp_path, capsys, seed, problem):
+    with pytest.raises(SystemExit) as stop:
+        report.main(["--profile", "smoke", "--seed", seed, "--report-dir", str(tmp_path)])
+    assert stop.value.code == 2 and not runs
+    err = capsys.readouterr().err
+    assert "argument --seed" in err and problem in err
+
+
+def test_the_largest_valid_seed_is_accepted(runs, tmp_path, capsys):
+    from lib import training
+
+    report.main(["--profile", "smoke", "--seed", str(training.MAX_SEED), "--report-dir", str(tmp_path)])
+    assert runs[0]["seed"] == training.MAX_SEED
+
+
+def tiny_notebooks(folder, monkeypatch, **code):
+    """Notebook pairs ``name.py``/``name.ipynb`` in ``folder``, each a parameters cell and ``code``; the
+    build runs them instead of the project's."""
+    for name, body in code.items():
+        notebook = jupytext.reads(f'# %% tags=["parameters"]\nPROFILE = "full"\nSEED = 0\n\n# %%\n{body}\n',
+                                  fmt="py:percent")
+        jupytext.write(notebook, folder / f"{name}.py", fmt="py:percent")
+        jupytext.write(notebook, folder / f"{name}.ipynb")
+    monkeypatch.setattr(report, "NOTEBOOK_DIR", folder)
+    monkeypatch.setattr(report, "NOTEBOOKS", tuple(code))
+
+
+def test_an_edited_source_not_synced_to_its_notebook_stops_the_build_by_name(runs, tmp_path, monkeypatch, capsys):
+    tiny_notebooks(tmp_path, monkeypatch, **{"01_data": "print(1)", "02_perturbations": "print(2)"})
+    source = tmp_path / "02_perturbations.py"
+    source.write_text(source.read_text() + '\n# %%\nraise RuntimeError("edited")\n')
+    assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 1
+    assert not runs
+    err = capsys.readouterr().err
+    assert "02_perturbations" in err and "01_data" not in err and report.SYNC_COMMAND in err
+
+
+def test_a_successful_run_prints_no_kernel_alarms(tmp_path, monkeypatch, capfd):
+    (tmp_path / "notebooks").mkdir()
+    tiny_notebooks(tmp_path / "notebooks", monkeypatch, **{"00_quiet": "print('done', PROFILE)"})
+    report.execute("smoke", 0, tmp_path / "report")
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "KeyboardInterrupt" not in err, err
+    assert "done smoke" in (tmp_path / "report" / "executed" / "00_quiet.ipynb").read_text()
+
+
+def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    driver = (
+        "import sys, jupytext; from pathlib import Path; from lib import report\n"
+        f"folder = Path({str(notebooks)!r})\n"
+        "notebook = jupytext.reads('# %% tags=[\"parameters\"]\\nPROFILE = 1\\nSEED = 0\\n\\n# %%\\n"
+        "import time; print(\"started\", flush=True); time.sleep(120)\\n', fmt='py:percent')\n"
+        "jupytext.write(notebook, folder / '00_slow.py', fmt='py:percent'); jupytext.write(notebook, folder / '00_slow.ipynb')\n"
+        "report.NOTEBOOK_DIR, report.NOTEBOOKS = folder, ('00_slow',)\n"
+        f"sys.exit(report.main(['--profile', 'smoke', '--report-dir', {str(tmp_path / 'report')!r}]))\n")
+    build = subprocess.Popen([sys.executable, "-c", driver], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    for line in build.stdout:
+        if "started" in line:
+            break
+    build.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == 130, err
+    assert time.monotonic() - started < 30
+    assert "interrupted while notebook 00_slow was running" in err
+    assert str(tmp_path / "report" / "executed" / "00_slow.ipynb") in err and "run the same command again" in err.lower()
+    assert "Traceback" not in err and "ZMQError" not in err, err

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -76,3 +78,124 @@ def test_the_classifier_trains_on_clean_images_with_the_same_engine(tiny, tmp_pa
     assert not first.reused and reused.reused and weights_equal(first, reused)
     assert len(first.history) == 2 and {"accuracy", "val_accuracy", "val_loss"} <= set(first.history[0])
     assert first.model.predict(val.clean[:4, ..., None], verbose=0).shape == (4, 10)
+
+
+def test_the_largest_seed_leaves_room_for_every_models_offset():
+    from lib import models
+
+    assert training.MAX_SEED + max(spec.seed_offset for spec in models.MODELS.values()) == 2**32 - 1
+    training.check_seed(0)
+    training.check_seed(training.MAX_SEED)
+    for bad in (-1, training.MAX_SEED + 1, 2**32, 1.5, True):
+        with pytest.raises(ValueError, match=f"seed must be an integer from 0 to {training.MAX_SEED}"):
+            training.check_seed(bad)
+    with pytest.raises(ValueError, match="seed must be"):
+        training.config_for("9", training.MAX_SEED + 1)
+
+
+def truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def flip_one_byte(path):
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    path.write_bytes(bytes(raw))
+
+
+def set_aside(folder):
+    return sorted(folder.parent.glob(f"{folder.name}.damaged-*"))
+
+
+@pytest.mark.parametrize("name, damage", [("best_weights.npz", truncate), ("best_weights.npz", flip_one_byte),
+                                          ("result.json", truncate), ("result.json", flip_one_byte)],
+                         ids=["weights truncated", "weights byte flipped", "result truncated", "result byte flipped"])
+def test_a_damaged_finished_model_is_reported_set_aside_and_trained_again(tiny, tmp_path, name, damage):
+    finished = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
+    damage(finished.folder / name)
+    lines = []
+    again = training.train(config(1), *tiny, tmp_path, log=lines.append)
+    assert not again.reused and again.folder == finished.folder and weights_equal(again, finished)
+    assert any("damaged" in line and str(finished.folder) in line and name in line for line in lines), lines
+    [aside] = set_aside(finished.folder)
+    assert (aside / name).exists()
+    assert training.train(config(1), *tiny, tmp_path, log=lambda line: None).reused  # healed
+
+
+def test_a_damaged_checkpoint_is_reported_set_aside_and_the_model_trained_from_the_start(tiny, tmp_path, monkeypatch):
+    straight = training.train(config(2), *tiny, tmp_path / "straight", log=lambda line: None)
+    original = training.keras.Model.fit
+    calls = {"n": 0}
+
+    def fit_then_die(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed during epoch 2")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(training.keras.Model, "fit", fit_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(config(2), *tiny, tmp_path / "damaged", log=lambda line: None)
+    monkeypatch.setattr(training.keras.Model, "fit", original)
+    folder = tmp_path / "damaged" / "models" / straight.folder.name
+    truncate(folder / "checkpoint.npz")
+
+    lines = []
+    assert training.epochs_run(folder, log=lines.append) == (0, False)
+    assert "damaged" in lines[0] and str(folder) in lines[0]
+    lines = []
+    result = training.train(config(2), *tiny, tmp_path / "damaged", log=lines.append)
+    assert any("checkpoint.npz" in line and "damaged" in line for line in lines) and not any("resuming" in line for line in lines)
+    assert weights_equal(result, straight) and len(set_aside(folder)) == 1
+
+
+def hold_lock(folder, holder):
+    import fcntl
+
+    lock = open(folder.with_name(folder.name + ".lock"), "a+")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    lock.write(holder)
+    lock.flush()
+    return lock
+
+
+def test_a_second_build_waits_for_the_model_the_first_is_training_and_reuses_it(tiny, tmp_path):
+    import shutil
+    import threading
+
+    first = training.train(config(1), *tiny, tmp_path / "first", log=lambda line: None)
+    folder = tmp_path / "shared" / "models" / first.folder.name
+    folder.parent.mkdir(parents=True)
+    lock = hold_lock(folder, "pid 4242 on otherhost since 2026-01-01T00:00:00Z")
+    lines, outcome = [], {}
+    second = threading.Thread(target=lambda: outcome.update(
+        result=training.train(config(1), *tiny, tmp_path / "shared", log=lines.append)))
+    second.start()
+    for _ in range(600):
+        if lines:
+            break
+        second.join(0.1)
+    assert lines and "waiting" in lines[0] and "pid 4242 on otherhost" in lines[0] and str(folder) in lines[0]
+    shutil.copytree(first.folder, folder)  # what the first build finishes while the second waits
+    lock.close()
+    second.join(60)
+    assert outcome["result"].reused and weights_equal(outcome["result"], first)
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tiny, tmp_path):
+    first = training.train(config(1), *tiny, tmp_path / "first", log=lambda line: None)
+    folder = tmp_path / "second" / "models" / first.folder.name
+    folder.parent.mkdir(parents=True)
+    hold_lock(folder, "pid 4242 on otherhost since 2026-01-01T00:00:00Z").close()  # its holder died
+    lines = []
+    training.train(config(1), *tiny, tmp_path / "second", log=lines.append)
+    assert not any("waiting" in line for line in lines)
+
+
+def test_a_model_cached_before_the_checksums_is_still_reused(tiny, tmp_path):
+    finished = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
+    result = json.loads((finished.folder / "result.json").read_text())
+    del result["sha256"], result["weights_sha256"]
+    (finished.folder / "result.json").write_text(json.dumps(result))
+    reused = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
+    assert reused.reused and weights_equal(reused, finished)
