@@ -9,3 +9,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 # TensorFlow's C++ log (benign notices about oneDNN and graph attributes at every fit) would land in
 # every notebook's outputs with run-specific timestamps; Python-level errors and warnings still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# The Keras backends the project runs on (lib.backend loads the one KERAS_BACKEND names); listed here so
+# that the command line can offer them without importing Keras.
+BACKENDS = ("tensorflow", "jax", "torch")

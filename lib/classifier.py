@@ -9,9 +9,8 @@ early stopping, which reaches the same accuracy in fewer epochs.
 """
 
 from . import training
-from ._tensorflow import tensorflow  # noqa: F401  (first, to import it quietly)
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
+from .backend import JIT_COMPILE, keras, make_deterministic
+from keras import layers
 
 MODEL_ID = "classifier"
 BATCH_SIZE = 128
@@ -41,10 +40,10 @@ def config_for(seed, max_epochs=None):
 
 def compiled(config):
     """The classifier with seeded initial weights, compiled for training."""
-    training.make_deterministic(config.seed)
+    make_deterministic(config.seed)
     model = build()
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], jit_compile=False)
+                  metrics=["accuracy"], jit_compile=JIT_COMPILE)
     return model
 
 

@@ -9,9 +9,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._tensorflow import tensorflow  # noqa: F401  (first, to import it quietly)
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
+from .backend import keras
+from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
 

@@ -26,7 +26,7 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from . import experiment, reference_results
+from . import BACKENDS, experiment, reference_results
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -114,7 +114,7 @@ def drifted_notebooks():
     return [name for name in NOTEBOOKS if not in_sync(NOTEBOOK_DIR / f"{name}.py")]
 
 
-def combine(paths, profile, seed):
+def combine(paths, profile, seed, backend="tensorflow"):
     """One notebook holding a title cell and every cell of the executed notebooks, in order."""
     combined = nbformat.v4.new_notebook()
     combined.metadata = nbformat.read(paths[0], as_version=4).metadata
@@ -123,7 +123,8 @@ def combine(paths, profile, seed):
     combined.cells.append(nbformat.v4.new_markdown_cell(f"# {TITLE}", metadata={"tags": ["pdf-hidden"]}))
     combined.cells.append(nbformat.v4.new_markdown_cell(
         f"A reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
-        f"**{profile}** profile with seed {seed}; every number below was computed by the notebooks of this build."))
+        f"**{profile}** profile with seed {seed}, Keras on {backend}; every number below was computed by the "
+        f"notebooks of this build."))
     section_of = {name: section for section, names in GROUPED_SECTIONS.items() for name in names}
     for path in paths:
         cells = nbformat.read(path, as_version=4).cells
@@ -179,6 +180,20 @@ def seed(text):
     return value
 
 
+def add_backend_option(parser):
+    """--backend, defaulting to $KERAS_BACKEND (else tensorflow); argparse checks the default too."""
+    parser.add_argument("--backend", type=backend_name, default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                        metavar="{" + ",".join(BACKENDS) + "}",
+                        help="the Keras backend that trains and evaluates (default: $KERAS_BACKEND, else tensorflow)")
+
+
+def backend_name(text):
+    if text not in BACKENDS:
+        raise argparse.ArgumentTypeError(f"{text!r} (from --backend or KERAS_BACKEND) is not a backend this "
+                                         f"project runs on; choose one of {', '.join(BACKENDS)}")
+    return text
+
+
 def absolute(path):
     """A user's path made absolute against the caller's folder, once: the notebooks run elsewhere."""
     return Path(os.path.abspath(Path(path).expanduser()))
@@ -212,10 +227,12 @@ def main(argv=None):
                         help="make this build the test references (smoke profile only), when a change of result "
                              "is intended: the executed notebooks (nbval) and smoke_results.json")
     parser.add_argument("--report-dir", type=absolute, help="where the report goes (default: report/<profile>)")
+    add_backend_option(parser)
     args = parser.parse_args(argv)
     if args.update_references and args.profile != "smoke":
         parser.error("--update-references needs --profile smoke: the nbval references are smoke runs")
     absolute_environment()
+    os.environ["KERAS_BACKEND"] = args.backend  # the notebooks' kernels inherit it
     report_dir = args.report_dir or ROOT / "report" / args.profile
     problem = writable_folder_problem(report_dir)
     if problem:
@@ -236,7 +253,7 @@ def main(argv=None):
         print(f"BUILD STOPPED: {error}", file=sys.stderr)
         return 130  # what a shell reports for a command stopped by Ctrl-C
     combined_path = report_dir / "report.ipynb"
-    nbformat.write(combine(paths, args.profile, args.seed), combined_path)
+    nbformat.write(combine(paths, args.profile, args.seed, args.backend), combined_path)
     export(combined_path, "html")
     print(f"HTML report: {combined_path.with_suffix('.html')}")
     missing = missing_pdf_tools()

@@ -19,12 +19,12 @@ def family_ids(family):
     return [model_id for model_id, spec in models.MODELS.items() if spec.family == family]
 
 
-def train_models(model_ids, splits, profile, seed, out_dir):
+def train_models(model_ids, splits, profile, seed, out_dir, log=print):
     """Train (or load from the cache) each model in turn; a killed run redoes only the unfinished one."""
     results = {}
     for model_id in model_ids:
         config = training.config_for(model_id, seed, max_epochs=profile.max_epochs)
-        results[model_id] = training.train(config, splits["train"], splits["val"], out_dir)
+        results[model_id] = training.train(config, splits["train"], splits["val"], out_dir, log)
     return results
 
 
@@ -40,6 +40,7 @@ def results_table(results, val):
             "parameters": result.model.count_params(), "epochs": len(result.history), "best epoch": result.best_epoch,
             "train loss": best["loss"], "val loss": best["val_loss"], "collapsed": collapsed,
             "seed train loss": seed_train, "seed val loss": seed_val, "time (s)": round(result.seconds, 1),
+            "trained on": result.trained_on,
         })
     return pd.DataFrame(rows).set_index("model")
 

@@ -30,9 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import models
-from ._tensorflow import tensorflow as tf
-import keras  # noqa: E402
+from . import backend, models
+from .backend import keras
 
 PATIENCE = 3
 EVAL_BATCH_SIZE = 1024
@@ -66,6 +65,7 @@ class TrainResult:
     seconds: float  # training time, summed over epochs (resumed runs included)
     reused: bool  # True when loaded from the cache instead of trained now
     folder: Path
+    trained_on: str  # backend and device, e.g. "jax on NVIDIA H100", as recorded in result.json
 
 
 def check_seed(seed):
@@ -73,12 +73,6 @@ def check_seed(seed):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}: Keras takes seeds "
                          f"below 2**32 and a model adds up to {2**32 - 1 - MAX_SEED} to the run's seed")
-
-
-def make_deterministic(seed):
-    """Seed Python, NumPy and TensorFlow, and make TensorFlow's kernels deterministic."""
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
 
 
 def config_for(model_id, seed, max_epochs=None):
@@ -91,9 +85,9 @@ def config_for(model_id, seed, max_epochs=None):
 
 def compiled_autoencoder(config):
     """Autoencoder ``config.model_id`` with seeded initial weights, compiled for training."""
-    make_deterministic(config.seed)
+    backend.make_deterministic(config.seed)
     model = models.build(config.model_id)
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="mse", jit_compile=False)
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="mse", jit_compile=backend.JIT_COMPILE)
     return model
 
 
@@ -111,7 +105,7 @@ def train(config, train_split, val_split, out_dir, log=print):
 def fit(model, config, train_data, val_data, out_dir, log=print):
     """Train a compiled ``model`` on ``(inputs, targets)`` with early stopping, or load the cached result.
 
-    Call ``make_deterministic(config.seed)`` before building the model, so its initial weights are seeded.
+    Call ``backend.make_deterministic(config.seed)`` before building the model, so its initial weights are seeded.
     """
     folder = model_folder(config, model, train_data, val_data, out_dir)
     with _claim(folder, config.model_id, log):
@@ -131,7 +125,8 @@ def _reuse(model, config, folder, log):
     saved = _read_result(folder)
     model.set_weights(_arrays_for(model, _read_npz(folder / "best_weights.npz"), "w"))
     log(f"model {config.model_id}: reusing the trained model in {folder.name}")
-    return TrainResult(model, config, saved["history"], saved["best_epoch"], saved["seconds"], True, folder)
+    return TrainResult(model, config, saved["history"], saved["best_epoch"], saved["seconds"], True, folder,
+                       _trained_on(saved))
 
 
 def _train(model, config, train_data, val_data, folder, log):
@@ -176,12 +171,19 @@ def _train(model, config, train_data, val_data, folder, log):
     atomic_write(weights_file, lambda tmp: np.savez(tmp, **{f"w{i}": w for i, w in enumerate(state["best"])}))
     summary = {"config": asdict(config), "history": state["history"],
                "best_epoch": state["best_epoch"], "seconds": seconds,
-               "versions": {"keras": keras.__version__, "tensorflow": tf.__version__},
+               "backend": backend.NAME, "device": backend.device(), "versions": backend.versions(),
                "weights_sha256": _file_sha256(weights_file)}
     summary["sha256"] = _json_sha256(summary)
     atomic_write(folder / "result.json", lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
     checkpoint.unlink()
-    return TrainResult(model, config, state["history"], state["best_epoch"], seconds, False, folder)
+    return TrainResult(model, config, state["history"], state["best_epoch"], seconds, False, folder,
+                       _trained_on(summary))
+
+
+def _trained_on(summary):
+    # Results cached before the backend was recorded were trained by TensorFlow on a CPU: the project
+    # installed nothing else then.
+    return f"{summary.get('backend', 'tensorflow')} on {summary.get('device', 'cpu')}"
 
 
 def history_frame(result):
@@ -331,8 +333,8 @@ def _checkpoint(path, model, state):
     """Weights, optimizer slots, best weights and bookkeeping in one file, replaced atomically."""
     arrays = {f"weight_{i}": w for i, w in enumerate(model.get_weights())}
     arrays |= {f"best_{i}": w for i, w in enumerate(state["best"])}
-    arrays |= {f"optimizer_{i}": v.numpy() for i, v in enumerate(model.optimizer.variables)}
-    arrays |= {f"seed_state_{i}": v.numpy() for i, v in enumerate(_seed_states(model))}
+    arrays |= {f"optimizer_{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(model.optimizer.variables)}
+    arrays |= {f"seed_state_{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(_seed_states(model))}
     bookkeeping = {k: v for k, v in state.items() if k != "best"}
     arrays["state"] = np.array(json.dumps(bookkeeping))
     # The digest goes inside the file: a checkpoint is replaced every epoch, and a digest beside it could

@@ -30,13 +30,15 @@ training.atomic_write(setting.out_dir / "results.csv", table.to_csv)
 # ## The results table
 
 # %% tags=["nbval-ignore-output"]
-table.drop(columns=["family", "time (s)"])
+table.drop(columns=["family", "time (s)", "trained on"])
 
 # %% [markdown]
-# Training times vary from run to run and machine to machine (seconds, summed over epochs):
+# Training times vary from run to run and machine to machine (seconds, summed over epochs); where each
+# model was trained (a model trained on one machine or backend is reused from the artifact cache by
+# another):
 
 # %% tags=["nbval-ignore-output"]
-table[["epochs", "time (s)"]]
+table[["epochs", "time (s)", "trained on"]]
 
 # %% [markdown]
 # ## Ranking

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lib import models
+from lib import backend, models
 
 
 def test_model_12_matches_the_seeds_summary_layer_for_layer():
@@ -21,7 +21,7 @@ def test_every_model_maps_an_image_to_an_image_and_trains_a_step(model_id):
     model = models.build(model_id)
     assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 28, 28, 1)
     spec = models.spec(model_id)
-    model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate), loss="mse", jit_compile=False)
+    model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate), loss="mse", jit_compile=backend.JIT_COMPILE)
     x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
     loss = model.train_on_batch(x, x)
     assert np.isfinite(loss)

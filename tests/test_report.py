@@ -214,3 +214,10 @@ def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_pa
     assert "interrupted while notebook 00_slow was running" in err
     assert str(tmp_path / "report" / "executed" / "00_slow.ipynb") in err and "run the same command again" in err.lower()
     assert "Traceback" not in err and "ZMQError" not in err, err
+
+
+def test_an_unknown_backend_is_refused_by_name(monkeypatch, capsys):
+    monkeypatch.setenv("KERAS_BACKEND", "theano")
+    with pytest.raises(SystemExit) as stopped:
+        report.main(["--profile", "smoke"])
+    assert stopped.value.code == 2 and "'theano' (from --backend or KERAS_BACKEND)" in capsys.readouterr().err

@@ -1,0 +1,63 @@
+"""Keras 3 on the backend that ``KERAS_BACKEND`` names: ``tensorflow`` (the default), ``jax`` or ``torch``.
+
+Every module that uses Keras imports it from here, so that the backend is checked once, TensorFlow
+(when it is the backend) is imported with its start-up notices silenced, and each backend is made
+deterministic in its own way. The rest of ``lib`` speaks Keras and numpy only.
+"""
+
+import os
+
+from . import BACKENDS
+
+NAME = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+if NAME not in BACKENDS:
+    raise ValueError(f"KERAS_BACKEND={NAME!r} is not a backend this project runs on; choose one of "
+                     f"{', '.join(BACKENDS)} (or leave it unset for tensorflow)")
+if NAME == "jax":
+    # XLA picks GPU kernels by speed, some of them with atomics that sum in varying order; this flag
+    # keeps to deterministic ones. It has to be set before JAX starts, and does nothing on a CPU.
+    os.environ["XLA_FLAGS"] = " ".join(filter(None, [os.environ.get("XLA_FLAGS"),
+                                                    "--xla_gpu_deterministic_ops=true"]))
+if NAME == "torch":
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # what deterministic cuBLAS needs on a GPU
+
+if NAME == "tensorflow":
+    from ._tensorflow import tensorflow as _tensorflow
+import keras  # noqa: E402
+
+# Compile each training step with XLA? Measured (README, "Measured throughput"): on TensorFlow XLA was
+# slower on the CPU (320 against 404 images/s for model 12), and PyTorch's torch.compile slower than
+# eager (306-363 against 499-511); JAX needs it, as eager JAX runs op by op, unusably slowly.
+JIT_COMPILE = NAME == "jax"
+
+
+def make_deterministic(seed):
+    """Seed Python, NumPy and the backend, and keep the backend to deterministic kernels."""
+    keras.utils.set_random_seed(seed)
+    if NAME == "tensorflow":
+        _tensorflow.config.experimental.enable_op_determinism()
+    elif NAME == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True)
+
+
+def versions():
+    """The library versions a result was computed with: Keras and the backend."""
+    import importlib
+
+    return {"keras": keras.__version__, NAME: importlib.import_module(NAME).__version__}
+
+
+def device():
+    """Where the backend computes: the first accelerator it sees, else the CPU."""
+    if NAME == "jax":
+        import jax
+
+        return jax.devices()[0].device_kind
+    if NAME == "torch":
+        import torch
+
+        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+    gpus = _tensorflow.config.list_physical_devices("GPU")
+    return gpus[0].name if gpus else "cpu"

@@ -1,0 +1,98 @@
+"""The training stage: every network a profile's report needs, trained or found in the cache, and nothing else.
+
+    ./build_report.sh train --profile full [--seed N] [--backend jax]
+
+The notebooks then load every network from the artifact cache, so a build trains nothing more. Train
+where there is an accelerator, copy the artifact folder (``artifacts/<profile>`` or
+``$REPORT_OUTPUT_DIR/<profile>``), and render the report anywhere: a network's cache key hashes its
+architecture, its training settings and its training data, not the backend or the machine, and each
+result records where it was trained (the results table's "trained on" column).
+"""
+
+import argparse
+import os
+import sys
+import time
+
+from . import experiment, report
+
+BAR_WIDTH = 24
+
+
+class Progress:
+    """One progress bar over the whole study, put in front of every line the training logs.
+
+    Plain lines, no carriage returns, so that it reads the same in a terminal and in a papermill log.
+    The time left is the mean time of the networks trained so far times the networks still to come
+    (networks found in the cache cost nothing and are not counted): a rough guide, since early
+    stopping decides how many epochs each network runs.
+    """
+
+    def __init__(self, networks, write=print, clock=time.perf_counter):
+        self.networks, self.write, self.clock = networks, write, clock
+        self.started = clock()
+        self.done = self.epochs = self.trained = 0
+        self.training_seconds = 0.0
+
+    def status(self):
+        filled = round(BAR_WIDTH * self.done / self.networks)
+        elapsed = self.clock() - self.started
+        left = self.networks - self.done
+        estimate = (f"about {_duration(self.training_seconds / self.trained * left)} left" if self.trained and left
+                    else "time left: after the first network trained" if left else "done")
+        return (f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.networks} networks | "
+                f"{self.epochs} epochs | {_duration(elapsed)} elapsed | {estimate}")
+
+    def log(self, line):
+        self.write(f"{self.status()} | {line}")
+
+    def finished(self, result, seconds):
+        """Count a network as done; ``seconds`` is the wall time it took here (0 when it came from the cache)."""
+        self.done += 1
+        self.epochs += len(result.history)
+        if not result.reused:
+            self.trained += 1
+            self.training_seconds += seconds
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print):
+    """Train every network the report on ``profile_name`` needs: the study's models and the reader."""
+    from . import classifier, models, study
+
+    profile = experiment.get_profile(profile_name)
+    splits = experiment.load_splits(profile_name, seed, data_dir=data_dir)
+    out_dir = experiment.output_dir(profile_name, output_dir)
+    progress = Progress(len(models.MODEL_IDS) + 1, write)
+    write(f"Training every network of the {profile_name} profile (seed {seed}) into {out_dir}")
+    networks = [(f"model {model_id}", lambda model_id=model_id: study.train_models(
+        [model_id], splits, profile, seed, out_dir, progress.log)[model_id]) for model_id in models.MODEL_IDS]
+    networks.append(("classifier", lambda: classifier.train(splits, seed, out_dir, profile.max_epochs, progress.log)))
+    for name, train in networks:
+        started = time.perf_counter()
+        result = train()
+        progress.finished(result, time.perf_counter() - started)
+        progress.log(f"{name}: {'reused from the cache' if result.reused else 'trained'} "
+                     f"(epochs run {len(result.history)}, kept {result.best_epoch}; {result.trained_on})")
+    return progress
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=list(experiment.PROFILES), default="full")
+    parser.add_argument("--seed", type=report.seed, default=0)
+    report.add_backend_option(parser)
+    args = parser.parse_args(argv)
+    report.absolute_environment()
+    os.environ["KERAS_BACKEND"] = args.backend  # before Keras is first imported, in train_study
+    train_study(args.profile, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The training stage: one command trains every network a report needs, with one progress bar."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from lib import models, train
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_progress_bar_counts_networks_and_epochs_and_estimates_from_the_networks_trained():
+    lines, clock = [], FakeClock()
+    progress = train.Progress(4, lines.append, clock)
+    progress.log("model 0 | epoch 1/3")
+    clock.now = 600
+    progress.finished(SimpleNamespace(history=[{}] * 5, reused=True), seconds=0.0)  # from the cache
+    progress.finished(SimpleNamespace(history=[{}] * 7, reused=False), seconds=600.0)
+    progress.log("model 2 | epoch 1/3")
+    assert lines[0].startswith("[" + "." * train.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed")
+    assert lines[1] == ("[" + "#" * 12 + "." * 12 + "] 2/4 networks | 12 epochs | 0:10:00 elapsed | "
+                        "about 0:20:00 left | model 2 | epoch 1/3")
+
+
+def test_the_training_stage_trains_every_network_of_the_report_and_the_build_then_reuses_them(data_dir):
+    """On the smoke profile, into the test session's artifact folder (which the smoke build reads)."""
+    run = subprocess.run([str(ROOT / "build_report.sh"), "train", "--profile", "smoke"], cwd=ROOT,
+                         capture_output=True, text=True, env={**os.environ, "REPORT_DATA_DIR": data_dir})
+    assert run.returncode == 0, run.stderr[-3000:]
+    last = run.stdout.strip().splitlines()[-1]
+    networks = len(models.MODEL_IDS) + 1
+    assert last.startswith(f"[{'#' * train.BAR_WIDTH}] {networks}/{networks} networks |") and "| done | classifier:" in last
+    assert sum(" networks | " in line and (": trained (epochs run" in line or ": reused from the cache (epochs run" in line)
+               for line in run.stdout.splitlines()) == networks
