@@ -136,11 +136,8 @@ def _download(name, filename, url, md5):
 
 
 def _md5(path):
-    digest = hashlib.md5()
     with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "md5").hexdigest()
 
 
 def _read_idx(path, ndim):

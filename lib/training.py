@@ -289,11 +289,8 @@ def _claim(folder, model_id, log):
 
 
 def _file_sha256(path):
-    digest = hashlib.sha256()
     with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def _json_sha256(record):
