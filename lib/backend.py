@@ -5,6 +5,7 @@ Every module that uses Keras imports it from here, so that the backend is checke
 deterministic in its own way. The rest of ``lib`` speaks Keras and numpy only.
 """
 
+import importlib.util
 import os
 
 from . import BACKENDS
@@ -21,7 +22,9 @@ if NAME == "jax":
 if NAME == "torch":
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # what deterministic cuBLAS needs on a GPU
 
-if NAME == "tensorflow":
+if NAME == "tensorflow" or importlib.util.find_spec("tensorflow") is not None:
+    # On every backend, keras.utils.set_random_seed seeds TensorFlow too where it is installed, and so
+    # imports it: quietly, from here.
     from ._tensorflow import tensorflow as _tensorflow
 import keras  # noqa: E402
 
@@ -44,8 +47,6 @@ def make_deterministic(seed):
 
 def versions():
     """The library versions a result was computed with: Keras and the backend."""
-    import importlib
-
     return {"keras": keras.__version__, NAME: importlib.import_module(NAME).__version__}
 
 
