@@ -252,8 +252,19 @@ def main(argv=None):
     except BuildInterrupted as error:
         print(f"BUILD STOPPED: {error}", file=sys.stderr)
         return 130  # what a shell reports for a command stopped by Ctrl-C
+    try:
+        return render(paths, args, report_dir)
+    except KeyboardInterrupt:
+        print(f"BUILD STOPPED: interrupted while the report was being exported; every notebook had run and is "
+              f"kept in {report_dir / 'executed'}. Run the same command again: every trained model comes from "
+              "the cache.", file=sys.stderr)
+        return 130
+
+
+def render(executed_paths, args, report_dir):
+    """The combined report as HTML and PDF (and, if asked, the executed build as the test references)."""
     combined_path = report_dir / "report.ipynb"
-    nbformat.write(combine(paths, args.profile, args.seed, args.backend), combined_path)
+    nbformat.write(combine(executed_paths, args.profile, args.seed, args.backend), combined_path)
     export(combined_path, "html")
     print(f"HTML report: {combined_path.with_suffix('.html')}")
     missing = missing_pdf_tools()
@@ -265,7 +276,7 @@ def main(argv=None):
     export(combined_path, "pdf")
     print(f"PDF report:  {combined_path.with_suffix('.pdf')}")
     if args.update_references:
-        update_references(paths, experiment.output_dir(args.profile))
+        update_references(executed_paths, experiment.output_dir(args.profile))
     return 0
 
 

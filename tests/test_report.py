@@ -221,3 +221,19 @@ def test_an_unknown_backend_is_refused_by_name(monkeypatch, capsys):
     with pytest.raises(SystemExit) as stopped:
         report.main(["--profile", "smoke"])
     assert stopped.value.code == 2 and "'theano' (from --backend or KERAS_BACKEND)" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_the_export_says_the_notebooks_ran_and_how_to_resume(tmp_path, monkeypatch, capsys):
+    executed = []
+    for name in report.NOTEBOOKS:
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / f"{name}.ipynb")
+        executed.append(tmp_path / f"{name}.ipynb")
+
+    def interrupted_export(notebook_path, fmt):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "execute", lambda profile, seed, report_dir: executed)
+    monkeypatch.setattr(report, "export", interrupted_export)
+    assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted while the report was being exported" in err and str(tmp_path / "report" / "executed") in err
