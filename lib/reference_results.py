@@ -15,7 +15,6 @@ model are compared exactly; real numbers with ``RELATIVE_TOLERANCE``; a reader's
 """
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -92,12 +91,8 @@ def _leaves(tree, prefix=()):
             yield " / ".join((*prefix, key)), value
 
 
-def _is_real(value):
-    return isinstance(value, float)
-
-
 def _matches(path, value, expected, test_images):
-    if _is_real(value) and _is_real(expected):
+    if isinstance(value, float) and isinstance(expected, float):
         return abs(value - expected) <= _tolerance(path, expected, test_images)
     return type(value) is type(expected) and value == expected
 
@@ -110,6 +105,6 @@ def _tolerance(path, expected, test_images):
 
 
 def _allowance(path, expected, test_images):
-    if _is_real(expected) and not math.isnan(expected):
+    if isinstance(expected, float):
         return f"±{_tolerance(path, expected, test_images):.4g}"
     return "exactly equal"

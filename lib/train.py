@@ -30,7 +30,7 @@ class Progress:
 
     def __init__(self, networks, write=print, clock=time.perf_counter):
         self.networks, self.write, self.clock = networks, write, clock
-        self.started = clock()
+        self.started = self.last_finished = clock()
         self.done = self.epochs = self.trained = 0
         self.training_seconds = 0.0
 
@@ -46,13 +46,17 @@ class Progress:
     def log(self, line):
         self.write(f"{self.status()} | {line}")
 
-    def finished(self, result, seconds):
-        """Count a network as done; ``seconds`` is the wall time it took here (0 when it came from the cache)."""
+    def finished(self, name, result):
+        """Count network ``name`` as done (the time since the previous one is what it took) and say so."""
+        now = self.clock()
         self.done += 1
         self.epochs += len(result.history)
         if not result.reused:
             self.trained += 1
-            self.training_seconds += seconds
+            self.training_seconds += now - self.last_finished
+        self.last_finished = now
+        self.log(f"{name}: {'reused from the cache' if result.reused else 'trained'} "
+                 f"(epochs run {len(result.history)}, kept {result.best_epoch}; {result.trained_on})")
 
 
 def _duration(seconds):
@@ -70,15 +74,10 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
     out_dir = experiment.output_dir(profile_name, output_dir)
     progress = Progress(len(models.MODEL_IDS) + 1, write)
     write(f"Training every network of the {profile_name} profile (seed {seed}) into {out_dir}")
-    networks = [(f"model {model_id}", lambda model_id=model_id: study.train_models(
-        [model_id], splits, profile, seed, out_dir, progress.log)[model_id]) for model_id in models.MODEL_IDS]
-    networks.append(("classifier", lambda: classifier.train(splits, seed, out_dir, profile.max_epochs, progress.log)))
-    for name, train in networks:
-        started = time.perf_counter()
-        result = train()
-        progress.finished(result, time.perf_counter() - started)
-        progress.log(f"{name}: {'reused from the cache' if result.reused else 'trained'} "
-                     f"(epochs run {len(result.history)}, kept {result.best_epoch}; {result.trained_on})")
+    for model_id in models.MODEL_IDS:
+        results = study.train_models([model_id], splits, profile, seed, out_dir, progress.log)
+        progress.finished(f"model {model_id}", results[model_id])
+    progress.finished("classifier", classifier.train(splits, seed, out_dir, profile.max_epochs, progress.log))
     return progress
 
 

@@ -23,12 +23,13 @@ def test_the_progress_bar_counts_networks_and_epochs_and_estimates_from_the_netw
     lines, clock = [], FakeClock()
     progress = train.Progress(4, lines.append, clock)
     progress.log("model 0 | epoch 1/3")
+    progress.finished("model 0", SimpleNamespace(history=[{}] * 5, best_epoch=2, reused=True, trained_on="x"))
     clock.now = 600
-    progress.finished(SimpleNamespace(history=[{}] * 5, reused=True), seconds=0.0)  # from the cache
-    progress.finished(SimpleNamespace(history=[{}] * 7, reused=False), seconds=600.0)
+    progress.finished("model 1", SimpleNamespace(history=[{}] * 7, best_epoch=4, reused=False, trained_on="x"))
     progress.log("model 2 | epoch 1/3")
     assert lines[0].startswith("[" + "." * train.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed")
-    assert lines[1] == ("[" + "#" * 12 + "." * 12 + "] 2/4 networks | 12 epochs | 0:10:00 elapsed | "
+    assert lines[1].endswith("| model 0: reused from the cache (epochs run 5, kept 2; x)")
+    assert lines[3] == ("[" + "#" * 12 + "." * 12 + "] 2/4 networks | 12 epochs | 0:10:00 elapsed | "
                         "about 0:20:00 left | model 2 | epoch 1/3")
 
 

@@ -37,23 +37,28 @@ def test_a_changed_configuration_trains_anew(tiny, tmp_path):
     assert first.folder != other.folder and not other.reused
 
 
-@pytest.mark.parametrize("model_id", ["12", "14"])  # 14 adds dropout, whose random state must resume too
-def test_an_interrupted_run_resumes_and_ends_where_an_uninterrupted_one_does(tiny, tmp_path, monkeypatch, model_id):
-    uninterrupted = training.train(config(3, model_id=model_id), *tiny, tmp_path / "straight", log=lambda line: None)
-
-    calls = {"n": 0}
+def train_killed_during_epoch(epoch, monkeypatch, *train_args):
+    """``training.train(*train_args)``, stopped by a KeyboardInterrupt inside epoch ``epoch``, as a kill would."""
     original = training.keras.Model.fit
+    calls = {"n": 0}
 
     def fit_then_die(self, *args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("killed during epoch 3")
+        if calls["n"] == epoch:
+            raise KeyboardInterrupt(f"killed during epoch {epoch}")
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(training.keras.Model, "fit", fit_then_die)
     with pytest.raises(KeyboardInterrupt):
-        training.train(config(3, model_id=model_id), *tiny, tmp_path / "resumed", log=lambda line: None)
+        training.train(*train_args, log=lambda line: None)
     monkeypatch.setattr(training.keras.Model, "fit", original)
+
+
+@pytest.mark.parametrize("model_id", ["12", "14"])  # 14 adds dropout, whose random state must resume too
+def test_an_interrupted_run_resumes_and_ends_where_an_uninterrupted_one_does(tiny, tmp_path, monkeypatch, model_id):
+    uninterrupted = training.train(config(3, model_id=model_id), *tiny, tmp_path / "straight", log=lambda line: None)
+
+    train_killed_during_epoch(3, monkeypatch, config(3, model_id=model_id), *tiny, tmp_path / "resumed")
     lines = []
     resumed = training.train(config(3, model_id=model_id), *tiny, tmp_path / "resumed", log=lines.append)
     assert "resuming after epoch 2" in lines[0]
@@ -124,19 +129,7 @@ def test_a_damaged_finished_model_is_reported_set_aside_and_trained_again(tiny, 
 
 def test_a_damaged_checkpoint_is_reported_set_aside_and_the_model_trained_from_the_start(tiny, tmp_path, monkeypatch):
     straight = training.train(config(2), *tiny, tmp_path / "straight", log=lambda line: None)
-    original = training.keras.Model.fit
-    calls = {"n": 0}
-
-    def fit_then_die(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("killed during epoch 2")
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(training.keras.Model, "fit", fit_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        training.train(config(2), *tiny, tmp_path / "damaged", log=lambda line: None)
-    monkeypatch.setattr(training.keras.Model, "fit", original)
+    train_killed_during_epoch(2, monkeypatch, config(2), *tiny, tmp_path / "damaged")
     folder = tmp_path / "damaged" / "models" / straight.folder.name
     truncate(folder / "checkpoint.npz")
 
