@@ -8,6 +8,7 @@ same corruption, the ladder is MNIST-C's; the default is the middle rung, 3, at 
 reads the character (the seed does not state its strengths).
 """
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -66,6 +67,9 @@ def brightness(images, rng, severity=3):
 
 FAMILY_FUNCTIONS = (gaussian_noise, rotation, flip, black_patches, brightness)
 FAMILIES = tuple(function.__name__ for function in FAMILY_FUNCTIONS)
+# Every two families on one image, the first applied first: a test of corruptions never seen in training.
+FAMILY_PAIRS = tuple(itertools.combinations(range(len(FAMILIES)), 2))
+PAIR_NAMES = tuple(f"{FAMILIES[first]} + {FAMILIES[second]}" for first, second in FAMILY_PAIRS)
 
 
 def corrupt_balanced(images, seed, severity=3):
@@ -90,6 +94,25 @@ def corrupt_balanced(images, seed, severity=3):
     with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
         list(pool.map(corrupt, range(len(FAMILIES))))
     return corrupted, family_ids
+
+
+def corrupt_pairs(images, seed, severity=3):
+    """Corrupt image i with the two families of ``FAMILY_PAIRS[i % len(FAMILY_PAIRS)]``, one after the
+    other, both at ``severity``: corruptions the seed's balanced scheme never combines.
+
+    Returns ``(corrupted, pair_ids)`` as ``corrupt_balanced`` does, and like it depends only on the
+    images, the seed and the severity: each pair draws from its own stream spawned from ``seed``.
+    """
+    _check_batch(images)
+    _check_severity(severity)
+    pair_ids = np.arange(len(images)) % len(FAMILY_PAIRS)
+    corrupted = np.empty(images.shape, dtype=np.float32)
+    streams = np.random.SeedSequence(seed).spawn(len(FAMILY_PAIRS))
+    for index, (first, second) in enumerate(FAMILY_PAIRS):
+        rng = np.random.default_rng(streams[index])
+        once = FAMILY_FUNCTIONS[first](images[index::len(FAMILY_PAIRS)], rng, severity)
+        corrupted[index::len(FAMILY_PAIRS)] = FAMILY_FUNCTIONS[second](once, rng, severity)
+    return corrupted, pair_ids
 
 
 def _rung(ladder, severity):

@@ -16,7 +16,7 @@ Baselines, scored exactly like a model:
 import numpy as np
 import pandas as pd
 
-from .corruptions import FAMILIES
+from .corruptions import FAMILIES, PAIR_NAMES
 from .training import EVAL_BATCH_SIZE
 
 # A model counts as collapsed when its output hardly depends on its input (its spread across images
@@ -112,9 +112,68 @@ def collapse_verdict(predicted, clean):
     return False, f"learned: MSE {mse:.4f} against {black:.4f} for all-black, output spread {spread:.2f}"
 
 
-def by_family(values, family_ids):
-    """The mean of per-sample ``values`` overall and per corruption family."""
-    return {"overall": values.mean(), **{family: values[family_ids == i].mean() for i, family in enumerate(FAMILIES)}}
+def by_family(values, family_ids, groups=FAMILIES):
+    """The mean of per-sample ``values`` overall and per corruption family (or per name of ``groups``,
+    which ``family_ids`` index)."""
+    return {"overall": values.mean(), **{group: values[family_ids == i].mean() for i, group in enumerate(groups)}}
+
+
+def edge_contrast(predicted, split, groups=FAMILIES):
+    """The outputs' edge contrast (``per_sample_sharpness``) as a percentage of the clean images', overall
+    and per group: under 100 is blur, over 100 added edges."""
+    ratio = pd.Series(by_family(per_sample_sharpness(predicted), split.family_ids, groups))
+    return 100 * ratio / pd.Series(by_family(per_sample_sharpness(split.clean), split.family_ids, groups))
+
+
+def reader_accuracy(reader, images, split, groups=FAMILIES):
+    """The reader's accuracy (%) on ``images`` of ``split``, overall and per group."""
+    predicted = reader.predict(np.asarray(images)[..., None], batch_size=EVAL_BATCH_SIZE, verbose=0).argmax(axis=1)
+    return by_family(100.0 * (predicted == split.labels), split.family_ids, groups)
+
+
+HEADLINE_METRICS = ("MSE", "PSNR (dB)", "SSIM", "edge contrast (%)", "read correctly (%)")
+
+
+def headline_table(outputs, split, reader, groups=FAMILIES):
+    """What correcting did, side by side: one column per method (name -> its outputs for ``split``), one
+    row per ``HEADLINE_METRICS`` entry and group (overall, then each family or pair)."""
+    columns = {}
+    for name, predicted in outputs.items():
+        values = {metric: by_family(METRICS[metric](predicted, split.clean), split.family_ids, groups)
+                  for metric in METRICS}
+        values["edge contrast (%)"] = edge_contrast(predicted, split, groups).to_dict()
+        values["read correctly (%)"] = reader_accuracy(reader, predicted, split, groups)
+        columns[name] = pd.DataFrame(values)[list(HEADLINE_METRICS)].unstack()
+    return pd.DataFrame(columns)
+
+
+def corrections(models_by_name, split):
+    """The uncorrected input and each model's corrections of ``split``: method name -> images."""
+    return {"identity (corrupted input)": split.corrupted,
+            **{name: reconstruct(model, split.corrupted) for name, model in models_by_name.items()}}
+
+
+def mse_and_readability(outputs, split, reader, groups=FAMILIES):
+    """Test MSE and the reader's accuracy (%) of each method's outputs: columns (metric, method), rows
+    overall and each group."""
+    columns = {("MSE", name): by_family(per_sample_mse(predicted, split.clean), split.family_ids, groups)
+               for name, predicted in outputs.items()}
+    columns |= {("read correctly (%)", name): reader_accuracy(reader, predicted, split, groups)
+                for name, predicted in outputs.items()}
+    return pd.DataFrame(columns)
+
+
+def severity_table(models_by_name, reader, splits_by_severity):
+    """``mse_and_readability`` overall, for the uncorrected input and each model, at each severity (rows)."""
+    table = pd.DataFrame({severity: mse_and_readability(corrections(models_by_name, split), split, reader).loc["overall"]
+                          for severity, split in splits_by_severity.items()}).T
+    table.index.name = "severity"
+    return table
+
+
+def pairs_table(models_by_name, reader, split):
+    """``mse_and_readability`` per pair of corruption families, on a ``pairs_test_split``."""
+    return mse_and_readability(corrections(models_by_name, split), split, reader, PAIR_NAMES)
 
 
 def metric_table(predictions, split, metric="MSE"):
@@ -136,12 +195,26 @@ def quality_by_method(quality):
 
 def accuracy_table(classifier, inputs, split):
     """The classifier's accuracy (%) on each set of images (rows), overall and per corruption family."""
-    rows = {}
-    for name, images in inputs.items():
-        predicted = classifier.predict(np.asarray(images)[..., None], batch_size=EVAL_BATCH_SIZE,
-                                       verbose=0).argmax(axis=1)
-        rows[name] = by_family(100.0 * (predicted == split.labels), split.family_ids)
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame.from_dict({name: reader_accuracy(classifier, images, split) for name, images in inputs.items()},
+                                  orient="index")
+
+
+def as_tree(frame):
+    """A table as nested dicts for a JSON file: the column levels first, then the row levels, every key
+    a string and every value a float."""
+    tree = {}
+    for column, values in frame.items():
+        for row, value in values.items():
+            path = [str(key) for key in (*_levels(column), *_levels(row))]
+            node = tree
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node[path[-1]] = float(value)
+    return tree
+
+
+def _levels(key):
+    return key if isinstance(key, tuple) else (key,)
 
 
 def ranked_examples(errors):

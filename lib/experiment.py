@@ -14,6 +14,7 @@ from . import corruptions, data
 
 VAL_FRACTION = 0.1  # 6,000 of the official 60,000 training images validate; the seed does not say how many
 SPLIT_CODES = {"train": 0, "val": 1, "test": 2}  # mixed into the seed so each split gets its own corruptions
+PAIRS_CODE = 3  # the test images corrupted by two families at once draw from a stream of their own
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ PROFILES = {
 
 @dataclass(frozen=True)
 class Split:
-    """Images of one split as float32 in [0, 1], shape (N, 28, 28), with labels and corruption families."""
+    """Images of one split as float32 in [0, 1], shape (N, 28, 28), with labels and corruption families
+    (indices into ``corruptions.FAMILIES``, or into ``corruptions.FAMILY_PAIRS`` for ``pairs_test_split``)."""
 
     clean: np.ndarray
     corrupted: np.ndarray
@@ -60,19 +62,36 @@ def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=3):
     """
     profile = get_profile(profile)
     train_images, train_labels = data.load_dataset(dataset, "train", data_dir)
-    test_images, test_labels = data.load_dataset(dataset, "test", data_dir)
     train_idx, val_idx = data.train_val_split(len(train_images), VAL_FRACTION, seed)
-    chosen = {
-        "train": (train_images, train_labels, train_idx[:profile.n_train]),
-        "val": (train_images, train_labels, val_idx[:profile.n_val]),
-        "test": (test_images, test_labels, np.arange(len(test_images))[:profile.n_test]),
-    }
-    splits = {}
-    for name, (images, labels, idx) in chosen.items():
-        clean = images[idx]
-        corrupted, family_ids = corruptions.corrupt_balanced(clean, seed=(seed, SPLIT_CODES[name]), severity=severity)
-        splits[name] = Split((clean / np.float32(255)).astype(np.float32), corrupted, family_ids, labels[idx])
+    splits = {name: _corrupted(train_images[idx], train_labels[idx], corruptions.corrupt_balanced,
+                               (seed, SPLIT_CODES[name]), severity)
+              for name, idx in (("train", train_idx[:profile.n_train]), ("val", val_idx[:profile.n_val]))}
+    splits["test"] = test_split(profile.name, seed, dataset, data_dir, severity)
     return splits
+
+
+def test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
+    """The profile's test split alone, as ``load_splits`` makes it: for evaluating at other severities."""
+    images, labels = _test_images(profile, dataset, data_dir)
+    return _corrupted(images, labels, corruptions.corrupt_balanced, (seed, SPLIT_CODES["test"]), severity)
+
+
+def pairs_test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
+    """The profile's test images, each corrupted by two families at once (``corruptions.corrupt_pairs``),
+    which no model saw in training; ``family_ids`` are indices into ``corruptions.FAMILY_PAIRS``."""
+    images, labels = _test_images(profile, dataset, data_dir)
+    return _corrupted(images, labels, corruptions.corrupt_pairs, (seed, PAIRS_CODE), severity)
+
+
+def _test_images(profile, dataset, data_dir):
+    images, labels = data.load_dataset(dataset, "test", data_dir)
+    n_test = get_profile(profile).n_test
+    return images[:n_test], labels[:n_test]
+
+
+def _corrupted(images, labels, corrupt, seed, severity):
+    corrupted, family_ids = corrupt(images, seed=seed, severity=severity)
+    return Split((images / np.float32(255)).astype(np.float32), corrupted, family_ids, labels)
 
 
 def output_dir(profile, output_dir=None):

@@ -1,7 +1,8 @@
-"""The seed's autoencoders, composed from a few named layer stacks.
+"""The seed's autoencoders, composed from a few named layer stacks, and the project's U-Nets beyond them.
 
-Every model maps a (28, 28, 1) image in [0, 1] to a (28, 28, 1) image and is trained with MSE against
-the clean image. ``MODELS`` holds each model's builder and its training settings side by side.
+Every model maps a (28, 28, 1) image in [0, 1] to a (28, 28, 1) image and is trained against the clean
+image (with MSE, unless its spec names another loss). ``MODELS`` holds each model's builder and its
+training settings side by side.
 """
 
 from dataclasses import dataclass
@@ -162,6 +163,39 @@ def light(latent, model_id, batch_norm=False):
     ]
 
 
+# --- U-Net family (models 20-23): beyond the seed -------------------------------------------------
+
+def conv_pair(x, filters, name):
+    """Two ReLU 3x3 convolutions at one resolution, the U-Net's unit of work."""
+    for index in (1, 2):
+        x = conv(filters, name=f"{name}_conv{index}")(x)
+    return x
+
+
+def u_net(width=16, skips=True):
+    """A U-Net (Ronneberger et al., 2015) sized for 28x28 images: a pair of convolutions at 28, 14 and 7
+    pixels (``width``, 2 x ``width`` and 4 x ``width`` maps); the decoder doubles the resolution with a
+    stride-2 transposed convolution and, with ``skips``, concatenates the encoder's features of the same
+    resolution before its own pair. No dense bottleneck: the code is a 7x7 map of 4 x ``width`` channels.
+    A sigmoid output keeps the image in [0, 1].
+
+    Returns the function from the input tensor to the output; every layer is named, so the graph's
+    configuration (and with it the cache key) is the same in every process.
+    """
+    def network(image):
+        features = {28: conv_pair(image, width, "down28")}
+        features[14] = conv_pair(layers.MaxPooling2D(name="pool28")(features[28]), 2 * width, "down14")
+        x = conv_pair(layers.MaxPooling2D(name="pool14")(features[14]), 4 * width, "bottom7")
+        for size, filters in ((14, 2 * width), (28, width)):
+            x = conv(filters, 2, transpose=True, strides=2, name=f"up{size}")(x)
+            if skips:
+                x = layers.Concatenate(name=f"skip{size}")([x, features[size]])
+            x = conv_pair(x, filters, f"decode{size}")
+        return conv(1, 1, activation="sigmoid", name="to_image")(x)
+
+    return network
+
+
 # --- the study ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -169,7 +203,10 @@ class ModelSpec:
     """One model of the study: its family, how to build it, how to train it, what we had to decide."""
 
     family: str
-    layers: Callable[[], list]
+    layers: Callable[[], list] | None = None  # a plain stack of layers (the seed's models) ...
+    network: Callable | None = None  # ... or a function from input to output tensor (skip connections)
+    loss: str = "mse"  # a name of ``training.LOSSES``
+    accelerator_sized: bool = False  # too slow for the full profile on a 2-core CPU (see the README)
     batch_size: int = 128
     learning_rate: float = 1e-3
     max_epochs: int = 100
@@ -177,7 +214,8 @@ class ModelSpec:
     note: str = ""
 
 
-MODEL_FAMILIES = ("baseline", "sweep", "deep", "regularised", "light")  # one notebook each, in this order
+SEED_FAMILIES = ("baseline", "sweep", "deep", "regularised", "light")
+MODEL_FAMILIES = (*SEED_FAMILIES, "u-net")  # one notebook each, in this order
 
 MODELS = {
     "0": ModelSpec("baseline", baseline_0, note=(
@@ -240,8 +278,22 @@ MODELS = {
     "19": ModelSpec("light", lambda: light(32, "19", batch_norm=True), batch_size=32, note=(
         "Model 18 with its regularisers replaced: batch normalisation after each pooling layer, dropout "
         "only on the dense layers. The seed does not give its bottleneck; model 18's 32 units are kept.")),
+    "20": ModelSpec("u-net", network=u_net(16), note=(
+        "Not in the seed. A U-Net with 16, 32 and 64 maps and skip connections, about as many parameters as "
+        "model 12, sized to train the full profile on a 2-core CPU.")),
+    "21": ModelSpec("u-net", network=u_net(16, skips=False), note=(
+        "Model 20 without its skip connections: the same encoder and decoder, so the decoder rebuilds the "
+        "image from the 7x7 code alone. How much do the skips matter?")),
+    "22": ModelSpec("u-net", network=u_net(16), loss="mse+edges", note=(
+        "Model 20 trained on an edge-aware loss, the seed's wish for 'a second loss term ... for clearly "
+        "defined contrast edges': MSE plus the MSE of the image gradients (differences of neighbouring "
+        "pixels), which blur flattens.")),
+    "23": ModelSpec("u-net", network=u_net(32), accelerator_sized=True, note=(
+        "Model 20 at twice the width (32, 64 and 128 maps), four times the arithmetic: how much does size "
+        "buy? Accelerator-sized: on the full profile it is meant for a GPU.")),
 }
 MODEL_IDS = tuple(MODELS)
+SEED_MODEL_IDS = tuple(model_id for model_id, spec in MODELS.items() if spec.family in SEED_FAMILIES)
 
 
 def spec(model_id):
@@ -255,7 +307,11 @@ def spec(model_id):
 
 def build(model_id):
     """Return the uncompiled Keras model ``model_id``: input (28, 28, 1), output (28, 28, 1)."""
-    return keras.Sequential([keras.Input(INPUT_SHAPE), *spec(model_id).layers()], name=f"model_{model_id}")
+    model_spec, name = spec(model_id), f"model_{model_id}"
+    if model_spec.network is not None:
+        image = keras.Input(INPUT_SHAPE, name="image")
+        return keras.Model(image, model_spec.network(image), name=name)
+    return keras.Sequential([keras.Input(INPUT_SHAPE), *model_spec.layers()], name=name)
 
 
 def bottleneck_width(model):

@@ -151,3 +151,43 @@ def error_histograms(errors, family_ids, metric="per-sample MSE"):
     legend_panel.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def severity_curves(table):
+    """Two panels against severity: the reader's accuracy and the MSE, one line per method. ``table`` is
+    an ``evaluation.severity_table``; the uncorrected input is drawn dashed."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, metric in zip(axes, ("read correctly (%)", "MSE")):
+        for method, values in table[metric].items():
+            style = "--" if method.startswith("identity") else "-"
+            ax.plot(table.index, values, linestyle=style, marker="o", label=method)
+        ax.set_xticks(table.index)
+        ax.set_xlabel("severity (the models were trained at 3)")
+        ax.set_ylabel(metric)
+    axes[0].set_title("Readable after correction?", fontsize="medium")
+    axes[1].set_title("Test MSE", fontsize="medium")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, 0))
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
+    return fig
+
+
+def readability_against_mse(table, clean_accuracy, identity):
+    """Every model as a point: test MSE across, the reader's accuracy on its corrections up. ``table``
+    has ``test MSE``, ``read correctly (%)`` and ``family`` per model; ``identity`` is the uncorrected
+    input's (MSE, accuracy)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for family, group in table.groupby("family", sort=False):
+        ax.scatter(group["test MSE"], group["read correctly (%)"], s=28, label=f"{family} family")
+        for model_id, row in group.iterrows():
+            ax.annotate(model_id, (row["test MSE"], row["read correctly (%)"]), fontsize="x-small",
+                        xytext=(3, 2), textcoords="offset points")
+    ax.axhline(clean_accuracy, color="gray", linestyle=":", label="clean images")
+    ax.scatter(*identity, color="black", marker="x", s=40, label="uncorrected input", zorder=3)
+    ax.set_xscale("log")
+    ax.set_xlabel("test MSE (log scale)")
+    ax.set_ylabel("read correctly (%)")
+    ax.set_title("Every model: test error and readability of its corrections")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return fig

@@ -36,12 +36,12 @@ USER_PATH_VARIABLES = ("REPORT_OUTPUT_DIR", "REPORT_DATA_DIR")
 REFERENCE_DIR = ROOT / "tests" / "reference"
 RESULTS_REFERENCE = REFERENCE_DIR / "smoke_results.json"
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
-# The seed's outline. A notebook whose title is a section of its own (Introduction, Final model,
+# The seed's outline. A notebook whose title is a section of its own (Introduction, Final evaluation,
 # Discussion) stands as it is; the notebooks named here become subsections of a new section heading.
 GROUPED_SECTIONS = {
     "Methods": ("01_data", "02_perturbations", "03_training_protocol"),
     "Results": ("04_baseline_models", "05_bottleneck_sweep", "06_deep_models", "07_regularised_models",
-                "08_light_models", "09_model_comparison"),
+                "08_light_models", "09_u_net", "10_model_comparison"),
 }
 PDF_TOOLS = {"xelatex": "texlive-xetex texlive-fonts-recommended texlive-plain-generic lmodern",
              "pandoc": "pandoc"}
@@ -283,6 +283,8 @@ def render(executed_paths, args, report_dir):
 def update_references(executed_paths, artifact_dir):
     """Make this build the reference: its executed notebooks for nbval, and its numeric results."""
     REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in set(REFERENCE_DIR.glob("*.ipynb")) - {REFERENCE_DIR / path.name for path in executed_paths}:
+        stale.unlink()  # a renamed or removed notebook's old reference would still be run by nbval
     for path in executed_paths:
         shutil.copy(path, REFERENCE_DIR / path.name)
     reference_results.write(reference_results.collect(artifact_dir), RESULTS_REFERENCE)

@@ -1,9 +1,14 @@
-"""The whole study: training a family of models, and the results table that compares all of them."""
+"""The whole study: training a family of models, and the results table that compares all of them.
+
+The seed's 21 models come with the seed's own losses to compare against; the U-Net family beyond the
+seed has none. Every model is compared on its validation MSE, whatever loss it was trained on.
+"""
 
 import numpy as np
 import pandas as pd
 
 from . import evaluation, models, training
+from .corruptions import FAMILIES
 
 # The seed's table of all models: (training loss, validation loss) as printed.
 SEED_RESULTS = {
@@ -19,35 +24,91 @@ def family_ids(family):
     return [model_id for model_id, spec in models.MODELS.items() if spec.family == family]
 
 
-def train_models(model_ids, splits, profile, seed, out_dir, log=print):
-    """Train (or load from the cache) each model in turn; a killed run redoes only the unfinished one."""
+def train_models(model_ids, splits, profile, seed, out_dir, log=print, run=0):
+    """Train (or load from the cache) each model in turn; a killed run redoes only the unfinished one.
+    ``run`` numbers a repeated run (``training.config_for``)."""
     results = {}
     for model_id in model_ids:
-        config = training.config_for(model_id, seed, max_epochs=profile.max_epochs)
+        config = training.config_for(model_id, seed, max_epochs=profile.max_epochs, run=run)
         results[model_id] = training.train(config, splits["train"], splits["val"], out_dir, log)
     return results
 
 
+def kept_mse(result):
+    """(training MSE, validation MSE) at the kept epoch. A model trained on another loss logged its MSE
+    as ``mse``; for the others the loss is the MSE."""
+    best = result.history[result.best_epoch - 1]
+    return best.get("mse", best["loss"]), best.get("val_mse", best["val_loss"])
+
+
+def best_model(results, model_ids):
+    """Of ``model_ids``, the one with the lowest validation MSE: how the study picks a model."""
+    return min(model_ids, key=lambda model_id: kept_mse(results[model_id])[1])
+
+
+def best_new_model(results):
+    """The U-Net family's best model: the one the report trains ``training.SPREAD_RUNS`` times."""
+    return best_model(results, family_ids("u-net"))
+
+
+def train_spread(model_id, splits, profile, seed, out_dir, log=print):
+    """Every run of ``model_id`` (run 0 is the study's own, from the cache): the run-to-run spread."""
+    return [train_models([model_id], splits, profile, seed, out_dir, log, run)[model_id]
+            for run in range(training.SPREAD_RUNS)]
+
+
 def results_table(results, val):
-    """One row per model: our losses beside the seed's, size, epochs, time and a collapse verdict."""
+    """One row per model: our losses (MSE) beside the seed's, size, epochs, time and a collapse verdict."""
     rows = []
     for model_id, result in results.items():
-        best = result.history[result.best_epoch - 1]
+        train_mse, val_mse = kept_mse(result)
         collapsed, _ = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
-        seed_train, seed_val = SEED_RESULTS[model_id]
+        seed_train, seed_val = SEED_RESULTS.get(model_id, (np.nan, np.nan))
         rows.append({
             "model": model_id, "family": models.spec(model_id).family,
             "parameters": result.model.count_params(), "epochs": len(result.history), "best epoch": result.best_epoch,
-            "train loss": best["loss"], "val loss": best["val_loss"], "collapsed": collapsed,
+            "train loss": train_mse, "val loss": val_mse, "collapsed": collapsed,
             "seed train loss": seed_train, "seed val loss": seed_val, "time (s)": round(result.seconds, 1),
             "trained on": result.trained_on,
         })
     return pd.DataFrame(rows).set_index("model")
 
 
+def spread_table(runs, test, reader):
+    """One row per run of one network (its seed, kept epoch, validation MSE, and on the test set MSE and
+    the reader's accuracy), then the mean and the sample standard deviation over the runs."""
+    rows = {}
+    for run, result in enumerate(runs):
+        corrected = evaluation.reconstruct(result.model, test.corrupted)
+        rows[f"run {run} (seed {result.config.seed})"] = {
+            "best epoch": result.best_epoch, "val MSE": kept_mse(result)[1],
+            "test MSE": evaluation.per_sample_mse(corrected, test.clean).mean(),
+            "read correctly (%)": evaluation.reader_accuracy(reader, corrected, test)["overall"]}
+    table = pd.DataFrame(rows).T
+    return pd.concat([table, table.agg(["mean", "std"]).rename(index={"std": "standard deviation"})])
+
+
+def readability_table(results, test, reader):
+    """Every model's corrections of the test set: its family, the test MSE, the edge contrast (% of the
+    clean images') and the reader's accuracy (%), overall and on its worst corruption family."""
+    rows = {}
+    for model_id, result in results.items():
+        corrected = evaluation.reconstruct(result.model, test.corrupted)
+        accuracy = evaluation.reader_accuracy(reader, corrected, test)
+        worst = min(FAMILIES, key=accuracy.get)
+        rows[model_id] = {"family": models.spec(model_id).family,
+                          "test MSE": evaluation.per_sample_mse(corrected, test.clean).mean(),
+                          "edge contrast (%)": evaluation.edge_contrast(corrected, test)["overall"],
+                          "read correctly (%)": accuracy["overall"], "worst family": worst,
+                          "read correctly there (%)": accuracy[worst]}
+    numbers = ["test MSE", "edge contrast (%)", "read correctly (%)", "read correctly there (%)"]
+    return pd.DataFrame(rows).T.astype(dict.fromkeys(numbers, float)).rename_axis("model")
+
+
 def ranking_agreement(table):
-    """How our ranking by validation loss compares with the seed's: a Spearman correlation, the best
-    model of each, and the models whose rank moved most."""
+    """How our ranking by validation loss compares with the seed's, over the seed's models: a Spearman
+    correlation, the best model of each, and the models whose rank moved most."""
+    table = table[table["seed val loss"].notna()]
     ours = table["val loss"].rank(method="min")
     theirs = table["seed val loss"].rank(method="min")
     moved = (ours - theirs).abs().sort_values(ascending=False, kind="stable")
@@ -77,6 +138,9 @@ class Setting:
     def train(self, model_ids):
         return train_models(model_ids, self.splits, self.profile, self.seed, self.out_dir)
 
+    def train_spread(self, model_id):
+        return train_spread(model_id, self.splits, self.profile, self.seed, self.out_dir)
+
 
 def describe_family(results):
     """For a notebook: each model's decisions and size. Exact on every machine (no trained number in it)."""
@@ -84,9 +148,11 @@ def describe_family(results):
 
     for model_id, result in results.items():
         spec = models.spec(model_id)
+        loss = "" if spec.loss == "mse" else f", loss {spec.loss}"
+        size = " Accelerator-sized." if spec.accelerator_sized else ""
         display(Markdown(
             f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; batch size "
-            f"{spec.batch_size}, learning rate {spec.learning_rate:g}."))
+            f"{spec.batch_size}, learning rate {spec.learning_rate:g}{loss}.{size}"))
 
 
 def show_family(results, setting, title):
@@ -101,12 +167,12 @@ def show_family(results, setting, title):
     lines = []
     for model_id, result in results.items():
         _, reason = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
-        best = result.history[result.best_epoch - 1]
-        seed_train, seed_val = SEED_RESULTS[model_id]
+        train_mse, val_mse = kept_mse(result)
+        seed = (f" (the seed reported {SEED_RESULTS[model_id][0]} and {SEED_RESULTS[model_id][1]})"
+                if model_id in SEED_RESULTS else "")
         lines.append(
-            f"- **Model {model_id}** kept epoch {result.best_epoch} of {len(result.history)}: training loss "
-            f"{best['loss']:.4f}, validation loss {best['val_loss']:.4f} (the seed reported {seed_train} and "
-            f"{seed_val}). Verdict: {reason}.")
+            f"- **Model {model_id}** kept epoch {result.best_epoch} of {len(result.history)}: training MSE "
+            f"{train_mse:.4f}, validation MSE {val_mse:.4f}{seed}. Verdict: {reason}.")
     display(Markdown("\n".join(lines)))
     histories = {f"model {model_id}": training.history_frame(result) for model_id, result in results.items()}
     plots.loss_curves(histories, setting.val_baselines.to_dict(), f"{title} ({setting.profile.name} profile)")

@@ -66,17 +66,23 @@ def _duration(seconds):
 
 
 def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print):
-    """Train every network the report on ``profile_name`` needs: the study's models and the reader."""
-    from . import classifier, models, study
+    """Train every network the report on ``profile_name`` needs: the study's models, the further runs of
+    the best U-Net that measure the run-to-run spread, and the reader."""
+    from . import classifier, models, study, training
 
     profile = experiment.get_profile(profile_name)
     splits = experiment.load_splits(profile_name, seed, data_dir=data_dir)
     out_dir = experiment.output_dir(profile_name, output_dir)
-    progress = Progress(len(models.MODEL_IDS) + 1, write)
+    progress = Progress(len(models.MODEL_IDS) + training.SPREAD_RUNS - 1 + 1, write)
     write(f"Training every network of the {profile_name} profile (seed {seed}) into {out_dir}")
+    results = {}
     for model_id in models.MODEL_IDS:
-        results = study.train_models([model_id], splits, profile, seed, out_dir, progress.log)
+        results |= study.train_models([model_id], splits, profile, seed, out_dir, progress.log)
         progress.finished(f"model {model_id}", results[model_id])
+    spread_model = study.best_new_model(results)
+    for run in range(1, training.SPREAD_RUNS):
+        result = study.train_models([spread_model], splits, profile, seed, out_dir, progress.log, run)[spread_model]
+        progress.finished(f"model {spread_model}, run {run} (the spread of the best U-Net)", result)
     progress.finished("classifier", classifier.train(splits, seed, out_dir, profile.max_epochs, progress.log))
     return progress
 

@@ -1,7 +1,7 @@
 """Training with the seed's protocol, cached and resumable.
 
-Adam on MSE against the clean image, early stopping on the validation loss with patience 3 and the
-best weights restored. Everything random is seeded: weights through ``keras.utils.set_random_seed``
+Adam on MSE against the clean image (or the loss a model's spec names), early stopping on the
+validation loss with patience 3 and the best weights restored. Everything random is seeded: weights through ``keras.utils.set_random_seed``
 with TensorFlow's op determinism, and the batch order of epoch ``e`` through ``(seed, e)``.
 
 A finished model lives in ``<out_dir>/models/model_<id>-<key>/``, where the key hashes everything the
@@ -35,9 +35,11 @@ from .backend import keras
 
 PATIENCE = 3
 EVAL_BATCH_SIZE = 1024
+SPREAD_RUNS = 3  # how often the report trains one network, with seeds one apart, to measure run-to-run spread
 # keras.utils.set_random_seed hands the seed to numpy, which takes seeds below 2**32, and each model
-# adds its seed offset to the run's seed.
-MAX_SEED = 2**32 - 1 - max(spec.seed_offset for spec in models.MODELS.values())
+# adds its seed offset, and a spread run its number, to the run's seed.
+MAX_SEED = 2**32 - 1 - max(spec.seed_offset for spec in models.MODELS.values()) - (SPREAD_RUNS - 1)
+EDGE_WEIGHT = 1.0  # the edge term's weight against the MSE in ``mse_and_edges``
 # What reading a truncated or altered .npz or .json raises (a checksum mismatch is raised as a ValueError).
 _UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
 
@@ -54,6 +56,7 @@ class TrainConfig:
     max_epochs: int
     patience: int
     seed: int
+    loss: str = "mse"
 
 
 @dataclass
@@ -75,19 +78,44 @@ def check_seed(seed):
                          f"below 2**32 and a model adds up to {2**32 - 1 - MAX_SEED} to the run's seed")
 
 
-def config_for(model_id, seed, max_epochs=None):
-    """The model's own training settings; ``max_epochs`` (a profile's cap) overrides its epoch limit."""
+def config_for(model_id, seed, max_epochs=None, run=0):
+    """The model's own training settings; ``max_epochs`` (a profile's cap) overrides its epoch limit.
+    ``run`` (0 to ``SPREAD_RUNS`` - 1) numbers the repeated runs of one network that measure the spread."""
     spec = models.spec(model_id)
     check_seed(seed)
+    if run not in range(SPREAD_RUNS):
+        raise ValueError(f"run must be an integer from 0 to {SPREAD_RUNS - 1}, got {run!r}")
     return TrainConfig(model_id, spec.batch_size, spec.learning_rate,
-                       max_epochs if max_epochs is not None else spec.max_epochs, PATIENCE, seed + spec.seed_offset)
+                       max_epochs if max_epochs is not None else spec.max_epochs, PATIENCE,
+                       seed + spec.seed_offset + run, spec.loss)
+
+
+def mse_and_edges(clean, predicted):
+    """Per image: the MSE plus ``EDGE_WEIGHT`` times the MSE of the horizontal and vertical image
+    gradients (differences of neighbouring pixels), a squared form of the gradient difference loss of
+    Mathieu et al. (2016). Blur that MSE forgives flattens an edge's gradient, which the second term
+    charges for."""
+    ops = keras.ops
+
+    def mean_square(difference):
+        return ops.mean(ops.square(difference), axis=(1, 2, 3))
+
+    error = predicted - clean
+    edges = mean_square(error[:, 1:] - error[:, :-1]) + mean_square(error[:, :, 1:] - error[:, :, :-1])
+    return mean_square(error) + EDGE_WEIGHT * edges
+
+
+LOSSES = {"mse": "mse", "mse+edges": mse_and_edges}
 
 
 def compiled_autoencoder(config):
-    """Autoencoder ``config.model_id`` with seeded initial weights, compiled for training."""
+    """Autoencoder ``config.model_id`` with seeded initial weights, compiled for training. A model trained
+    on another loss than MSE also reports its MSE (``mse``, ``val_mse``), which the study compares."""
     backend.make_deterministic(config.seed)
     model = models.build(config.model_id)
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="mse", jit_compile=backend.JIT_COMPILE)
+    metrics = [] if config.loss == "mse" else ["mse"]
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=LOSSES[config.loss], metrics=metrics,
+                  jit_compile=backend.JIT_COMPILE)
     return model
 
 
@@ -187,10 +215,12 @@ def _trained_on(summary):
 
 
 def history_frame(result):
-    """The loss history as a table (epoch, loss, val_loss; seconds left out as they vary run to run)."""
+    """The MSE per epoch as a table (epoch, loss, val_loss; seconds left out as they vary run to run). A
+    model trained on another loss logged its MSE as ``mse`` and ``val_mse``, which is what it shows."""
     import pandas as pd
 
-    return pd.DataFrame(result.history)[["epoch", "loss", "val_loss"]].set_index("epoch")
+    frame = pd.DataFrame(result.history).set_index("epoch")
+    return pd.DataFrame({"loss": frame.get("mse", frame["loss"]), "val_loss": frame.get("val_mse", frame["val_loss"])})
 
 
 def model_folder(config, model, train_data, val_data, out_dir):
@@ -312,10 +342,18 @@ def _with_digest(arrays):
 
 
 def _cache_key(config, model, arrays):
-    digest = hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode())
+    settings = asdict(config)
+    if settings["loss"] == "mse":
+        # The loss became a setting after the seed's models were cached; their keys leave it out.
+        del settings["loss"]
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     # Layer names carry a per-process counter (conv2d_7), so the architecture is hashed without them.
     layer_configs = [{k: v for k, v in layer.get_config().items() if k != "name"} for layer in model.layers]
     digest.update(json.dumps(layer_configs, sort_keys=True, default=str).encode())
+    if not isinstance(model, keras.Sequential):
+        # A graph's wiring (its skip connections) is in the model's configuration, not its layers'; its
+        # builder names every layer, so that configuration is the same in every process.
+        digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
     for array in arrays:
         digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()[:12]

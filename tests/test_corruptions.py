@@ -144,3 +144,33 @@ def test_a_flat_batch_is_reported_with_its_own_shape():
 def test_images_smaller_than_the_largest_black_patch_are_refused_up_front():
     with pytest.raises(ValueError, match=r"at least 8x8 pixels.*got shape \(5, 1, 1\)"):
         corruptions.corrupt_balanced(np.zeros((5, 1, 1)), seed=0)
+
+
+def test_corrupt_pairs_applies_two_families_in_turn_to_each_image(images):
+    out, ids = corruptions.corrupt_pairs(images, seed=3)
+    assert out.dtype == np.float32 and out.shape == images.shape
+    assert len(corruptions.FAMILY_PAIRS) == 10 and np.array_equal(ids, np.arange(len(images)) % 10)
+    assert corruptions.PAIR_NAMES[0] == "gaussian_noise + rotation"
+    for pair_index, (first, second) in enumerate(corruptions.FAMILY_PAIRS):
+        chosen = ids == pair_index
+        rng = np.random.default_rng(np.random.SeedSequence(3).spawn(10)[pair_index])
+        expected = FAMILY_FUNCTIONS[second](FAMILY_FUNCTIONS[first](images[chosen], rng), rng)
+        assert np.array_equal(out[chosen], expected.astype(np.float32))
+    balanced, _ = corruptions.corrupt_balanced(images, seed=3)
+    assert not np.array_equal(out, balanced)
+    assert np.array_equal(out, corruptions.corrupt_pairs(images, seed=3)[0])
+    with pytest.raises(ValueError, match="severity must be an integer from 1 to 5"):
+        corruptions.corrupt_pairs(images, seed=3, severity=0)
+
+
+def test_the_test_split_alone_at_severity_3_is_the_one_load_splits_makes(data_dir):
+    from lib import experiment
+
+    whole = experiment.load_splits("smoke", 0, data_dir=data_dir)["test"]
+    alone = experiment.test_split("smoke", 0, data_dir=data_dir)
+    for field in ("clean", "corrupted", "family_ids", "labels"):
+        assert np.array_equal(getattr(whole, field), getattr(alone, field))
+    harder = experiment.test_split("smoke", 0, data_dir=data_dir, severity=5)
+    assert np.array_equal(harder.clean, whole.clean) and not np.array_equal(harder.corrupted, whole.corrupted)
+    pairs = experiment.pairs_test_split("smoke", 0, data_dir=data_dir)
+    assert np.array_equal(pairs.clean, whole.clean) and pairs.family_ids.max() == len(corruptions.FAMILY_PAIRS) - 1

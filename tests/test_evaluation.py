@@ -109,3 +109,51 @@ def test_accuracy_table_counts_correct_predictions_per_family(split):
     table = evaluation.accuracy_table(FixedClassifier(), {"test": images}, labels_split)
     assert table.loc["test", "overall"] == pytest.approx(20.0)
     assert table.loc["test", "flip"] == pytest.approx(20.0)
+
+
+class IdentityModel:
+    """Stands in for a Keras model whose output is its input."""
+
+    def predict(self, images, batch_size, verbose):
+        return np.asarray(images)
+
+
+def test_edge_contrast_is_100_for_the_clean_images_and_falls_with_blur(split):
+    assert evaluation.edge_contrast(split.clean, split).tolist() == pytest.approx([100.0] * 6)
+    blurred = (split.clean + np.roll(split.clean, 1, axis=1) + np.roll(split.clean, 1, axis=2)) / 3
+    assert (evaluation.edge_contrast(blurred, split) < 80).all()
+
+
+def test_headline_table_sets_methods_side_by_side_on_every_measure(split):
+    table = evaluation.headline_table({"copy": split.clean, "input": split.corrupted}, split, FixedClassifier())
+    assert list(table.columns) == ["copy", "input"]
+    assert list(table.index.get_level_values(0).unique()) == list(evaluation.HEADLINE_METRICS)
+    assert table.loc[("MSE", "overall"), "copy"] == 0 and table.loc[("SSIM", "flip"), "copy"] == pytest.approx(1)
+    assert table.loc[("edge contrast (%)", "overall"), "copy"] == pytest.approx(100)
+    assert table.loc[("MSE", "rotation"), "input"] == pytest.approx(
+        evaluation.per_sample_mse(split.corrupted, split.clean)[1::5].mean())
+    # FixedClassifier reads class 0 where the top-left pixel is bright; every label here is 0.
+    bright = split.clean[:, 0, 0] > 0.5
+    assert table.loc[("read correctly (%)", "overall"), "copy"] == pytest.approx(100 * bright.mean())
+
+
+def test_severity_and_pairs_tables_score_the_input_and_each_model(split):
+    from lib.corruptions import PAIR_NAMES
+
+    table = evaluation.severity_table({"copy": IdentityModel()}, FixedClassifier(), {1: split, 4: split})
+    assert list(table.index) == [1, 4]
+    assert list(table.columns) == [("MSE", "identity (corrupted input)"), ("MSE", "copy"),
+                                   ("read correctly (%)", "identity (corrupted input)"), ("read correctly (%)", "copy")]
+    assert table.loc[4, ("MSE", "copy")] == table.loc[4, ("MSE", "identity (corrupted input)")] > 0
+    pairs_split = Split(split.clean, split.corrupted, np.arange(50) % 10, split.labels)
+    pairs = evaluation.pairs_table({"copy": IdentityModel()}, FixedClassifier(), pairs_split)
+    assert list(pairs.index) == ["overall", *PAIR_NAMES]
+    assert pairs.loc[PAIR_NAMES[3], ("MSE", "copy")] == pytest.approx(
+        evaluation.per_sample_mse(split.corrupted, split.clean)[3::10].mean())
+
+
+def test_as_tree_nests_column_levels_then_row_levels():
+    import pandas as pd
+
+    frame = pd.DataFrame({("MSE", "a"): {1: 0.5, 2: 0.25}, ("MSE", "b"): {1: 1.0, 2: 2.0}})
+    assert evaluation.as_tree(frame) == {"MSE": {"a": {"1": 0.5, "2": 0.25}, "b": {"1": 1.0, "2": 2.0}}}

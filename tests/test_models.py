@@ -35,13 +35,16 @@ PINNED_PARAMETERS = {
     "8": (79_889, 79_759), "8.1": (79_848, 79_718), "9": (79_807, 79_677), "10": (102_943, 102_813),
     "11": (107_583, 107_453), "12": (108_007, 107_877), "13": (108_007, 107_877), "14": (108_007, 107_877),
     "15": (211_770, 211_770), "16": (212_482, 212_482), "17": (213_906, 213_906), "18": (216_754, 216_754),
-    "19": (217_010, 216_882),
+    "19": (217_010, 216_882), "20": (116_753, 116_753), "21": (105_233, 105_233), "22": (116_753, 116_753),
+    "23": (465_953, 465_953),
 }
 
 
-def test_the_study_has_the_seeds_21_models_in_its_order():
-    assert models.MODEL_IDS == ("0", "1", "2", "3", "4", "5", "6", "7", "8", "8.1", "9", "10", "11", "12",
-                                "13", "14", "15", "16", "17", "18", "19")
+def test_the_study_has_the_seeds_21_models_in_its_order_then_the_u_nets():
+    assert models.SEED_MODEL_IDS == ("0", "1", "2", "3", "4", "5", "6", "7", "8", "8.1", "9", "10", "11", "12",
+                                     "13", "14", "15", "16", "17", "18", "19")
+    assert models.MODEL_IDS == (*models.SEED_MODEL_IDS, "20", "21", "22", "23")
+    assert {models.spec(m).family for m in ("20", "21", "22", "23")} == {"u-net"}
 
 
 @pytest.mark.parametrize("model_id", models.MODEL_IDS)
@@ -80,3 +83,36 @@ def test_a_model_id_given_as_a_number_is_told_ids_are_strings():
         models.build(12)
     with pytest.raises(ValueError, match=r"unknown model id '99'; valid ids: 0, 1"):
         models.spec("99")
+
+
+def _layer_types(model_id):
+    return [row[1] for row in models.layer_table(models.build(model_id))]
+
+
+def test_the_u_net_variants_differ_in_the_one_thing_each_asks_about():
+    with_skips, without = _layer_types("20"), _layer_types("21")
+    assert with_skips.count("Concatenate") == 2 and "Concatenate" not in without
+    assert [t for t in with_skips if t != "Concatenate"] == without
+    assert "Dense" not in with_skips  # no dense bottleneck: the code is a 7x7 map
+    assert models.layer_table(models.build("22")) == models.layer_table(models.build("20"))
+    assert (models.spec("22").loss, models.spec("20").loss) == ("mse+edges", "mse")
+    wide = {row[0]: row[2][-1] for row in models.layer_table(models.build("23"))}
+    narrow = {row[0]: row[2][-1] for row in models.layer_table(models.build("20"))}
+    assert {name: wide[name] for name in narrow if name != "to_image" and name != "image"} == \
+        {name: 2 * maps for name, maps in narrow.items() if name != "to_image" and name != "image"}
+    assert models.spec("23").accelerator_sized and not models.spec("20").accelerator_sized
+
+
+def test_a_u_net_passes_an_image_through_its_skip_connection():
+    """With every weight of the 7x7 bottom and its upsampling zeroed, model 20's output still follows
+    the input (through its skips); model 21's, without skips, no longer does."""
+    a, b = np.random.default_rng(0).random((2, 1, 28, 28, 1), dtype=np.float32)
+    outputs = {}
+    for model_id in ("20", "21"):
+        model = models.build(model_id)
+        for layer in model.layers:
+            if layer.name.startswith(("bottom7", "up14")):
+                layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        outputs[model_id] = model.predict(a, verbose=0), model.predict(b, verbose=0)
+    assert not np.allclose(*outputs["20"])
+    np.testing.assert_array_equal(*outputs["21"])  # without skips, nothing of the input gets past the zeros

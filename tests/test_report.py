@@ -75,7 +75,7 @@ def test_the_combined_report_follows_the_seeds_outline(tmp_path):
     headings = [line for cell in combined.cells if cell.cell_type == "markdown"
                 for line in cell.source.splitlines() if line.startswith("# ")]
     assert headings == ["# " + report.TITLE, "# Title of 00_introduction", "# Methods", "# Results",
-                        "# Title of 10_final_model", "# Title of 11_discussion"]
+                        "# Title of 11_final_evaluation", "# Title of 12_discussion"]
     data_cells = combined.cells[combined.cells.index(next(c for c in combined.cells if c.source == "# Methods")) + 1:][:2]
     assert data_cells[0].source == "## Title of 01_data\n\n### Part"
     assert data_cells[1].outputs[0].data["text/markdown"] == "#### Model 1\n\nnot #1 heading"

@@ -62,6 +62,24 @@ def test_a_reader_may_read_one_image_per_group_differently():
     assert len(reference_results.differences(changed, REFERENCE)) == 1
 
 
+def test_the_readers_accuracy_per_pair_of_families_allows_one_image_of_its_smaller_group():
+    """Accuracies anywhere in the tree (headline, severity, pairs, readability) are told apart by their
+    last key: a family's group is a fifth of the test images, a pair's a tenth, anything else all of them."""
+    from lib.corruptions import PAIR_NAMES
+
+    images = REFERENCE["final evaluation"]["test images"]
+    reference = {"final evaluation": {"test images": images, "pairs": {"read correctly (%)": {"model": {
+        "overall": 50.0, PAIR_NAMES[0]: 50.0}}}}}
+    changed = copy.deepcopy(reference)
+    node = changed["final evaluation"]["pairs"]["read correctly (%)"]["model"]
+    node[PAIR_NAMES[0]] += 100 / (images // len(PAIR_NAMES))
+    node["overall"] += 100 / images
+    assert reference_results.differences(changed, reference) == []
+    node["overall"] += 100 / images
+    assert [line.split(":")[0] for line in reference_results.differences(changed, reference)] == [
+        "final evaluation / pairs / read correctly (%) / model / overall"]
+
+
 def test_a_missing_or_new_value_is_a_difference():
     fewer = copy.deepcopy(REFERENCE)
     del fewer["models"]["19"]

@@ -14,17 +14,17 @@ from lib import study
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_seed_results_cover_every_model():
+def test_seed_results_cover_every_model_of_the_seeds():
     from lib import models
 
-    assert set(study.SEED_RESULTS) == set(models.MODEL_IDS)
+    assert set(study.SEED_RESULTS) == set(models.SEED_MODEL_IDS)
     assert study.SEED_RESULTS["12"] == (0.0717, 0.0756)
 
 
 def test_family_ids_partition_the_study_in_the_seeds_order():
     from lib import models
 
-    families = ["baseline", "sweep", "deep", "regularised", "light"]
+    families = ["baseline", "sweep", "deep", "regularised", "light", "u-net"]
     assert [m for f in families for m in study.family_ids(f)] == list(models.MODEL_IDS)
     assert study.family_ids("sweep") == ["5", "6", "7", "8", "8.1"]
 
@@ -36,6 +36,29 @@ def test_ranking_agreement_compares_ranks_and_names_the_biggest_moves():
     assert agreement["our best"] == "a" and agreement["seed best"] == "d"
     assert agreement["spearman"] == pytest.approx(-0.8)
     assert agreement["moved most"][:2] == ["a", "d"]
+    beyond = pd.concat([table, pd.DataFrame({"val loss": [0.05], "seed val loss": [float("nan")]}, index=["new"])])
+    assert study.ranking_agreement(beyond)["spearman"] == pytest.approx(-0.8)  # over the seed's models only
+    assert study.ranking_agreement(beyond)["our best"] == "a"
+
+
+def fake_result(model_id, val_losses, **logged):
+    """A TrainResult-like record: one history row per validation loss, the best epoch kept."""
+    from types import SimpleNamespace
+
+    history = [{"epoch": i + 1, "loss": 2 * v, "val_loss": v, **{k: vs[i] for k, vs in logged.items()}}
+               for i, v in enumerate(val_losses)]
+    best = int(pd.Series(val_losses).idxmin()) + 1
+    return SimpleNamespace(history=history, best_epoch=best, model=None, config=SimpleNamespace(seed=0))
+
+
+def test_models_are_compared_on_their_mse_whatever_loss_they_trained_on():
+    plain = fake_result("20", [0.3, 0.2, 0.25])
+    edged = fake_result("22", [0.5, 0.4], mse=[0.2, 0.1], val_mse=[0.15, 0.12])
+    assert study.kept_mse(plain) == (0.4, 0.2)
+    assert study.kept_mse(edged) == (0.1, 0.12)
+    assert study.best_model({"20": plain, "22": edged}, ["20", "22"]) == "22"
+    assert study.best_new_model({"20": plain, "21": fake_result("21", [0.3]), "22": edged,
+                                 "23": fake_result("23", [0.13])}) == "22"
 
 
 KILLABLE = """

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from lib import models, train
+from lib import models, train, training
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,7 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
                          capture_output=True, text=True, env={**os.environ, "REPORT_DATA_DIR": data_dir})
     assert run.returncode == 0, run.stderr[-3000:]
     last = run.stdout.strip().splitlines()[-1]
-    networks = len(models.MODEL_IDS) + 1
+    networks = len(models.MODEL_IDS) + training.SPREAD_RUNS - 1 + 1
     assert last.startswith(f"[{'#' * train.BAR_WIDTH}] {networks}/{networks} networks |") and "| done | classifier:" in last
     assert sum(" networks | " in line and (": trained (epochs run" in line or ": reused from the cache (epochs run" in line)
                for line in run.stdout.splitlines()) == networks

@@ -13,8 +13,9 @@ def tiny(data_dir):
     return shrink(splits["train"], 64), shrink(splits["val"], 32)
 
 
-def config(max_epochs=2, seed=0, model_id="12"):
-    return training.TrainConfig(model_id, batch_size=32, learning_rate=1e-3, max_epochs=max_epochs, patience=3, seed=seed)
+def config(max_epochs=2, seed=0, model_id="12", loss="mse"):
+    return training.TrainConfig(model_id, batch_size=32, learning_rate=1e-3, max_epochs=max_epochs, patience=3, seed=seed,
+                                loss=loss)
 
 
 def weights_equal(a, b):
@@ -85,10 +86,12 @@ def test_the_classifier_trains_on_clean_images_with_the_same_engine(tiny, tmp_pa
     assert first.model.predict(val.clean[:4, ..., None], verbose=0).shape == (4, 10)
 
 
-def test_the_largest_seed_leaves_room_for_every_models_offset():
+def test_the_largest_seed_leaves_room_for_every_models_offset_and_every_spread_run():
     from lib import models
 
-    assert training.MAX_SEED + max(spec.seed_offset for spec in models.MODELS.values()) == 2**32 - 1
+    largest_offset = max(spec.seed_offset for spec in models.MODELS.values())
+    assert training.MAX_SEED + largest_offset + training.SPREAD_RUNS - 1 == 2**32 - 1
+    assert training.config_for("9", training.MAX_SEED, run=training.SPREAD_RUNS - 1).seed == 2**32 - 1
     training.check_seed(0)
     training.check_seed(training.MAX_SEED)
     for bad in (-1, training.MAX_SEED + 1, 2**32, 1.5, True):
@@ -192,3 +195,73 @@ def test_a_model_cached_before_the_checksums_is_still_reused(tiny, tmp_path):
     (finished.folder / "result.json").write_text(json.dumps(result))
     reused = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
     assert reused.reused and weights_equal(reused, finished)
+
+
+def test_a_spread_run_is_the_same_network_with_the_next_seed():
+    runs = [training.config_for("20", 5, run=run) for run in range(training.SPREAD_RUNS)]
+    assert [c.seed for c in runs] == [5, 6, 7]
+    assert len({(c.model_id, c.batch_size, c.learning_rate, c.max_epochs, c.loss) for c in runs}) == 1
+    for bad in (-1, training.SPREAD_RUNS, 1.5):
+        with pytest.raises(ValueError, match=f"run must be an integer from 0 to {training.SPREAD_RUNS - 1}"):
+            training.config_for("20", 5, run=bad)
+
+
+def test_the_edge_aware_loss_is_the_mse_plus_the_mse_of_the_image_gradients():
+    rng = np.random.default_rng(0)
+    clean, predicted = rng.random((2, 3, 28, 28, 1), dtype=np.float32)
+    error = predicted.astype(np.float64) - clean
+    expected = (np.mean(error ** 2, axis=(1, 2, 3))
+                + training.EDGE_WEIGHT * (np.mean(np.diff(error, axis=1) ** 2, axis=(1, 2, 3))
+                                          + np.mean(np.diff(error, axis=2) ** 2, axis=(1, 2, 3))))
+    loss = training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, predicted))
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+    # A uniform shift leaves every edge where it was: only the MSE is charged. A blur is charged more than its MSE.
+    shifted = training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, clean + 0.1))
+    np.testing.assert_allclose(shifted, 0.01, rtol=1e-5)
+    blurred = (clean + np.roll(clean, 1, axis=1) + np.roll(clean, 1, axis=2)) / 3
+    mse = np.mean((blurred - clean) ** 2, axis=(1, 2, 3))
+    assert np.all(training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, blurred)) > 1.5 * mse)
+
+
+def test_a_model_trained_on_the_edge_aware_loss_logs_its_mse_too(tiny, tmp_path):
+    result = training.train(config(1, model_id="22", loss="mse+edges"), *tiny, tmp_path, log=lambda line: None)
+    row = result.history[0]
+    assert {"loss", "mse", "val_loss", "val_mse"} <= set(row)
+    assert row["val_loss"] > row["val_mse"] > 0  # the edge term adds to the MSE
+
+
+def test_a_u_nets_cache_key_is_the_same_in_every_process_and_names_its_wiring(tiny, tmp_path):
+    import subprocess
+    import sys
+
+    from lib import models
+
+    def folder(model_id, loss="mse"):
+        cfg = config(model_id=model_id, loss=loss)
+        model = models.build(model_id)
+        return training.model_folder(cfg, model, training.autoencoder_data(tiny[0]), training.autoencoder_data(tiny[1]),
+                                     tmp_path).name
+
+    # Model 21 is model 20 without its skips; model 22 is model 20 trained on another loss.
+    assert len({folder("20"), folder("21"), folder("20", "mse+edges")}) == 3
+    code = ("from lib import experiment, models, training\n"
+            "s = experiment.load_splits('smoke', seed=0)\n"
+            "shrink = lambda s, n: experiment.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])\n"
+            "train, val = shrink(s['train'], 64), shrink(s['val'], 32)\n"
+            "models.build('12'); models.build('21')\n"  # other models built first: Keras' name counters move on
+            "cfg = training.TrainConfig('20', 32, 1e-3, 2, 3, 0)\n"
+            "print(training.model_folder(cfg, models.build('20'), training.autoencoder_data(train),\n"
+            "                            training.autoencoder_data(val), '.').name)\n")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert other.stdout.strip().splitlines()[-1] == folder("20")
+
+
+def test_the_seeds_models_keep_their_cache_keys_now_that_the_loss_is_a_setting(data_dir, tmp_path):
+    """Adding ``loss`` to the settings must not retrain every cached model of the seed's: model 0 of the
+    quick profile keeps the folder the code before it gave it (keys depend on Keras' layer configs, and
+    so on its pinned version)."""
+    splits = experiment.load_splits("quick", seed=0, data_dir=data_dir)
+    cfg = training.config_for("0", 0, max_epochs=6)
+    folder = training.model_folder(cfg, training.compiled_autoencoder(cfg), training.autoencoder_data(splits["train"]),
+                                   training.autoencoder_data(splits["val"]), tmp_path)
+    assert folder.name == "model_0-12301ed86883"

@@ -2,7 +2,8 @@
 # # All models compared
 #
 # Every model of the study, trained under one protocol, in one table: our training and validation
-# loss at the kept epoch (the best validation loss), the seed's own numbers beside them, the model's
+# MSE at the kept epoch (the best validation loss), the seed's own numbers beside them (the U-Nets
+# beyond the seed have none), the model's
 # size, how many epochs it ran and how long it trained, and whether it collapsed. The table is also saved as `results.csv` in the
 # profile's artifact folder.
 
@@ -50,14 +51,19 @@ plt.show()
 # %% tags=["nbval-ignore-output"]
 agreement = study.ranking_agreement(table)
 collapsed = list(table.index[table["collapsed"]])
+overall_best = table["val loss"].idxmin()
+seed_models = table.loc[list(models.SEED_MODEL_IDS)]
+identity = setting.val_baselines["identity (corrupted input)"]
 display(Markdown(
-    f"Our best model by validation loss is **model {agreement['our best']}** "
+    f"Of the seed's {len(seed_models)} models, our best by validation loss is **model {agreement['our best']}** "
     f"({table.loc[agreement['our best'], 'val loss']:.4f}); the seed's was model {agreement['seed best']} "
     f"({table.loc[agreement['seed best'], 'seed val loss']:.4f}). The two rankings agree with a Spearman "
-    f"rank correlation of {agreement['spearman']:.2f} over {len(table)} models. The ranks moved most for models "
+    f"rank correlation of {agreement['spearman']:.2f} over these {len(seed_models)} models. The ranks moved most for models "
     + ", ".join(f"{m} (ours {agreement['ranks'].loc[m, 'our rank']}, seed {agreement['ranks'].loc[m, 'seed rank']})"
                 for m in agreement["moved most"])
-    + f". Collapsed here: {', '.join(collapsed) if collapsed else 'none'}. The identity baseline (the uncorrected "
-    f"input) scores {setting.val_baselines['identity (corrupted input)']:.4f}; "
-    f"{int((table['val loss'] < setting.val_baselines['identity (corrupted input)']).sum())} of "
-    f"{len(table)} models beat it."))
+    + f". Over all {len(table)} models, U-Nets included, the best is **model {overall_best}** "
+    f"({table.loc[overall_best, 'val loss']:.4f}, {table.loc[overall_best, 'family']} family). "
+    f"Collapsed here: {', '.join(collapsed) if collapsed else 'none'}. The identity baseline (the uncorrected "
+    f"input) scores {identity:.4f}; {int((seed_models['val loss'] < identity).sum())} of the seed's "
+    f"{len(seed_models)} models and {int((table['val loss'] < identity).sum()) - int((seed_models['val loss'] < identity).sum())} "
+    f"of the {len(table) - len(seed_models)} U-Nets beat it."))

@@ -1,0 +1,68 @@
+# %% [markdown]
+# # Beyond the seed: U-Nets
+#
+# Every model of the seed passes the image through a dense bottleneck of 1 to 32 units and rebuilds it
+# from that code alone. A stroke's exact course does not fit through so few numbers, so the decoder
+# paints a plausible average: the blur the seed saw. A U-Net (Ronneberger et al., 2015) keeps the
+# encoder's feature maps and hands them to the decoder at the same resolution (*skip connections*): the
+# network only has to learn what to change, not how to redraw the whole character.
+#
+# Four variants, each answering one question:
+#
+# - **model 20**, a small U-Net (16, 32 and 64 maps) with about as many parameters as the seed's
+#   final model 12, sized for the full profile on a 2-core CPU;
+# - **model 21**, the same without skip connections: how much do the skips matter?
+# - **model 22**, model 20 trained on MSE plus an edge term (the seed's wish, see the training
+#   protocol): does an edge-aware loss make sharper, more readable characters?
+# - **model 23**, model 20 at twice the width, four times the arithmetic (accelerator-sized): how much
+#   does size buy?
+#
+# They are trained under the seed's protocol and cached like the rest, and join the results table and
+# the ranking. They are compared on validation MSE like every other model; the final evaluation then
+# asks whether a reader can recognise what they output.
+
+# %% tags=["parameters"]
+PROFILE = "full"  # smoke | quick | full (see the README)
+SEED = 0
+DATA_DIR = None  # None: $REPORT_DATA_DIR, else the Keras cache
+OUTPUT_DIR = None  # None: $REPORT_OUTPUT_DIR/<profile>, else artifacts/<profile>
+
+# %%
+import pandas as pd
+
+from lib import models, plots, study
+
+plots.configure_notebook()
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+MODEL_IDS = study.family_ids("u-net")
+
+# %% [markdown]
+# Training prints one line per epoch here in the notebook (the report leaves the log out). A model
+# trained before with the same architecture, settings and data is loaded from the artifact cache instead.
+
+# %% tags=["nbval-ignore-output", "report-hide-output"]
+results = setting.train(MODEL_IDS)
+
+# %% [markdown]
+# ## Each model: what it asks
+
+# %%
+study.describe_family(results)
+
+# %% [markdown]
+# Model 20 layer by layer: the `skip` layers concatenate the decoder's upsampled maps with the
+# encoder's maps of the same size.
+
+# %%
+pd.DataFrame(models.layer_table(results["20"].model),
+             columns=["layer", "type", "output shape", "parameters"]).set_index("layer")
+
+# %% [markdown]
+# ## How they trained
+#
+# As for the seed's families: the kept epoch, the training and validation MSE there (model 22's own
+# loss adds its edge term; its MSE is what is shown), a verdict on collapse, and the loss curves against
+# the validation MSE of the trivial answers.
+
+# %% tags=["nbval-ignore-output"]
+study.show_family(results, setting, "U-Nets")

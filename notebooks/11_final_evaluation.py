@@ -1,0 +1,286 @@
+# %% [markdown]
+# # Final evaluation
+#
+# Two models meet the official KMNIST test set, corrupted like the training data but with its own
+# seed, for the first time: **the seed's pick**, the lowest validation loss among the seed's 21
+# models (what the seed's protocol would choose), and **the best model overall**, the lowest validation
+# loss of all, the U-Nets included. Both are set side by side and beside four baselines scored the same
+# way: the all-black image, the uncorrected input (identity), the mean training image, and a 3x3 median
+# filter, the classical denoiser. The headline question is the one the seed could only answer by eye:
+# can a reader recognise the corrected character?
+
+# %% tags=["parameters"]
+PROFILE = "full"
+SEED = 0
+DATA_DIR = None
+OUTPUT_DIR = None
+
+# %% tags=["nbval-ignore-output", "report-hide-output"]
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from lib import classifier, corruptions, evaluation, experiment, models, plots, study, training
+
+plots.configure_notebook()
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+results = setting.train(models.MODEL_IDS)
+comparison = study.results_table(results, setting.splits["val"])
+splits, test, val = setting.splits, setting.splits["test"], setting.splits["val"]
+reader_run = classifier.train(splits, SEED, setting.out_dir, max_epochs=setting.profile.max_epochs)
+reader = reader_run.model
+
+# %% tags=["nbval-ignore-output"]
+SEED_PICK = comparison.loc[list(models.SEED_MODEL_IDS), "val loss"].idxmin()
+FINAL_MODEL = comparison["val loss"].idxmin()
+BEST_NEW = study.best_new_model(results)
+# One name per model: where the seed's pick is the best overall, every table has one column for both.
+seed_name, final_name = ((f"model {FINAL_MODEL} (seed's pick, best overall)",) * 2 if SEED_PICK == FINAL_MODEL
+                         else (f"model {SEED_PICK} (seed's pick)", f"model {FINAL_MODEL} (best overall)"))
+model, spec = results[FINAL_MODEL].model, models.spec(FINAL_MODEL)
+final = comparison.loc[FINAL_MODEL]
+display(Markdown(
+    f"The seed's pick is **model {SEED_PICK}** ({comparison.loc[SEED_PICK, 'family']} family, validation loss "
+    f"{comparison.loc[SEED_PICK, 'val loss']:.4f}); the best model overall is **model {FINAL_MODEL}** "
+    f"({final['family']} family, {final['val loss']:.4f}, kept at epoch {final['best epoch']} of {final['epochs']}), "
+    + ("the same model." if SEED_PICK == FINAL_MODEL else f"the final model of this report.")
+    + f"\n\n{spec.note}\n\nIt has {final['parameters']:,} parameters and was trained with batch size "
+    f"{spec.batch_size} and Adam at learning rate {spec.learning_rate:g}. Its layers:"))
+
+# %%
+pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape", "parameters"]).set_index("layer")
+
+# %% [markdown]
+# ## Readable again? The headline
+#
+# The two models side by side on every measure, overall and per corruption family, with the uncorrected
+# input and the clean images as the two ends of the scale. MSE is the training loss; PSNR the same error
+# in decibels (higher is better; a perfect copy is capped at 100 dB); SSIM compares local structure (1 is
+# a perfect copy) and falls when strokes are blurred; edge contrast is the mean difference between
+# neighbouring pixels as a percentage of the clean images' (under 100: blurred); and *read correctly* is
+# the accuracy of a classifier trained once on clean training images (the KMNIST benchmark's simple CNN).
+
+# %% tags=["nbval-ignore-output"]
+seed_corrected = evaluation.reconstruct(results[SEED_PICK].model, test.corrupted)
+reconstructed = evaluation.reconstruct(model, test.corrupted)
+headline = evaluation.headline_table({seed_name: seed_corrected, final_name: reconstructed,
+                                      "uncorrected input": test.corrupted, "clean images": test.clean}, test, reader)
+headline
+
+# %% tags=["nbval-ignore-output"]
+read = headline.loc["read correctly (%)"]
+families = list(corruptions.FAMILIES)
+display(Markdown(
+    f"The reader recognises {read.loc['overall', 'clean images']:.1f}% of the clean test images and "
+    f"{read.loc['overall', 'uncorrected input']:.1f}% of the corrupted ones. After correction by the seed's pick it "
+    f"reads {read.loc['overall', seed_name]:.1f}%, "
+    + ("more" if read.loc['overall', seed_name] > read.loc['overall', 'uncorrected input'] else "**less**")
+    + f" than the uncorrected input; after correction by model {FINAL_MODEL} it reads "
+    f"**{read.loc['overall', final_name]:.1f}%**, and at least {read.loc[families, final_name].min():.1f}% on every "
+    f"family (worst: {read.loc[families, final_name].idxmin().replace('_', ' ')}). Test MSE "
+    f"{headline.loc[('MSE', 'overall'), final_name]:.4f} against {headline.loc[('MSE', 'overall'), seed_name]:.4f}; "
+    f"edge contrast {headline.loc[('edge contrast (%)', 'overall'), final_name]:.0f}% of the clean images' against "
+    f"{headline.loc[('edge contrast (%)', 'overall'), seed_name]:.0f}%."))
+
+# %% [markdown]
+# The targets this project set itself for the full profile (the seed's protocol), and what this build
+# reached. The smoke and quick profiles train on less data for a few epochs, so only the full profile's
+# numbers answer them.
+
+# %% tags=["nbval-ignore-output"]
+model_12_mse = evaluation.per_sample_mse(evaluation.reconstruct(results["12"].model, test.corrupted), test.clean).mean()
+reached = {
+    "read correctly, overall (%)": (">= 93", read.loc["overall", final_name], read.loc["overall", final_name] >= 93),
+    "read correctly, worst family (%)": (">= 90", read.loc[families, final_name].min(),
+                                         read.loc[families, final_name].min() >= 90),
+    "test MSE, as a fraction of model 12's": ("<= 0.2", headline.loc[("MSE", "overall"), final_name] / model_12_mse,
+                                              headline.loc[("MSE", "overall"), final_name] <= 0.2 * model_12_mse),
+    "edge contrast (% of the clean images')": (">= 90", headline.loc[("edge contrast (%)", "overall"), final_name],
+                                               headline.loc[("edge contrast (%)", "overall"), final_name] >= 90),
+}
+pd.DataFrame(reached, index=["target", f"model {FINAL_MODEL} ({setting.profile.name} profile)", "met"]).T
+
+# %% [markdown]
+# ## Every model, read
+#
+# The reader's accuracy on every model's corrections of the test set, against its test MSE. A model
+# can lower the error by blurring strokes into a safe average, which a reader cannot recognise.
+
+# %% tags=["nbval-ignore-output"]
+readability = study.readability_table(results, test, reader)
+identity_point = (headline.loc[("MSE", "overall"), "uncorrected input"], read.loc["overall", "uncorrected input"])
+plots.readability_against_mse(readability, read.loc["overall", "clean images"], identity_point)
+plt.show()
+readability.sort_values("read correctly (%)", ascending=False)
+
+# %% tags=["nbval-ignore-output"]
+seed_readability = readability.loc[list(models.SEED_MODEL_IDS), "read correctly (%)"]
+new_readability = readability.loc[study.family_ids("u-net"), "read correctly (%)"]
+beating = [model_id for model_id, value in new_readability.items() if value > seed_readability.max()]
+display(Markdown(
+    f"The most readable of the seed's models is model {seed_readability.idxmax()} ({seed_readability.max():.1f}%); "
+    f"{len(beating)} of the {len(new_readability)} U-Nets beat it"
+    + (f" ({', '.join(f'model {m}: {new_readability[m]:.1f}%' for m in beating)})" if beating else "")
+    + f". {int((seed_readability > read.loc['overall', 'uncorrected input']).sum())} of the seed's "
+    f"{len(seed_readability)} models output characters more readable than the uncorrected input."))
+
+# %% [markdown]
+# ## Image quality beside the baselines
+#
+# Per metric, each method's mean over the test set, overall and per corruption family.
+
+# %% tags=["nbval-ignore-output"]
+predictions = {seed_name: seed_corrected, final_name: reconstructed,
+               **evaluation.baseline_predictions(test, splits["train"].clean.mean(axis=0))}
+quality = evaluation.quality_table(predictions, test)
+for metric in evaluation.METRICS:
+    display(Markdown(f"**{metric}** per method, overall and per corruption family"), quality[metric])
+
+# %% tags=["nbval-ignore-output"]
+ours, identity, median = (quality.loc[name] for name in (final_name, "identity (corrupted input)", "median filter (3x3)"))
+helped = [family.replace("_", " ") for family in corruptions.FAMILIES if ours["MSE", family] < identity["MSE", family]]
+collapsed, reason = evaluation.collapse_verdict(reconstructed, test.clean)
+sharpness = evaluation.per_sample_sharpness(reconstructed).mean() / evaluation.per_sample_sharpness(test.clean).mean()
+display(Markdown(
+    f"On {len(test):,} test images model {FINAL_MODEL} scores an MSE of **{ours['MSE', 'overall']:.4f}**, against "
+    f"{identity['MSE', 'overall']:.4f} for the uncorrected input, {median['MSE', 'overall']:.4f} for the median "
+    f"filter and {quality.loc['all black', ('MSE', 'overall')]:.4f} for an all-black image; in PSNR "
+    f"{ours['PSNR (dB)', 'overall']:.1f} dB against {identity['PSNR (dB)', 'overall']:.1f} dB, in SSIM "
+    f"{ours['SSIM', 'overall']:.3f} against {identity['SSIM', 'overall']:.3f}. It improves the MSE of the corrupted "
+    f"input for {', '.join(helped) if helped else 'no corruption family'} ({len(helped)} of "
+    f"{len(corruptions.FAMILIES)} families). Verdict: {reason}."))
+
+# %% tags=["nbval-ignore-output"]
+accuracy = evaluation.accuracy_table(reader, {
+    "clean": test.clean, "corrupted (identity)": test.corrupted, f"corrected by {seed_name}": seed_corrected,
+    f"corrected by {final_name}": reconstructed, "median filter (3x3)": predictions["median filter (3x3)"]}, test)
+display(Markdown(f"The reader's accuracy (%) on each set of images (kept epoch {reader_run.best_epoch} of "
+                 f"{len(reader_run.history)} of its training):"), accuracy)
+
+# %% [markdown]
+# ## Each corruption family, corrected
+#
+# Eight test images per family, drawn at random (seeded), with what the seed's pick, the best model and
+# the median filter make of them.
+
+# %%
+rng = np.random.default_rng(SEED)
+for family_id, family in enumerate(corruptions.FAMILIES):
+    chosen = rng.choice(np.flatnonzero(test.family_ids == family_id), size=8, replace=False)
+    plots.family_grid(test.clean[chosen], {"corrupted": test.corrupted[chosen], f"model {SEED_PICK}": seed_corrected[chosen],
+                                           f"model {FINAL_MODEL}": reconstructed[chosen],
+                                           "median filter": predictions["median filter (3x3)"][chosen]},
+                      family.replace("_", " "))
+    plt.show()
+
+# %% [markdown]
+# ## Best, median and worst test sample of the best model, and a random validation sample
+#
+# As in the seed, each row shows clean | corrupted | reconstructed, first in matplotlib's default
+# pseudocolor scaled to each image (which makes small shifts of intensity visible), then in grayscale
+# on the true 0-1 scale.
+
+# %%
+errors = evaluation.per_sample_mse(reconstructed, test.clean)
+examples = {}
+for rank, index in evaluation.ranked_examples(errors).items():
+    family = corruptions.FAMILIES[test.family_ids[index]].replace("_", " ")
+    examples[f"{rank} test\n#{index}, {family}\nMSE {errors[index]:.4f}"] = (
+        test.clean[index], test.corrupted[index], reconstructed[index])
+index = int(np.random.default_rng(SEED).integers(len(val)))
+val_reconstructed = evaluation.reconstruct(model, val.corrupted[index:index + 1])[0]
+family = corruptions.FAMILIES[val.family_ids[index]].replace("_", " ")
+examples[f"random validation\n#{index}, {family}\nMSE {evaluation.per_sample_mse(val_reconstructed[None], val.clean[index:index + 1])[0]:.4f}"] = (
+    val.clean[index], val.corrupted[index], val_reconstructed)
+plots.clean_corrupted_reconstructed(examples)
+plt.show()
+
+# %% [markdown]
+# ## How the error is distributed
+#
+# Per-sample MSE on a logarithmic axis, one panel per family: where a model's histogram lies left of the
+# corrupted input's, it corrects.
+
+# %%
+plots.error_histograms({name: evaluation.per_sample_mse(predictions[name], test.clean)
+                        for name in (seed_name, final_name, "identity (corrupted input)", "median filter (3x3)")},
+                       test.family_ids)
+plt.show()
+
+# %% [markdown]
+# ## Robustness: weaker and stronger corruptions
+#
+# Every model was trained at severity 3 only. Here the test images are corrupted at each of the five
+# severities (same seed, same families), and the seed's final model 12, the best of the seed's models
+# and the best U-Net correct them. No model is retrained.
+
+# %% tags=["nbval-ignore-output"]
+roles = {}
+for model_id, role in (("12", "seed's final"), (SEED_PICK, "seed's best"), (BEST_NEW, "best U-Net")):
+    roles.setdefault(model_id, []).append(role)
+robustness_models = {f"model {model_id} ({', '.join(names)})": results[model_id].model for model_id, names in roles.items()}
+severities = {severity: experiment.test_split(PROFILE, SEED, data_dir=DATA_DIR, severity=severity)
+              for severity in corruptions.SEVERITIES}
+severity = evaluation.severity_table(robustness_models, reader, severities)
+plots.severity_curves(severity)
+plt.show()
+severity.T
+
+# %% [markdown]
+# ## Corruptions never seen in training: two families on one image
+#
+# Each test image gets two corruption families at once, one after the other (all ten pairs, severity
+# 3, seeded like the rest). No model saw such images in training.
+
+# %% tags=["nbval-ignore-output"]
+pairs = evaluation.pairs_table(robustness_models, reader, experiment.pairs_test_split(PROFILE, SEED, data_dir=DATA_DIR))
+for metric in ("read correctly (%)", "MSE"):
+    display(Markdown(f"**{metric}** per pair of corruption families"), pairs[metric])
+
+# %% tags=["nbval-ignore-output"]
+best_new_name = next(name for name in robustness_models if name.startswith(f"model {BEST_NEW} "))
+pair_read = pairs["read correctly (%)"].drop("overall")
+display(Markdown(
+    f"On images with two corruptions the reader recognises {pairs.loc['overall', ('read correctly (%)', 'identity (corrupted input)')]:.1f}% "
+    f"uncorrected and {pairs.loc['overall', ('read correctly (%)', best_new_name)]:.1f}% after correction by "
+    f"{best_new_name}; its hardest pair is {pair_read[best_new_name].idxmin().replace('_', ' ')} "
+    f"({pair_read[best_new_name].min():.1f}%). At severity 5 it reads {severity.loc[5, ('read correctly (%)', best_new_name)]:.1f}%, "
+    f"against {severity.loc[5, ('read correctly (%)', 'identity (corrupted input)')]:.1f}% uncorrected."))
+
+# %% [markdown]
+# ## Run-to-run spread
+#
+# The best U-Net trained three times, with seeds one apart (run 0 is the model above). The spread
+# says how large a difference between two models must be before it is evidence.
+
+# %% tags=["nbval-ignore-output", "report-hide-output"]
+runs = setting.train_spread(BEST_NEW)
+
+# %% tags=["nbval-ignore-output"]
+spread = study.spread_table(runs, test, reader)
+display(Markdown(f"Model {BEST_NEW}, {len(runs)} runs:"), spread)
+
+# %% [markdown]
+# The numbers of this notebook, for the discussion that follows (written to `final_evaluation.json`
+# in the artifact folder):
+
+# %% tags=["nbval-ignore-output"]
+summary = {"profile": setting.profile.name, "final model": FINAL_MODEL, "final name": final_name,
+           "seed pick": SEED_PICK, "seed name": seed_name, "best new model": BEST_NEW,
+           "collapsed": bool(collapsed), "verdict": reason, "sharpness ratio": float(sharpness),
+           "test images": len(test), "classifier epochs": len(reader_run.history),
+           "quality": evaluation.quality_by_method(quality),
+           "accuracy": accuracy.to_dict(orient="index"),
+           "headline": evaluation.as_tree(headline),
+           "readability": evaluation.as_tree(readability[["test MSE", "edge contrast (%)", "read correctly (%)"]]),
+           "severity": evaluation.as_tree(severity), "pairs": evaluation.as_tree(pairs),
+           "spread": evaluation.as_tree(spread)}
+training.atomic_write(setting.out_dir / "final_evaluation.json",
+                      lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
+print(f"final model {FINAL_MODEL}: test MSE {ours['MSE', 'overall']:.4f}, SSIM {ours['SSIM', 'overall']:.3f}, "
+      f"read correctly {read.loc['overall', final_name]:.1f}%; seed's pick {SEED_PICK}: "
+      f"{read.loc['overall', seed_name]:.1f}%")
