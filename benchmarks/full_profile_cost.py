@@ -2,13 +2,15 @@
 data, and the range of its training time that early stopping allows.
 
     REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/full_profile_cost.py [--images 6400] [--check 12]
+        [--models 12 20 23]
 
 A full build (`build_time.py --profiles full`) takes many hours on a laptop-class CPU, because each model
 trains until early stopping ends it: at least patience + 1 epochs, at most its epoch limit. This benchmark
 measures what one epoch of each network costs on the full profile's data (54,000 training and 6,000
 validation images) with the training code's own settings: it times ``--images`` training images after a
 warm-up and scales them to the epoch, then adds a whole validation pass. ``--check`` trains one model for
-a whole epoch as well, so the scaling can be compared with the real thing.
+a whole epoch as well, so the scaling can be compared with the real thing. ``--models`` times only the
+autoencoders named (and no classifier), e.g. to price one family beside model 12.
 
 Where a full build has run (or is under way) in the profile's artifact folder, the epochs each model has
 run there are read from its result or checkpoint, and the time those epochs take at the rates measured
@@ -25,14 +27,16 @@ import keras
 PROFILE = "full"
 
 
-def networks(splits, seed):
-    """(name, training config, compile, training data, validation data) for every network the profile trains."""
+def networks(splits, seed, model_ids=None):
+    """(name, training config, compile, training data, validation data) for every network the profile
+    trains, or for the autoencoders ``model_ids`` alone."""
     train, val = splits["train"], splits["val"]
-    for model_id in models.MODEL_IDS:
+    for model_id in model_ids or models.MODEL_IDS:
         yield (f"model {model_id}", training.config_for(model_id, seed), training.compiled_autoencoder,
                training.autoencoder_data(train), training.autoencoder_data(val))
-    yield ("classifier", classifier.config_for(seed), classifier.compiled,
-           classifier.labelled_images(train), classifier.labelled_images(val))
+    if not model_ids:
+        yield ("classifier", classifier.config_for(seed), classifier.compiled,
+               classifier.labelled_images(train), classifier.labelled_images(val))
 
 
 def epoch_seconds(model, batch_size, train_data, val_data, images):
@@ -62,18 +66,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=6400, help="training images timed per network")
     parser.add_argument("--check", metavar="MODEL_ID", help="also time one whole epoch of this model")
+    parser.add_argument("--models", nargs="+", metavar="MODEL_ID", help="time only these autoencoders")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--artifacts", help="the full profile's artifact folder (default: where the build puts it)")
     args = parser.parse_args()
-    if args.check is not None and args.check not in models.MODEL_IDS:
-        raise SystemExit(f"--check {args.check!r}: not a model id; choose one of {', '.join(models.MODEL_IDS)}")
+    chosen = args.models or list(models.MODEL_IDS)
+    for model_id in [*(args.models or []), *([args.check] if args.check is not None else [])]:
+        if model_id not in chosen or model_id not in models.MODEL_IDS:
+            raise SystemExit(f"{model_id!r}: not a model id of those timed; choose from {', '.join(chosen)}")
     artifacts = experiment.output_dir(PROFILE, args.artifacts)
     splits = experiment.load_splits(PROFILE, args.seed, data_dir=os.environ.get("REPORT_DATA_DIR"))
     print(f"full profile: {len(splits['train']):,} training and {len(splits['val']):,} validation images; "
-          f"{len(models.MODEL_IDS)} autoencoders and the classifier; {args.images:,} images timed per network; "
+          f"{len(chosen)} autoencoders{'' if args.models else ' and the classifier'}; {args.images:,} images timed per network; "
           f"earlier runs read from {artifacts}\n")
     print(f"{'network':<12} {'batch':>5} {'s/epoch':>8} {'epochs':>7} {'at most':>7}  run so far")
-    rows, trained = [], list(networks(splits, args.seed))
+    rows, trained = [], list(networks(splits, args.seed, args.models))
     for name, config, compile_model, train_data, val_data in trained:
         keras.backend.clear_session()
         model = compile_model(config)
@@ -96,7 +103,7 @@ def main():
               f"{len(rows) - len(finished)} need between {least} and {most}")
 
     if args.check is not None:
-        index = models.MODEL_IDS.index(args.check)
+        index = chosen.index(args.check)
         _, config, compile_model, train_data, val_data = trained[index]
         keras.backend.clear_session()
         whole = epoch_seconds(compile_model(config), config.batch_size, train_data, val_data, len(train_data[0]))

@@ -118,11 +118,11 @@ def by_family(values, family_ids, groups=FAMILIES):
     return {"overall": values.mean(), **{group: values[family_ids == i].mean() for i, group in enumerate(groups)}}
 
 
-def edge_contrast(predicted, split, groups=FAMILIES):
+def edge_contrast(predicted, split):
     """The outputs' edge contrast (``per_sample_sharpness``) as a percentage of the clean images', overall
-    and per group: under 100 is blur, over 100 added edges."""
-    ratio = pd.Series(by_family(per_sample_sharpness(predicted), split.family_ids, groups))
-    return 100 * ratio / pd.Series(by_family(per_sample_sharpness(split.clean), split.family_ids, groups))
+    and per family: under 100 is blur, over 100 added edges."""
+    ratio = pd.Series(by_family(per_sample_sharpness(predicted), split.family_ids))
+    return 100 * ratio / pd.Series(by_family(per_sample_sharpness(split.clean), split.family_ids))
 
 
 def reader_accuracy(reader, images, split, groups=FAMILIES):
@@ -134,15 +134,14 @@ def reader_accuracy(reader, images, split, groups=FAMILIES):
 HEADLINE_METRICS = ("MSE", "PSNR (dB)", "SSIM", "edge contrast (%)", "read correctly (%)")
 
 
-def headline_table(outputs, split, reader, groups=FAMILIES):
+def headline_table(outputs, split, reader):
     """What correcting did, side by side: one column per method (name -> its outputs for ``split``), one
-    row per ``HEADLINE_METRICS`` entry and group (overall, then each family or pair)."""
+    row per ``HEADLINE_METRICS`` entry and group (overall, then each family)."""
     columns = {}
     for name, predicted in outputs.items():
-        values = {metric: by_family(METRICS[metric](predicted, split.clean), split.family_ids, groups)
-                  for metric in METRICS}
-        values["edge contrast (%)"] = edge_contrast(predicted, split, groups).to_dict()
-        values["read correctly (%)"] = reader_accuracy(reader, predicted, split, groups)
+        values = {metric: by_family(METRICS[metric](predicted, split.clean), split.family_ids) for metric in METRICS}
+        values["edge contrast (%)"] = edge_contrast(predicted, split).to_dict()
+        values["read correctly (%)"] = reader_accuracy(reader, predicted, split)
         columns[name] = pd.DataFrame(values)[list(HEADLINE_METRICS)].unstack()
     return pd.DataFrame(columns)
 

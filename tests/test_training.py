@@ -217,7 +217,7 @@ def test_the_edge_aware_loss_is_the_mse_plus_the_mse_of_the_image_gradients():
     np.testing.assert_allclose(loss, expected, rtol=1e-5)
     # A uniform shift leaves every edge where it was: only the MSE is charged. A blur is charged more than its MSE.
     shifted = training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, clean + 0.1))
-    np.testing.assert_allclose(shifted, 0.01, rtol=1e-5)
+    np.testing.assert_allclose(shifted, 0.01, rtol=1e-4)  # float32 rounding of the shift
     blurred = (clean + np.roll(clean, 1, axis=1) + np.roll(clean, 1, axis=2)) / 3
     mse = np.mean((blurred - clean) ** 2, axis=(1, 2, 3))
     assert np.all(training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, blurred)) > 1.5 * mse)
