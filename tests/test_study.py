@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -88,3 +89,54 @@ def test_a_run_killed_with_sigkill_keeps_finished_models_and_redoes_only_the_res
     assert "model 1 | epoch 1/1" in again.stdout
     assert finished.read_text() == before
     assert json.loads(next(tmp_path.glob("models/model_1-*/result.json")).read_text())["best_epoch"] == 1
+
+
+class ScaledModel:
+    """Stands in for a Keras model: its output is its input times ``factor``."""
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def predict(self, images, batch_size, verbose):
+        return self.factor * np.asarray(images)
+
+
+class BrightnessReader:
+    """Reads class 0 where the image's mean is above 0.1, class 1 otherwise."""
+
+    def predict(self, images, batch_size, verbose):
+        bright = np.asarray(images).mean(axis=(1, 2, 3)) > 0.1
+        return np.stack([bright, ~bright], axis=1).astype(float)
+
+
+@pytest.fixture
+def test_split():
+    from lib.experiment import Split
+
+    rng = np.random.default_rng(0)
+    clean = rng.random((20, 28, 28)).astype(np.float32) * 0.4
+    return Split(clean, clean, np.arange(20) % 5, np.zeros(20, dtype=int))
+
+
+def test_readability_table_reads_every_models_corrections(test_split):
+    from types import SimpleNamespace
+
+    results = {"12": SimpleNamespace(model=ScaledModel(1.0)), "20": SimpleNamespace(model=ScaledModel(0.0))}
+    table = study.readability_table(results, test_split, BrightnessReader())
+    assert list(table.index) == ["12", "20"] and list(table["family"]) == ["deep", "u-net"]
+    assert table.loc["12", ["test MSE", "read correctly (%)", "edge contrast (%)"]].tolist() == pytest.approx([0, 100, 100])
+    assert table.loc["20", "read correctly (%)"] == 0 and table.loc["20", "edge contrast (%)"] == 0
+    assert table.loc["20", "test MSE"] == pytest.approx(np.mean(test_split.clean.astype(float) ** 2))
+
+
+def test_spread_table_gives_each_run_then_mean_and_standard_deviation(test_split):
+    from types import SimpleNamespace
+
+    runs = [SimpleNamespace(model=ScaledModel(factor), config=SimpleNamespace(seed=seed), best_epoch=2,
+                            history=[{"loss": 1.0, "val_loss": loss}, {"loss": 1.0, "val_loss": loss}])
+            for seed, factor, loss in ((0, 1.0, 0.1), (1, 0.5, 0.2), (2, 0.0, 0.3))]
+    table = study.spread_table(runs, test_split, BrightnessReader())
+    assert list(table.index) == ["run 0 (seed 0)", "run 1 (seed 1)", "run 2 (seed 2)", "mean", "standard deviation"]
+    assert table["val MSE"].tolist() == pytest.approx([0.1, 0.2, 0.3, 0.2, 0.1])
+    assert table.loc["run 2 (seed 2)", "read correctly (%)"] == 0
+    assert table.loc["standard deviation", "test MSE"] == pytest.approx(np.std(table["test MSE"][:3], ddof=1))
