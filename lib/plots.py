@@ -15,8 +15,8 @@ def configure_notebook():
     pd.set_option("styler.render.repr", "latex")  # adds a LaTeX form; the HTML form stays
     pd.set_option("styler.format.escape", "latex")
     pd.set_option("styler.format.precision", 4)
-    # Row labels of several levels repeat instead of spanning rows: \multirow is not in nbconvert's LaTeX.
-    pd.set_option("styler.latex.multirow_align", "naive")
+    # Row labels of several levels repeat on every row: spanning them needs \multirow, which nbconvert's LaTeX lacks.
+    pd.set_option("styler.sparse.index", False)
     pd.set_option("display.precision", 4)
 
 

@@ -237,3 +237,15 @@ def test_ctrl_c_during_the_export_says_the_notebooks_ran_and_how_to_resume(tmp_p
     assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 130
     err = capsys.readouterr().err
     assert "interrupted while the report was being exported" in err and str(tmp_path / "report" / "executed") in err
+
+
+def test_tables_with_row_labels_of_several_levels_export_without_multirow():
+    """nbconvert's LaTeX template has no multirow package: a \\multirow in a table stops the PDF."""
+    import pandas as pd
+
+    from lib import plots
+
+    plots.configure_notebook()
+    table = pd.DataFrame({"model": [0.1, 0.2]}, index=pd.MultiIndex.from_tuples([("MSE", "overall"), ("MSE", "flip")]))
+    latex = table._repr_latex_()
+    assert "\\multirow" not in latex and "MSE & flip" in latex
