@@ -146,9 +146,12 @@ def headline_table(outputs, split, reader):
     return pd.DataFrame(columns)
 
 
+UNCORRECTED = "uncorrected input"  # the identity baseline, where tables need short column names
+
+
 def corrections(models_by_name, split):
     """The uncorrected input and each model's corrections of ``split``: method name -> images."""
-    return {"identity (corrupted input)": split.corrupted,
+    return {UNCORRECTED: split.corrupted,
             **{name: reconstruct(model, split.corrupted) for name, model in models_by_name.items()}}
 
 

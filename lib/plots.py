@@ -155,13 +155,13 @@ def error_histograms(errors, family_ids, metric="per-sample MSE"):
     return fig
 
 
-def severity_curves(table):
+def severity_curves(table, baseline):
     """Two panels against severity: the reader's accuracy and the MSE, one line per method. ``table`` is
-    an ``evaluation.severity_table``; the uncorrected input is drawn dashed."""
+    an ``evaluation.severity_table``; the method named ``baseline`` (the uncorrected input) is dashed."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, metric in zip(axes, ("read correctly (%)", "MSE")):
         for method, values in table[metric].items():
-            style = "--" if method.startswith("identity") else "-"
+            style = "--" if method == baseline else "-"
             ax.plot(table.index, values, linestyle=style, marker="o", label=method)
         ax.set_xticks(table.index)
         ax.set_xlabel("severity (the models were trained at 3)")

@@ -68,7 +68,7 @@ pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape"
 seed_corrected = evaluation.reconstruct(results[SEED_PICK].model, test.corrupted)
 reconstructed = evaluation.reconstruct(model, test.corrupted)
 headline = evaluation.headline_table({seed_name: seed_corrected, final_name: reconstructed,
-                                      "uncorrected input": test.corrupted, "clean images": test.clean}, test, reader)
+                                      evaluation.UNCORRECTED: test.corrupted, "clean images": test.clean}, test, reader)
 headline
 
 # %% tags=["nbval-ignore-output"]
@@ -76,9 +76,9 @@ read = headline.loc["read correctly (%)"]
 families = list(corruptions.FAMILIES)
 display(Markdown(
     f"The reader recognises {read.loc['overall', 'clean images']:.1f}% of the clean test images and "
-    f"{read.loc['overall', 'uncorrected input']:.1f}% of the corrupted ones. After correction by the seed's pick it "
+    f"{read.loc['overall', evaluation.UNCORRECTED]:.1f}% of the corrupted ones. After correction by the seed's pick it "
     f"reads {read.loc['overall', seed_name]:.1f}%, "
-    + ("more" if read.loc['overall', seed_name] > read.loc['overall', 'uncorrected input'] else "**less**")
+    + ("more" if read.loc['overall', seed_name] > read.loc['overall', evaluation.UNCORRECTED] else "**less**")
     + f" than the uncorrected input; after correction by model {FINAL_MODEL} it reads "
     f"**{read.loc['overall', final_name]:.1f}%**, and at least {read.loc[families, final_name].min():.1f}% on every "
     f"family (worst: {read.loc[families, final_name].idxmin().replace('_', ' ')}). Test MSE "
@@ -112,7 +112,7 @@ pd.DataFrame(reached, index=["target", f"model {FINAL_MODEL} ({setting.profile.n
 
 # %% tags=["nbval-ignore-output"]
 readability = study.readability_table(results, test, reader)
-identity_point = (headline.loc[("MSE", "overall"), "uncorrected input"], read.loc["overall", "uncorrected input"])
+identity_point = (headline.loc[("MSE", "overall"), evaluation.UNCORRECTED], read.loc["overall", evaluation.UNCORRECTED])
 plots.readability_against_mse(readability, read.loc["overall", "clean images"], identity_point)
 plt.show()
 readability.sort_values("read correctly (%)", ascending=False)
@@ -125,7 +125,7 @@ display(Markdown(
     f"The most readable of the seed's models is model {seed_readability.idxmax()} ({seed_readability.max():.1f}%); "
     f"{len(beating)} of the {len(new_readability)} U-Nets beat it"
     + (f" ({', '.join(f'model {m}: {new_readability[m]:.1f}%' for m in beating)})" if beating else "")
-    + f". {int((seed_readability > read.loc['overall', 'uncorrected input']).sum())} of the seed's "
+    + f". {int((seed_readability > read.loc['overall', evaluation.UNCORRECTED]).sum())} of the seed's "
     f"{len(seed_readability)} models output characters more readable than the uncorrected input."))
 
 # %% [markdown]
@@ -220,13 +220,15 @@ plt.show()
 
 # %% tags=["nbval-ignore-output"]
 roles = {}
-for model_id, role in (("12", "seed's final"), (SEED_PICK, "seed's best"), (BEST_NEW, "best U-Net")):
+for model_id, role in (("12", "the seed's final model"), (SEED_PICK, "the best of the seed's models"), (BEST_NEW, "the best U-Net")):
     roles.setdefault(model_id, []).append(role)
-robustness_models = {f"model {model_id} ({', '.join(names)})": results[model_id].model for model_id, names in roles.items()}
+robustness_models = {f"model {model_id}": results[model_id].model for model_id in roles}
+best_new_name = f"model {BEST_NEW}"
+display(Markdown("; ".join(f"model {model_id} is {' and '.join(names)}" for model_id, names in roles.items()) + "."))
 severities = {severity: experiment.test_split(PROFILE, SEED, data_dir=DATA_DIR, severity=severity)
               for severity in corruptions.SEVERITIES}
 severity = evaluation.severity_table(robustness_models, reader, severities)
-plots.severity_curves(severity)
+plots.severity_curves(severity, evaluation.UNCORRECTED)
 plt.show()
 severity.T
 
@@ -242,14 +244,13 @@ for metric in ("read correctly (%)", "MSE"):
     display(Markdown(f"**{metric}** per pair of corruption families"), pairs[metric])
 
 # %% tags=["nbval-ignore-output"]
-best_new_name = next(name for name in robustness_models if name.startswith(f"model {BEST_NEW} "))
 pair_read = pairs["read correctly (%)"].drop("overall")
 display(Markdown(
-    f"On images with two corruptions the reader recognises {pairs.loc['overall', ('read correctly (%)', 'identity (corrupted input)')]:.1f}% "
+    f"On images with two corruptions the reader recognises {pairs.loc['overall', ('read correctly (%)', evaluation.UNCORRECTED)]:.1f}% "
     f"uncorrected and {pairs.loc['overall', ('read correctly (%)', best_new_name)]:.1f}% after correction by "
-    f"{best_new_name}; its hardest pair is {pair_read[best_new_name].idxmin().replace('_', ' ')} "
+    f"{best_new_name}, the best U-Net; its hardest pair is {pair_read[best_new_name].idxmin().replace('_', ' ')} "
     f"({pair_read[best_new_name].min():.1f}%). At severity 5 it reads {severity.loc[5, ('read correctly (%)', best_new_name)]:.1f}%, "
-    f"against {severity.loc[5, ('read correctly (%)', 'identity (corrupted input)')]:.1f}% uncorrected."))
+    f"against {severity.loc[5, ('read correctly (%)', evaluation.UNCORRECTED)]:.1f}% uncorrected."))
 
 # %% [markdown]
 # ## Run-to-run spread

@@ -18,7 +18,7 @@ import json
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import corruptions, experiment, models, plots, study
+from lib import corruptions, evaluation, experiment, models, plots, study
 
 plots.configure_notebook()
 out_dir = experiment.output_dir(PROFILE, OUTPUT_DIR)
@@ -97,7 +97,7 @@ display(Markdown(
 # %% tags=["nbval-ignore-output"]
 headline = {name: pd.DataFrame(metrics) for name, metrics in final["headline"].items()}
 seed_pick, best = headline[final["seed name"]], headline[final["final name"]]
-given = headline["uncorrected input"]
+given = headline[evaluation.UNCORRECTED]
 display(Markdown(
     f"The seed's pick (model {final['seed pick']}) keeps {seed_pick.loc['overall', 'edge contrast (%)']:.0f}% of the "
     f"clean images' edge contrast and reaches an SSIM of {seed_pick.loc['overall', 'SSIM']:.3f}; the best model "
@@ -156,13 +156,13 @@ display(Markdown("\n".join([
 severity = {metric: pd.DataFrame(values) for metric, values in final["severity"].items()}
 pairs = {metric: pd.DataFrame(values) for metric, values in final["pairs"].items()}
 reading = severity["read correctly (%)"]
-best_new = next(name for name in reading.columns if name.startswith(f"model {final['best new model']} "))
+best_new = f"model {final['best new model']}"
 display(Markdown(
-    f"From severity 1 to 5 the reader's accuracy after {best_new} goes from {reading.loc['1', best_new]:.1f}% to "
-    f"{reading.loc['5', best_new]:.1f}%, against {reading.loc['1', 'identity (corrupted input)']:.1f}% to "
-    f"{reading.loc['5', 'identity (corrupted input)']:.1f}% uncorrected. On images with two corruption families at "
+    f"From severity 1 to 5 the reader's accuracy after {best_new} (the best U-Net) goes from {reading.loc['1', best_new]:.1f}% to "
+    f"{reading.loc['5', best_new]:.1f}%, against {reading.loc['1', evaluation.UNCORRECTED]:.1f}% to "
+    f"{reading.loc['5', evaluation.UNCORRECTED]:.1f}% uncorrected. On images with two corruption families at "
     f"once, never seen in training, it reads {pairs['read correctly (%)'].loc['overall', best_new]:.1f}% against "
-    f"{pairs['read correctly (%)'].loc['overall', 'identity (corrupted input)']:.1f}% uncorrected."))
+    f"{pairs['read correctly (%)'].loc['overall', evaluation.UNCORRECTED]:.1f}% uncorrected."))
 
 # %% [markdown]
 # ## What this build cannot say
