@@ -29,7 +29,7 @@ def test_smoke_build_writes_html_and_pdf(smoke_build):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     html = (report_dir / "report.html").read_text()
     assert "Correcting corrupted Kuzushiji-MNIST images" in html
-    assert "Verdict:" in html and "Image quality on the test set" in html
+    assert "Verdict:" in html and "Readable again? The headline" in html and "Beyond the seed: U-Nets" in html
     assert "def " not in html  # code cells are hidden
     assert "reusing the trained model" not in html  # training logs stay in the notebooks
     assert (report_dir / "report.pdf").read_bytes().startswith(b"%PDF")
