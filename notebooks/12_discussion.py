@@ -128,8 +128,8 @@ def change(name, changed, baseline):
     read = readability.loc[changed, "read correctly (%)"] - readability.loc[baseline, "read correctly (%)"]
     mse = readability.loc[changed, "test MSE"] - readability.loc[baseline, "test MSE"]
     edges = readability.loc[changed, "edge contrast (%)"] - readability.loc[baseline, "edge contrast (%)"]
-    verdict = ("it restored readability" if read > 2 * noise["read"] else
-               "it cost readability" if read < -2 * noise["read"] else "no difference beyond the spread")
+    verdict = ("more readable" if read > 2 * noise["read"] else
+               "less readable" if read < -2 * noise["read"] else "no difference in readability beyond the spread")
     return (f"- **{name}** (model {baseline} -> {changed}): read correctly {read:+.1f} points, test MSE {mse:+.4f}, "
             f"edge contrast {edges:+.0f} points: {verdict}.")
 
