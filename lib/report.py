@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import weakref
 from pathlib import Path
 
 import jupytext
@@ -63,11 +62,8 @@ class QuietKernelManager(AsyncKernelManager):
     CurveZMQ keys where the kernel declares support (ipykernel does). And at shutdown jupyter_client
     interrupts the kernel before asking it to stop, which an idle kernel logs as "KeyboardInterrupt caught
     in kernel"; the kernels here are shut down idle (every cell has run, or one failed), and one still
-    busy after a Ctrl-C of the build is killed (``kill_running``): depending on where the Ctrl-C lands,
-    papermill's own shutdown may not run, and a kernel left busy would outlive the build.
+    busy after a Ctrl-C of the build is killed after the shutdown wait.
     """
-
-    launched = weakref.WeakSet()
 
     @default("transport_encryption")
     def _encrypt_where_the_kernel_can(self):
@@ -76,19 +72,6 @@ class QuietKernelManager(AsyncKernelManager):
     async def _async_interrupt_kernel(self):
         if not self.shutting_down:
             await super()._async_interrupt_kernel()
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        await super()._async_launch_kernel(kernel_cmd, **kw)
-        QuietKernelManager.launched.add(self)
-
-    @classmethod
-    def kill_running(cls):
-        """Kill every kernel process this build started that is still running."""
-        for manager in list(cls.launched):
-            process = getattr(manager.provisioner, "process", None)
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait()
 
 
 def execute(profile, seed, report_dir):
@@ -109,7 +92,6 @@ def execute(profile, seed, report_dir):
             raise NotebookFailed(f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
                                  f"The partly executed notebook is kept at {target}") from None
         except KeyboardInterrupt:
-            QuietKernelManager.kill_running()
             raise BuildInterrupted(
                 f"interrupted while notebook {name} was running; its partly executed copy is {target}. "
                 "Run the same command again to resume: trained models are cached after every epoch.") from None

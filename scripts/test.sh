@@ -8,15 +8,7 @@ set -euo pipefail
 [ -z "${REPORT_OUTPUT_DIR:-}" ] || export REPORT_OUTPUT_DIR="$(realpath -m "$REPORT_OUTPUT_DIR")"
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-if [ $# -eq 0 ]; then
-  # The Ctrl-C test runs in a process of its own: after the full suite's smoke build it hung in CI
-  # (issue 13's closing note), alone it passes; the main run then leaves it out.
-  CTRL_C_TEST=tests/test_report.py::test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume
-  .venv/bin/python -m pytest -p no:nbval -o addopts=-ra "$CTRL_C_TEST"
-  .venv/bin/python -m pytest --deselect "$CTRL_C_TEST"
-else
-  .venv/bin/python -m pytest "$@"
-fi
+.venv/bin/python -m pytest "$@"
 if [ $# -eq 0 ]; then
   echo "The lib tests again, on Keras' JAX backend (CPU):"
   KERAS_BACKEND=jax .venv/bin/python -m pytest -p no:nbval -o addopts=-ra \

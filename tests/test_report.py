@@ -202,8 +202,11 @@ def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_pa
         "jupytext.write(notebook, folder / '00_slow.py', fmt='py:percent'); jupytext.write(notebook, folder / '00_slow.ipynb')\n"
         "report.NOTEBOOK_DIR, report.NOTEBOOKS = folder, ('00_slow',)\n"
         f"sys.exit(report.main(['--profile', 'smoke', '--report-dir', {str(tmp_path / 'report')!r}]))\n")
+    # A shell starts background jobs with SIGINT ignored, and children inherit that: the build must get
+    # the default handler, or a test run in the background could never interrupt it.
     build = subprocess.Popen([sys.executable, "-c", driver], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in build.stdout:
         if "started" in line:
             break
