@@ -45,6 +45,27 @@ def make_deterministic(seed):
         torch.use_deterministic_algorithms(True)
 
 
+def global_generator_callbacks(seed):
+    """Keras callbacks that seed the backend's global random-number generator at an epoch's first batch.
+
+    On PyTorch, Keras runs a Dropout layer built without a seed through torch's global generator, not
+    through the layer's own seed generator, and Keras' torch data loader draws from that generator too,
+    once more in a model's first ``fit`` than in later ones. Seeding it as the first batch starts, from the
+    run's seed and the epoch, makes a resumed run draw what an uninterrupted one does. TensorFlow and JAX
+    draw only through the layers' seed generators, whose states the checkpoint keeps: none there.
+    """
+    if NAME != "torch":
+        return []
+    import torch
+
+    class SeedAtFirstBatch(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 0:
+                torch.manual_seed(seed)
+
+    return [SeedAtFirstBatch()]
+
+
 def versions():
     """The library versions a result was computed with: Keras and the backend."""
     return {"keras": keras.__version__, NAME: importlib.import_module(NAME).__version__}

@@ -309,7 +309,9 @@ def spec(model_id):
 
 def build(model_id):
     """Return the uncompiled Keras model ``model_id``: input (28, 28, 1), output (28, 28, 1)."""
-    model_spec, name = spec(model_id), f"model_{model_id}"
+    # On PyTorch a layer's parameters are keyed by their Keras paths, which begin with the model's name,
+    # and torch refuses a dot in such a key (model 8.1).
+    model_spec, name = spec(model_id), f"model_{model_id.replace('.', '_')}"
     if model_spec.network is not None:
         image = keras.Input(INPUT_SHAPE, name="image")
         return keras.Model(image, model_spec.network(image), name=name)

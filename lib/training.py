@@ -169,9 +169,11 @@ def _train(model, config, train_data, val_data, folder, log):
         if state["wait"] >= config.patience:
             break
         started = time.perf_counter()
-        order = np.random.default_rng((config.seed, epoch)).permutation(n)
+        epoch_random = np.random.default_rng((config.seed, epoch))
+        order = epoch_random.permutation(n)
+        seeding = backend.global_generator_callbacks(int(epoch_random.integers(2**63)))
         epoch_run = model.fit(x_train[order], y_train[order], batch_size=config.batch_size, epochs=1,
-                              shuffle=False, verbose=0)
+                              shuffle=False, verbose=0, callbacks=seeding)
         scores = model.evaluate(x_val, y_val, batch_size=EVAL_BATCH_SIZE, verbose=0, return_dict=True)
         row = {"epoch": epoch + 1, **{name: float(values[0]) for name, values in epoch_run.history.items()},
                **{f"val_{name}": float(value) for name, value in scores.items()},

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test: set up, then pytest (lib tests, the smoke build, nbval over tests/reference), then the
-# lib tests again on the JAX backend. Arguments go to the first pytest alone, and skip the second.
+# lib tests again on the JAX and PyTorch backends. Arguments go to the first pytest alone, and skip the others.
 # Needs the KMNIST files: set REPORT_DATA_DIR (e.g. REPORT_DATA_DIR=../shared/data), or let them download.
 set -euo pipefail
 # Notebooks run in other folders, so relative data and output folders are made absolute first.
@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/python -m pytest "$@"
 if [ $# -eq 0 ]; then
-  echo "The lib tests again, on Keras' JAX backend (CPU):"
-  KERAS_BACKEND=jax .venv/bin/python -m pytest -p no:nbval -o addopts=-ra \
-    tests/test_models.py tests/test_training.py tests/test_evaluation.py tests/test_study.py
+  for backend in jax torch; do
+    echo "The lib tests again, on Keras' $backend backend (CPU):"
+    KERAS_BACKEND=$backend .venv/bin/python -m pytest -p no:nbval -o addopts=-ra \
+      tests/test_models.py tests/test_training.py tests/test_evaluation.py tests/test_study.py
+  done
 fi
