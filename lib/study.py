@@ -88,12 +88,16 @@ def spread_table(runs, test, reader):
     return pd.concat([table, table.agg(["mean", "std"]).rename(index={"std": "standard deviation"})])
 
 
-def readability_table(results, test, reader):
-    """Every model's corrections of the test set: its family, the test MSE, the edge contrast (% of the
-    clean images') and the reader's accuracy (%), overall and on its worst corruption family."""
+def test_corrections(results, test):
+    """Every model's corrections of the test set (model id -> images), computed once for every table."""
+    return {model_id: evaluation.reconstruct(result.model, test.corrupted) for model_id, result in results.items()}
+
+
+def readability_table(corrections, test, reader):
+    """Every model's corrections of the test set (``test_corrections``): its family, the test MSE, the edge
+    contrast (% of the clean images') and the reader's accuracy (%), overall and on its worst family."""
     rows = {}
-    for model_id, result in results.items():
-        corrected = evaluation.reconstruct(result.model, test.corrupted)
+    for model_id, corrected in corrections.items():
         accuracy = evaluation.reader_accuracy(reader, corrected, test)
         worst = min(FAMILIES, key=accuracy.get)
         rows[model_id] = {"family": models.spec(model_id).family,

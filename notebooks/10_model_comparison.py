@@ -51,7 +51,7 @@ plt.show()
 # %% tags=["nbval-ignore-output"]
 agreement = study.ranking_agreement(table)
 collapsed = list(table.index[table["collapsed"]])
-overall_best = table["val loss"].idxmin()
+overall_best = study.best_model(results, models.MODEL_IDS)
 seed_models = table.loc[list(models.SEED_MODEL_IDS)]
 identity = setting.val_baselines["identity (corrupted input)"]
 display(Markdown(

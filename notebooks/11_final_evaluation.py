@@ -35,8 +35,8 @@ reader_run = classifier.train(splits, SEED, setting.out_dir, max_epochs=setting.
 reader = reader_run.model
 
 # %% tags=["nbval-ignore-output"]
-SEED_PICK = comparison.loc[list(models.SEED_MODEL_IDS), "val loss"].idxmin()
-FINAL_MODEL = comparison["val loss"].idxmin()
+SEED_PICK = study.best_model(results, models.SEED_MODEL_IDS)
+FINAL_MODEL = study.best_model(results, models.MODEL_IDS)
 BEST_NEW = study.best_new_model(results)
 # One name per model: where the seed's pick is the best overall, every table has one column for both.
 seed_name, final_name = ((f"model {FINAL_MODEL} (seed's pick, best overall)",) * 2 if SEED_PICK == FINAL_MODEL
@@ -65,8 +65,8 @@ pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape"
 # the accuracy of a classifier trained once on clean training images (the KMNIST benchmark's simple CNN).
 
 # %% tags=["nbval-ignore-output"]
-seed_corrected = evaluation.reconstruct(results[SEED_PICK].model, test.corrupted)
-reconstructed = evaluation.reconstruct(model, test.corrupted)
+corrected = study.test_corrections(results, test)
+seed_corrected, reconstructed = corrected[SEED_PICK], corrected[FINAL_MODEL]
 headline = evaluation.headline_table({seed_name: seed_corrected, final_name: reconstructed,
                                       evaluation.UNCORRECTED: test.corrupted, "clean images": test.clean}, test, reader)
 headline
@@ -92,7 +92,7 @@ display(Markdown(
 # numbers answer them.
 
 # %% tags=["nbval-ignore-output"]
-model_12_mse = evaluation.per_sample_mse(evaluation.reconstruct(results["12"].model, test.corrupted), test.clean).mean()
+model_12_mse = evaluation.per_sample_mse(corrected["12"], test.clean).mean()
 reached = {
     "read correctly, overall (%)": (">= 93", read.loc["overall", final_name], read.loc["overall", final_name] >= 93),
     "read correctly, worst family (%)": (">= 90", read.loc[families, final_name].min(),
@@ -111,7 +111,7 @@ pd.DataFrame(reached, index=["target", f"model {FINAL_MODEL} ({setting.profile.n
 # can lower the error by blurring strokes into a safe average, which a reader cannot recognise.
 
 # %% tags=["nbval-ignore-output"]
-readability = study.readability_table(results, test, reader)
+readability = study.readability_table(corrected, test, reader)
 identity_point = (headline.loc[("MSE", "overall"), evaluation.UNCORRECTED], read.loc["overall", evaluation.UNCORRECTED])
 plots.readability_against_mse(readability, read.loc["overall", "clean images"], identity_point)
 plt.show()
@@ -144,7 +144,6 @@ for metric in evaluation.METRICS:
 ours, identity, median = (quality.loc[name] for name in (final_name, "identity (corrupted input)", "median filter (3x3)"))
 helped = [family.replace("_", " ") for family in corruptions.FAMILIES if ours["MSE", family] < identity["MSE", family]]
 collapsed, reason = evaluation.collapse_verdict(reconstructed, test.clean)
-sharpness = evaluation.per_sample_sharpness(reconstructed).mean() / evaluation.per_sample_sharpness(test.clean).mean()
 display(Markdown(
     f"On {len(test):,} test images model {FINAL_MODEL} scores an MSE of **{ours['MSE', 'overall']:.4f}**, against "
     f"{identity['MSE', 'overall']:.4f} for the uncorrected input, {median['MSE', 'overall']:.4f} for the median "
@@ -272,7 +271,8 @@ display(Markdown(f"Model {BEST_NEW}, {len(runs)} runs:"), spread)
 # %% tags=["nbval-ignore-output"]
 summary = {"profile": setting.profile.name, "final model": FINAL_MODEL, "final name": final_name,
            "seed pick": SEED_PICK, "seed name": seed_name, "best new model": BEST_NEW,
-           "collapsed": bool(collapsed), "verdict": reason, "sharpness ratio": float(sharpness),
+           "collapsed": bool(collapsed), "verdict": reason,
+           "sharpness ratio": float(headline.loc[("edge contrast (%)", "overall"), final_name]) / 100,
            "test images": len(test), "classifier epochs": len(reader_run.history),
            "quality": evaluation.quality_by_method(quality),
            "accuracy": accuracy.to_dict(orient="index"),

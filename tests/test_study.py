@@ -122,7 +122,7 @@ def test_readability_table_reads_every_models_corrections(test_split):
     from types import SimpleNamespace
 
     results = {"12": SimpleNamespace(model=ScaledModel(1.0)), "20": SimpleNamespace(model=ScaledModel(0.0))}
-    table = study.readability_table(results, test_split, BrightnessReader())
+    table = study.readability_table(study.test_corrections(results, test_split), test_split, BrightnessReader())
     assert list(table.index) == ["12", "20"] and list(table["family"]) == ["deep", "u-net"]
     assert table.loc["12", ["test MSE", "read correctly (%)", "edge contrast (%)"]].tolist() == pytest.approx([0, 100, 100])
     assert table.loc["20", "read correctly (%)"] == 0 and table.loc["20", "edge contrast (%)"] == 0
