@@ -26,13 +26,13 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from . import BACKENDS, experiment, reference_results
+from . import experiment, reference_results
+from .options import absolute, absolute_environment, add_backend_option, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py")))
 SYNC_COMMAND = ".venv/bin/jupytext --sync notebooks/*.py"
-USER_PATH_VARIABLES = ("REPORT_OUTPUT_DIR", "REPORT_DATA_DIR")
 REFERENCE_DIR = ROOT / "tests" / "reference"
 RESULTS_REFERENCE = REFERENCE_DIR / "smoke_results.json"
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
@@ -163,47 +163,6 @@ def export(notebook_path, fmt):
 
 def missing_pdf_tools():
     return [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
-
-
-def seed(text):
-    """--seed: an integer every model can train with."""
-    from .training import check_seed  # here, so that --help and the other checks need no TensorFlow
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    try:
-        check_seed(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return value
-
-
-def add_backend_option(parser):
-    """--backend, defaulting to $KERAS_BACKEND (else tensorflow); argparse checks the default too."""
-    parser.add_argument("--backend", type=backend_name, default=os.environ.get("KERAS_BACKEND", "tensorflow"),
-                        metavar="{" + ",".join(BACKENDS) + "}",
-                        help="the Keras backend that trains and evaluates (default: $KERAS_BACKEND, else tensorflow)")
-
-
-def backend_name(text):
-    if text not in BACKENDS:
-        raise argparse.ArgumentTypeError(f"{text!r} (from --backend or KERAS_BACKEND) is not a backend this "
-                                         f"project runs on; choose one of {', '.join(BACKENDS)}")
-    return text
-
-
-def absolute(path):
-    """A user's path made absolute against the caller's folder, once: the notebooks run elsewhere."""
-    return Path(os.path.abspath(Path(path).expanduser()))
-
-
-def absolute_environment():
-    """Make the path variables the notebooks read absolute, before any notebook starts."""
-    for variable in USER_PATH_VARIABLES:
-        if os.environ.get(variable):
-            os.environ[variable] = str(absolute(os.environ[variable]))
 
 
 def writable_folder_problem(folder):

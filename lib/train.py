@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from . import experiment, report
+from . import experiment, options
 
 BAR_WIDTH = 24
 
@@ -90,10 +90,10 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=list(experiment.PROFILES), default="full")
-    parser.add_argument("--seed", type=report.seed, default=0)
-    report.add_backend_option(parser)
+    parser.add_argument("--seed", type=options.seed, default=0)
+    options.add_backend_option(parser)
     args = parser.parse_args(argv)
-    report.absolute_environment()
+    options.absolute_environment()
     os.environ["KERAS_BACKEND"] = args.backend  # before Keras is first imported, in train_study
     train_study(args.profile, args.seed)
     return 0

@@ -13,7 +13,7 @@ import jupytext
 import nbformat
 import pytest
 
-from lib import report
+from lib import options, report
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_SOURCES = sorted((ROOT / "notebooks").glob("*.py"))
@@ -107,7 +107,7 @@ def runs(monkeypatch):
 
     def record(profile, seed, report_dir):
         calls.append({"profile": profile, "seed": seed, "report_dir": report_dir,
-                      **{v: os.environ.get(v) for v in report.USER_PATH_VARIABLES}})
+                      **{v: os.environ.get(v) for v in options.USER_PATH_VARIABLES}})
         raise report.NotebookFailed("stopped by the test")
 
     monkeypatch.setattr(report, "execute", record)

@@ -43,3 +43,13 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
     assert last.startswith(f"[{'#' * train.BAR_WIDTH}] {networks}/{networks} networks |") and "| done | classifier:" in last
     assert sum(" networks | " in line and (": trained (epochs run" in line or ": reused from the cache (epochs run" in line)
                for line in run.stdout.splitlines()) == networks
+
+
+def test_the_training_stage_needs_neither_papermill_nor_jupyter():
+    # A machine that only trains (a GPU box) gets Keras, its backend, numpy, pandas and matplotlib.
+    blocked = ("papermill", "jupytext", "nbformat", "nbconvert", "jupyter_client", "traitlets", "IPython")
+    code = (f"import sys; sys.modules.update(dict.fromkeys({blocked!r})); "
+            "from lib import train; train.main(['--help'])")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "--backend" in run.stdout

@@ -1,0 +1,54 @@
+"""The command-line options the build (``lib.report``) and the training stage (``lib.train``) share.
+
+Kept apart from ``lib.report`` so that the training stage needs neither papermill nor Jupyter: a
+machine that only trains (a GPU box) needs Keras, its backend, numpy, pandas and matplotlib.
+"""
+
+import argparse
+import os
+from pathlib import Path
+
+from . import BACKENDS
+
+USER_PATH_VARIABLES = ("REPORT_OUTPUT_DIR", "REPORT_DATA_DIR")
+
+
+def seed(text):
+    """--seed: an integer every model can train with."""
+    from .training import check_seed  # here, so that --help and the other checks need no TensorFlow
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    try:
+        check_seed(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
+def add_backend_option(parser):
+    """--backend, defaulting to $KERAS_BACKEND (else tensorflow); argparse checks the default too."""
+    parser.add_argument("--backend", type=backend_name, default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+                        metavar="{" + ",".join(BACKENDS) + "}",
+                        help="the Keras backend that trains and evaluates (default: $KERAS_BACKEND, else tensorflow)")
+
+
+def backend_name(text):
+    if text not in BACKENDS:
+        raise argparse.ArgumentTypeError(f"{text!r} (from --backend or KERAS_BACKEND) is not a backend this "
+                                         f"project runs on; choose one of {', '.join(BACKENDS)}")
+    return text
+
+
+def absolute(path):
+    """A user's path made absolute against the caller's folder, once: the notebooks run elsewhere."""
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+def absolute_environment():
+    """Make the path variables the notebooks read absolute, before any notebook starts."""
+    for variable in USER_PATH_VARIABLES:
+        if os.environ.get(variable):
+            os.environ[variable] = str(absolute(os.environ[variable]))
