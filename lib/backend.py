@@ -14,11 +14,16 @@ NAME = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 if NAME not in BACKENDS:
     raise ValueError(f"KERAS_BACKEND={NAME!r} is not a backend this project runs on; choose one of "
                      f"{', '.join(BACKENDS)} (or leave it unset for tensorflow)")
+# The networks here are small: each process takes GPU memory as it needs it rather than most of the card
+# up front, so that several training stages (or a notebook beside one) can share one GPU.
 if NAME == "jax":
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     # XLA picks GPU kernels by speed, some of them with atomics that sum in varying order; this flag
     # keeps to deterministic ones. It has to be set before JAX starts, and does nothing on a CPU.
     os.environ["XLA_FLAGS"] = " ".join(filter(None, [os.environ.get("XLA_FLAGS"),
                                                     "--xla_gpu_deterministic_ops=true"]))
+if NAME == "tensorflow":
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 if NAME == "torch":
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # what deterministic cuBLAS needs on a GPU
 

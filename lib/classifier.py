@@ -48,11 +48,13 @@ def compiled(config):
     return model
 
 
-def train(splits, seed, out_dir, max_epochs=None, log=print):
-    """Train on the clean training images (validated on the clean validation images), or load the cache."""
+def train(splits, seed, out_dir, max_epochs=None, log=print, wait=True):
+    """Train on the clean training images (validated on the clean validation images), or load the cache
+    (``wait``: as in ``training.fit``)."""
     config = config_for(seed, max_epochs)
     model = compiled(config)
-    return training.fit(model, config, labelled_images(splits["train"]), labelled_images(splits["val"]), out_dir, log)
+    return training.fit(model, config, labelled_images(splits["train"]), labelled_images(splits["val"]), out_dir,
+                        log, wait)
 
 
 def labelled_images(split):

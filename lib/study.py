@@ -24,13 +24,13 @@ def family_ids(family):
     return [model_id for model_id, spec in models.MODELS.items() if spec.family == family]
 
 
-def train_models(model_ids, splits, profile, seed, out_dir, log=print, run=0):
+def train_models(model_ids, splits, profile, seed, out_dir, log=print, run=0, wait=True):
     """Train (or load from the cache) each model in turn; a killed run redoes only the unfinished one.
-    ``run`` numbers a repeated run (``training.config_for``)."""
+    ``run`` numbers a repeated run (``training.config_for``); ``wait`` is as in ``training.fit``."""
     results = {}
     for model_id in model_ids:
         config = training.config_for(model_id, seed, max_epochs=profile.max_epochs, run=run)
-        results[model_id] = training.train(config, splits["train"], splits["val"], out_dir, log)
+        results[model_id] = training.train(config, splits["train"], splits["val"], out_dir, log, wait)
     return results
 
 

@@ -75,16 +75,40 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
     out_dir = experiment.output_dir(profile_name, output_dir)
     progress = Progress(len(models.MODEL_IDS) + training.SPREAD_RUNS - 1 + 1, write)
     write(f"Training every network of the {profile_name} profile (seed {seed}) into {out_dir}")
-    results = {}
-    for model_id in models.MODEL_IDS:
-        results |= study.train_models([model_id], splits, profile, seed, out_dir, progress.log)
-        progress.finished(f"model {model_id}", results[model_id])
-    spread_model = study.best_new_model(results)
-    for run in range(1, training.SPREAD_RUNS):
-        result = study.train_models([spread_model], splits, profile, seed, out_dir, progress.log, run)[spread_model]
-        progress.finished(f"model {spread_model}, run {run} (the spread of the best U-Net)", result)
-    progress.finished("classifier", classifier.train(splits, seed, out_dir, profile.max_epochs, progress.log))
+
+    def autoencoder(model_id, run=0):
+        return lambda wait: study.train_models([model_id], splits, profile, seed, out_dir, progress.log, run,
+                                               wait)[model_id]
+
+    done = share_out(progress, {f"model {model_id}": autoencoder(model_id) for model_id in models.MODEL_IDS})
+    spread_model = study.best_new_model({model_id: done[f"model {model_id}"] for model_id in models.MODEL_IDS})
+    # The spread runs need every U-Net trained to know which one to repeat; the reader comes with them.
+    later = {f"model {spread_model}, run {run} (the spread of the best U-Net)": autoencoder(spread_model, run)
+             for run in range(1, training.SPREAD_RUNS)}
+    later["classifier"] = lambda wait: classifier.train(splits, seed, out_dir, profile.max_epochs, progress.log, wait)
+    share_out(progress, later)
     return progress
+
+
+def share_out(progress, jobs):
+    """Run every job (name -> ``job(wait)``, returning a ``TrainResult``): a network that another process
+    is training is left for the end, and by then usually comes from the cache, so that several training
+    stages started on one artifact folder share the work instead of queueing behind each other."""
+    from .training import NetworkBusy
+
+    results, busy = {}, []
+    for name, job in jobs.items():
+        try:
+            results[name] = job(wait=False)
+        except NetworkBusy as error:
+            progress.log(f"{name}: {error}; back to it after the others")
+            busy.append(name)
+            continue
+        progress.finished(name, results[name])
+    for name in busy:
+        results[name] = jobs[name](wait=True)
+        progress.finished(name, results[name])
+    return {name: results[name] for name in jobs}
 
 
 def main(argv=None):

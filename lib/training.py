@@ -124,19 +124,25 @@ def autoencoder_data(split):
     return split.corrupted[..., None], split.clean[..., None]
 
 
-def train(config, train_split, val_split, out_dir, log=print):
+class NetworkBusy(RuntimeError):
+    """Another process holds the network's folder; raised, where waiting was not wanted, instead of waiting."""
+
+
+def train(config, train_split, val_split, out_dir, log=print, wait=True):
     """Train autoencoder ``config.model_id`` on corrupted -> clean images, or load the cached result."""
     model = compiled_autoencoder(config)
-    return fit(model, config, autoencoder_data(train_split), autoencoder_data(val_split), out_dir, log)
+    return fit(model, config, autoencoder_data(train_split), autoencoder_data(val_split), out_dir, log, wait)
 
 
-def fit(model, config, train_data, val_data, out_dir, log=print):
+def fit(model, config, train_data, val_data, out_dir, log=print, wait=True):
     """Train a compiled ``model`` on ``(inputs, targets)`` with early stopping, or load the cached result.
 
     Call ``backend.make_deterministic(config.seed)`` before building the model, so its initial weights are seeded.
+    Where another process is training or reading the same network, wait for it, or with ``wait=False``
+    raise ``NetworkBusy``.
     """
     folder = model_folder(config, model, train_data, val_data, out_dir)
-    with _claim(folder, config.model_id, log):
+    with _claim(folder, config.model_id, log, wait):
         try:
             return _reuse(model, config, folder, log) or _train(model, config, train_data, val_data, folder, log)
         except DamagedArtifact as damage:
@@ -297,8 +303,9 @@ def _set_aside(folder, model_id, damage, log):
 
 
 @contextlib.contextmanager
-def _claim(folder, model_id, log):
-    """Hold ``<folder>.lock`` while using ``folder``: a second process waits, saying for whom."""
+def _claim(folder, model_id, log, wait=True):
+    """Hold ``<folder>.lock`` while using ``folder``: a second process waits, saying for whom (or, with
+    ``wait=False``, raises ``NetworkBusy``)."""
     lock_path = folder.with_name(f"{folder.name}.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     # flock, not a lock file that exists or not: the kernel releases it when its process dies, so a
@@ -309,6 +316,8 @@ def _claim(folder, model_id, log):
         except BlockingIOError:
             lock.seek(0)
             holder = lock.read().strip() or "another process"
+            if not wait:
+                raise NetworkBusy(f"{holder} holds {lock_path}") from None
             log(f"model {model_id}: waiting for {holder}, which holds {lock_path} while it trains or reads "
                 f"this model in {folder}")
             fcntl.flock(lock, fcntl.LOCK_EX)

@@ -18,10 +18,11 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing the Python packages into .venv (first time: a few minutes) ..."
   [ -d .venv ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  # PyTorch's CPU build comes from its own index (see pyproject.toml); where that index cannot be
-  # reached, pip says so and takes torch from the other sources.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,torch]" \
-    --extra-index-url https://download.pytorch.org/whl/cpu 2> >(grep -v "^WARNING: Location" >&2)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" 2> >(grep -v "^WARNING: Location" >&2)
+  # PyTorch's CPU build comes from its own index (see pyproject.toml), asked once per package: where it
+  # cannot be reached, pip takes torch from its other sources rather than retrying for minutes.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --retries 0 -e ".[torch]" \
+    --extra-index-url https://download.pytorch.org/whl/cpu 2> >(grep -v -e "^WARNING: Location" -e "^WARNING: Retrying" >&2)
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -45,6 +45,26 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
                for line in run.stdout.splitlines()) == networks
 
 
+def test_networks_another_process_is_training_are_left_for_the_end_then_waited_for():
+    calls, lines = [], []
+
+    def job(name, busy):
+        def run(wait):
+            calls.append((name, wait))
+            if busy and not wait:
+                raise training.NetworkBusy(f"pid 7 holds {name}.lock")
+            return SimpleNamespace(history=[{}], best_epoch=1, reused=busy, trained_on="x")
+        return run
+
+    results = train.share_out(train.Progress(3, lines.append),
+                              {"model 0": job("model 0", busy=True), "model 1": job("model 1", busy=False),
+                               "model 2": job("model 2", busy=False)})
+    assert calls == [("model 0", False), ("model 1", False), ("model 2", False), ("model 0", True)]
+    assert list(results) == ["model 0", "model 1", "model 2"]
+    assert "model 0: pid 7 holds model 0.lock; back to it after the others" in lines[0]
+    assert lines[-1].startswith(f"[{'#' * train.BAR_WIDTH}] 3/3 networks") and "model 0: reused from the cache" in lines[-1]
+
+
 def test_the_training_stage_needs_neither_papermill_nor_jupyter():
     # A machine that only trains (a GPU box) gets Keras, its backend, numpy, pandas and matplotlib.
     blocked = ("papermill", "jupytext", "nbformat", "nbconvert", "jupyter_client", "traitlets", "IPython")

@@ -178,6 +178,16 @@ def test_a_second_build_waits_for_the_model_the_first_is_training_and_reuses_it(
     assert outcome["result"].reused and weights_equal(outcome["result"], first)
 
 
+def test_a_build_that_will_not_wait_is_told_who_holds_the_model(tiny, tmp_path):
+    first = training.train(config(1), *tiny, tmp_path / "first", log=lambda line: None)
+    folder = tmp_path / "shared" / "models" / first.folder.name
+    folder.parent.mkdir(parents=True)
+    with hold_lock(folder, "pid 4242 on otherhost since 2026-01-01T00:00:00Z"):
+        with pytest.raises(training.NetworkBusy, match="pid 4242 on otherhost"):
+            training.train(config(1), *tiny, tmp_path / "shared", log=lambda line: None, wait=False)
+    assert not folder.exists()
+
+
 def test_a_lock_left_by_a_dead_process_is_taken_over(tiny, tmp_path):
     first = training.train(config(1), *tiny, tmp_path / "first", log=lambda line: None)
     folder = tmp_path / "second" / "models" / first.folder.name
