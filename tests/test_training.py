@@ -275,3 +275,15 @@ def test_the_seeds_models_keep_their_cache_keys_now_that_the_loss_is_a_setting(d
     folder = training.model_folder(cfg, training.compiled_autoencoder(cfg), training.autoencoder_data(splits["train"]),
                                    training.autoencoder_data(splits["val"]), tmp_path)
     assert folder.name == "model_0-12301ed86883"
+
+
+@pytest.mark.parametrize("model_id, name", [("8.1", "model_8.1-de051dbad4cc"), ("23", "model_23-e8ebbf746b4f")])
+def test_a_network_keeps_its_cache_folder_on_every_backend(data_dir, tmp_path, model_id, name):
+    """Train on a GPU with JAX, render with TensorFlow: the lib tests run on every backend, and each must
+    find the folders the smoke build made with TensorFlow (model 8.1's from before its Keras name lost
+    its dot; U-Net 23's hashes its graph's configuration too)."""
+    splits = experiment.load_splits("smoke", seed=0, data_dir=data_dir)
+    cfg = training.config_for(model_id, 0, max_epochs=1)
+    folder = training.model_folder(cfg, training.compiled_autoencoder(cfg), training.autoencoder_data(splits["train"]),
+                                   training.autoencoder_data(splits["val"]), tmp_path)
+    assert folder.name == name
