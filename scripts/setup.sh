@@ -19,9 +19,10 @@ if [ ! -f "$stamp" ]; then
   [ -d .venv ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" 2> >(grep -v "^WARNING: Location" >&2)
-  # PyTorch's CPU build comes from its own index (see pyproject.toml), asked once per package: where it
-  # cannot be reached, pip takes torch from its other sources rather than retrying for minutes.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --retries 0 -e ".[torch]" \
+  # PyTorch's CPU build comes from its own index (see pyproject.toml), in a step of its own with few
+  # retries: where that index cannot be reached, pip takes torch from its other sources after seconds
+  # (pip's default retries cost about 8 s a package, minutes over the whole list).
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --retries 2 -e ".[torch]" \
     --extra-index-url https://download.pytorch.org/whl/cpu 2> >(grep -v -e "^WARNING: Location" -e "^WARNING: Retrying" >&2)
   rm -f .venv/.installed-*
   touch "$stamp"
