@@ -266,15 +266,19 @@ def test_a_u_nets_cache_key_is_the_same_in_every_process_and_names_its_wiring(ti
     assert other.stdout.strip().splitlines()[-1] == folder("20")
 
 
+def cache_folder_name(profile, model_id, data_dir, tmp_path):
+    """The folder a build of ``profile`` (seed 0) keeps ``model_id`` in."""
+    splits = experiment.load_splits(profile, seed=0, data_dir=data_dir)
+    cfg = training.config_for(model_id, 0, max_epochs=experiment.get_profile(profile).max_epochs)
+    return training.model_folder(cfg, training.compiled_autoencoder(cfg), training.autoencoder_data(splits["train"]),
+                                 training.autoencoder_data(splits["val"]), tmp_path).name
+
+
 def test_the_seeds_models_keep_their_cache_keys_now_that_the_loss_is_a_setting(data_dir, tmp_path):
     """Adding ``loss`` to the settings must not retrain every cached model of the seed's: model 0 of the
     quick profile keeps the folder the code before it gave it (keys depend on Keras' layer configs, and
     so on its pinned version)."""
-    splits = experiment.load_splits("quick", seed=0, data_dir=data_dir)
-    cfg = training.config_for("0", 0, max_epochs=6)
-    folder = training.model_folder(cfg, training.compiled_autoencoder(cfg), training.autoencoder_data(splits["train"]),
-                                   training.autoencoder_data(splits["val"]), tmp_path)
-    assert folder.name == "model_0-12301ed86883"
+    assert cache_folder_name("quick", "0", data_dir, tmp_path) == "model_0-12301ed86883"
 
 
 @pytest.mark.parametrize("model_id, name", [("8.1", "model_8.1-de051dbad4cc"), ("23", "model_23-e8ebbf746b4f")])
@@ -282,8 +286,4 @@ def test_a_network_keeps_its_cache_folder_on_every_backend(data_dir, tmp_path, m
     """Train on a GPU with JAX, render with TensorFlow: the lib tests run on every backend, and each must
     find the folders the smoke build made with TensorFlow (model 8.1's from before its Keras name lost
     its dot; U-Net 23's hashes its graph's configuration too)."""
-    splits = experiment.load_splits("smoke", seed=0, data_dir=data_dir)
-    cfg = training.config_for(model_id, 0, max_epochs=1)
-    folder = training.model_folder(cfg, training.compiled_autoencoder(cfg), training.autoencoder_data(splits["train"]),
-                                   training.autoencoder_data(splits["val"]), tmp_path)
-    assert folder.name == name
+    assert cache_folder_name("smoke", model_id, data_dir, tmp_path) == name
