@@ -33,6 +33,13 @@ if NAME == "tensorflow" or importlib.util.find_spec("tensorflow") is not None:
     from ._tensorflow import tensorflow as _tensorflow
 import keras  # noqa: E402
 
+if NAME == "jax":
+    # Keras' max pooling differentiates into a select-and-scatter, which the deterministic flag above
+    # forbids on a GPU; this one gives the same values and gradients without it.
+    from ._jax import use_scatter_free_max_pool
+
+    use_scatter_free_max_pool()
+
 # Compile each training step with XLA? Measured (README, "Measured throughput"): on TensorFlow XLA was
 # slower on the CPU (320 against 404 images/s for model 12), and PyTorch's torch.compile slower than
 # eager (306-363 against 499-511); JAX needs it, as eager JAX runs op by op, unusably slowly.

@@ -116,3 +116,69 @@ def test_a_u_net_passes_an_image_through_its_skip_connection():
         outputs[model_id] = model.predict(a, verbose=0), model.predict(b, verbose=0)
     assert not np.allclose(*outputs["20"])
     np.testing.assert_array_equal(*outputs["21"])  # without skips, nothing of the input gets past the zeros
+
+
+# --- max pooling on JAX (lib/_jax.py): Keras' own values and gradients, without a select-and-scatter ---
+
+jax_only = pytest.mark.skipif(backend.NAME != "jax", reason="a fix for the JAX backend")
+
+
+@jax_only
+@pytest.mark.parametrize("shape, pool, padding", [
+    ((3, 28, 28, 2), 2, "valid"), ((3, 7, 7, 2), 2, "valid"), ((3, 13, 13, 2), 2, "same"),
+    ((3, 9, 12, 2), (3, 2), "same"),
+])
+def test_max_pooling_on_jax_gives_keras_own_values_and_gradients_bit_for_bit(shape, pool, padding):
+    import jax
+    import jax.numpy as jnp
+
+    from lib import _jax
+
+    rng = np.random.default_rng(0)
+    # Three levels and many zeros, as after a ReLU: most windows hold ties, where a gradient must choose.
+    images = np.maximum(rng.integers(-2, 3, shape), 0).astype(np.float32)
+    # Strides given as the pool, as MaxPooling2D gives them (Keras' own function mishandles None).
+    ours, keras_own = _jax.max_pool(images, pool, pool, padding), _jax._keras_max_pool(images, pool, pool, padding)
+    assert ours.shape == keras_own.shape and np.array_equal(ours, keras_own)
+    weights = rng.random(ours.shape, dtype=np.float32)
+
+    def gradient(max_pool):
+        return jax.grad(lambda x: jnp.sum(max_pool(x, pool, pool, padding) * weights))(images)
+
+    assert np.array_equal(gradient(_jax.max_pool), gradient(_jax._keras_max_pool))
+
+
+def _training_step_hlo(model):
+    """The HLO text of the gradient of ``model``'s loss on a batch, as JAX lowers it for jit."""
+    import jax
+    import jax.numpy as jnp
+
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    frozen = [v.value for v in model.non_trainable_variables]
+
+    def loss(trainable):
+        y, _ = model.stateless_call(trainable, frozen, x, training=True)
+        return jnp.mean(y)
+
+    return jax.jit(jax.grad(loss)).lower([v.value for v in model.trainable_variables]).as_text()
+
+
+@jax_only
+@pytest.mark.parametrize("model_id", [*models.MODEL_IDS, "classifier"])
+def test_no_training_step_on_jax_needs_a_select_and_scatter(model_id):
+    """XLA refuses a select-and-scatter on a GPU under --xla_gpu_deterministic_ops (lib/backend.py)."""
+    from lib import classifier
+
+    model = classifier.build() if model_id == "classifier" else models.build(model_id)
+    assert "select_and_scatter" not in _training_step_hlo(model)
+
+
+@jax_only
+def test_keras_own_max_pooling_would_need_a_select_and_scatter(monkeypatch):
+    """The control for the test above: without lib/_jax.py's max pooling, the scatter is there."""
+    from keras.src.backend.jax import nn as keras_jax_nn
+
+    from lib import _jax
+
+    monkeypatch.setattr(keras_jax_nn, "max_pool", _jax._keras_max_pool)
+    assert "select_and_scatter" in _training_step_hlo(models.build("12"))
