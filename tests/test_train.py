@@ -38,11 +38,14 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
     run = subprocess.run([str(ROOT / "build_report.sh"), "train", "--profile", "smoke"], cwd=ROOT,
                          capture_output=True, text=True, env={**os.environ, "REPORT_DATA_DIR": data_dir})
     assert run.returncode == 0, run.stderr[-3000:]
-    last = run.stdout.strip().splitlines()[-1]
     networks = len(models.MODEL_IDS) + training.SPREAD_RUNS - 1 + 1
-    assert last.startswith(f"[{'#' * train.BAR_WIDTH}] {networks}/{networks} networks |") and "| done | classifier:" in last
-    assert sum(" networks | " in line and (": trained (epochs run" in line or ": reused from the cache (epochs run" in line)
-               for line in run.stdout.splitlines()) == networks
+    assert run.stdout.strip().splitlines()[-1].startswith(f"[{'#' * train.BAR_WIDTH}] {networks}/{networks} networks | ")
+    finished = [line.split(" | ")[4].split(":")[0] for line in run.stdout.splitlines()
+                if " networks | " in line and (": trained (" in line or ": reused from the cache (" in line)]
+    assert len(finished) == networks
+    # The U-Nets first, the widest first, and the reader; the spread runs wait for every U-Net.
+    assert finished[:5] == ["model 23", "model 22", "model 21", "model 20", "classifier"]
+    assert finished[-1].endswith(f"run {training.SPREAD_RUNS - 1} (the spread of the best U-Net)")
 
 
 def test_networks_another_process_is_training_are_left_for_the_end_then_waited_for():
