@@ -10,8 +10,9 @@ skips those cells' text (``nbval-ignore-output``) and this module compares their
 
 The results are what ``10_model_comparison`` writes to ``results.csv`` and ``11_final_evaluation`` to
 ``final_evaluation.json``, as one tree of named values. Counts, verdicts and the choice of the final
-model are compared exactly; real numbers with ``RELATIVE_TOLERANCE``; a reader's accuracy allows
-``ACCURACY_IMAGES`` images per group to be read differently.
+model are compared exactly; real numbers with ``RELATIVE_TOLERANCE`` (an edge contrast at least within
+``EDGE_CONTRAST_POINTS``); a reader's accuracy allows ``ACCURACY_IMAGES`` images per group to be read
+differently.
 """
 
 import json
@@ -28,6 +29,10 @@ from .corruptions import FAMILIES, PAIR_NAMES
 RELATIVE_TOLERANCE = 0.01
 ABSOLUTE_TOLERANCE = 1e-6  # for values that are zero in the reference
 ACCURACY_IMAGES = 1  # images per group a reader may read differently (a logit on the edge flips)
+# An edge contrast (% of the clean images') near 0 is a near-flat output (a collapsed model), whose faint
+# ripples kernels change the most: model 0's 1.717 in the references came out 1.774 on a Zen 3 CPU
+# (3.3%, 0.057 points; 2026-11-29). A tenth of a point is allowed whatever the value.
+EDGE_CONTRAST_POINTS = 0.1
 
 MODEL_COLUMNS = {"parameters": int, "epochs": int, "best epoch": int, "collapsed": bool,
                  "train loss": float, "val loss": float}
@@ -105,7 +110,8 @@ def _tolerance(path, expected, test_images):
         # every test image (overall, one severity, one model, one run).
         share = len(FAMILIES) if keys[-1] in FAMILIES else len(PAIR_NAMES) if keys[-1] in PAIR_NAMES else 1
         return 100.0 * ACCURACY_IMAGES / (test_images // share) + 1e-9
-    return max(RELATIVE_TOLERANCE * abs(expected), ABSOLUTE_TOLERANCE)
+    floor = EDGE_CONTRAST_POINTS if any(key.startswith("edge contrast") for key in keys) else ABSOLUTE_TOLERANCE
+    return max(RELATIVE_TOLERANCE * abs(expected), floor)
 
 
 def _allowance(path, expected, test_images):
