@@ -50,7 +50,7 @@ def _tiled_max(images, pool, padding):
     tiles = images.reshape(images.shape[0], *[d for n, p in zip(counts, pool) for d in (n, p)], -1)
     # (batch, n1, p1, n2, p2, ..., channels) -> (batch, n1, n2, ..., channels, p1 * p2 * ...)
     order = [0, *range(1, 2 * len(pool), 2), 2 * len(pool) + 1, *range(2, 2 * len(pool) + 1, 2)]
-    windows = tiles.transpose(order).reshape(*tiles.shape[:1], *counts, tiles.shape[-1], -1)
+    windows = tiles.transpose(order).reshape(images.shape[0], *counts, tiles.shape[-1], -1)
     first_max = jnp.arange(windows.shape[-1]) == jnp.argmax(windows, axis=-1, keepdims=True)
     # The maximum over the first maximum alone: the same value, and its gradient reaches that element only.
     return jnp.where(first_max, windows, -jnp.inf).max(axis=-1)
