@@ -68,7 +68,7 @@ class TrainResult:
     seconds: float  # training time, summed over epochs (resumed runs included)
     reused: bool  # True when loaded from the cache instead of trained now
     folder: Path
-    trained_on: str  # backend and device, e.g. "jax on NVIDIA H100", as recorded in result.json
+    trained_on: str  # backend and device, e.g. "jax on NVIDIA H100", or each in turn for a run resumed elsewhere
 
 
 def check_seed(seed):
@@ -170,6 +170,7 @@ def _train(model, config, train_data, val_data, folder, log):
     state = _restore(checkpoint, model) if checkpoint.exists() else _fresh_state(model)
     if state["history"]:
         log(f"model {config.model_id}: resuming after epoch {len(state['history'])} from {checkpoint}")
+    place = f"{backend.NAME} on {backend.device()}"
     n = len(x_train)
     for epoch in range(len(state["history"]), config.max_epochs):
         if state["wait"] >= config.patience:
@@ -186,6 +187,7 @@ def _train(model, config, train_data, val_data, folder, log):
                "seconds": time.perf_counter() - started}
         val_loss = row["val_loss"]
         state["history"].append(row)
+        _count_epoch_at(state["places"], place)
         if not np.isfinite(row["loss"]) or not np.isfinite(val_loss):
             # A diverged run cannot recover; the best finite epoch so far is what is kept.
             log(f"model {config.model_id} | epoch {epoch + 1}: the loss is not finite, training stops")
@@ -208,6 +210,7 @@ def _train(model, config, train_data, val_data, folder, log):
     summary = {"config": asdict(config), "history": state["history"],
                "best_epoch": state["best_epoch"], "seconds": seconds,
                "backend": backend.NAME, "device": backend.device(), "versions": backend.versions(),
+               "places": state["places"],
                "weights_sha256": _file_sha256(weights_file)}
     summary["sha256"] = _json_sha256(summary)
     atomic_write(folder / "result.json", lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
@@ -216,7 +219,19 @@ def _train(model, config, train_data, val_data, folder, log):
                        _trained_on(summary))
 
 
+def _count_epoch_at(places, place):
+    """Count one more epoch at ``place`` in ``places``, the [place, epochs] stretches of a run in order."""
+    if not places or places[-1][0] != place:
+        places.append([place, 0])
+    places[-1][1] += 1
+
+
 def _trained_on(summary):
+    """Where a run trained: its backend and device, or, for a run resumed elsewhere (begun on a GPU,
+    finished on a CPU), each place in turn with its epochs."""
+    places = summary.get("places", [])
+    if len(places) > 1:
+        return ", then ".join(f"{place} ({epochs} epoch{'s' * (epochs != 1)})" for place, epochs in places)
     # Results cached before the backend was recorded were trained by TensorFlow on a CPU: the project
     # installed nothing else then.
     return f"{summary.get('backend', 'tensorflow')} on {summary.get('device', 'cpu')}"
@@ -371,7 +386,7 @@ def _cache_key(config, model, arrays):
 
 
 def _fresh_state(model):
-    return {"history": [], "best_val_loss": float("inf"), "best_epoch": 0, "wait": 0,
+    return {"history": [], "best_val_loss": float("inf"), "best_epoch": 0, "wait": 0, "places": [],
             "best": model.get_weights()}
 
 
@@ -414,6 +429,8 @@ def _restore(path, model):
     for variable, value in zip(_seed_states(model), seed_states):
         variable.assign(value)
     state["best"] = best
+    # Checkpoints written before places were recorded have none: the places list starts with this run.
+    state.setdefault("places", [])
     return state
 
 

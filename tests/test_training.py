@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -65,6 +68,58 @@ def test_an_interrupted_run_resumes_and_ends_where_an_uninterrupted_one_does(tin
     assert "resuming after epoch 2" in lines[0]
     assert [r["val_loss"] for r in resumed.history] == [r["val_loss"] for r in uninterrupted.history]
     assert weights_equal(resumed, uninterrupted)
+
+
+def test_a_run_resumed_elsewhere_says_where_each_stretch_of_epochs_trained(tiny, tmp_path, monkeypatch):
+    run, quiet = config(3, model_id="0"), (lambda line: None)
+    real_device = training.backend.device
+    monkeypatch.setattr(training.backend, "device", lambda: "a GPU")
+    train_killed_during_epoch(3, monkeypatch, run, *tiny, tmp_path)
+    monkeypatch.setattr(training.backend, "device", real_device)
+    here = f"{training.backend.NAME} on {real_device()}"
+    expected = f"{training.backend.NAME} on a GPU (2 epochs), then {here} (1 epoch)"
+    assert training.train(run, *tiny, tmp_path, log=quiet).trained_on == expected
+    assert training.train(run, *tiny, tmp_path, log=quiet).trained_on == expected  # now from the cache
+    assert training.train(config(1, model_id="0"), *tiny, tmp_path / "straight", log=quiet).trained_on == here
+
+
+# Trains model 14 (with dropout) on ``tiny``'s images, stopped during epoch 3, in a process of its own.
+KILLED_ELSEWHERE = """
+import json, sys
+from lib import experiment, training
+
+splits = experiment.load_splits("smoke", seed=0, data_dir=sys.argv[1])
+shrink = lambda s, n: experiment.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])
+fit, calls = training.keras.Model.fit, []
+
+def fit_then_die(self, *args, **kwargs):
+    calls.append(1)
+    if len(calls) == 3:
+        raise KeyboardInterrupt
+    return fit(self, *args, **kwargs)
+
+training.keras.Model.fit = fit_then_die
+config = training.TrainConfig("14", batch_size=32, learning_rate=1e-3, max_epochs=3, patience=3, seed=0)
+try:
+    training.train(config, shrink(splits["train"], 64), shrink(splits["val"], 32), sys.argv[2], log=print)
+except KeyboardInterrupt:
+    print("killed during epoch 3")
+"""
+
+
+def test_a_checkpoint_from_another_backend_resumes_here(data_dir, tiny, tmp_path):
+    """Begun on a GPU with JAX, finished on a CPU with TensorFlow: the checkpoint holds plain arrays in
+    Keras' order (weights, Adam's slots, dropout's random state), so any backend can carry the run on."""
+    other = "tensorflow" if training.backend.NAME == "jax" else "jax"
+    there = subprocess.run([sys.executable, "-c", KILLED_ELSEWHERE, data_dir, str(tmp_path)], capture_output=True,
+                           text=True, env={**os.environ, "KERAS_BACKEND": other})
+    assert "killed during epoch 3" in there.stdout, there.stderr[-2000:]
+    lines = []
+    resumed = training.train(config(3, model_id="14"), *tiny, tmp_path, log=lines.append)
+    assert "resuming after epoch 2" in lines[0]
+    assert len(resumed.history) == 3 and np.isfinite(resumed.history[-1]["val_loss"])
+    here = f"{training.backend.NAME} on {training.backend.device()}"
+    assert resumed.trained_on.startswith(f"{other} on ") and resumed.trained_on.endswith(f" (2 epochs), then {here} (1 epoch)")
 
 
 def test_early_stopping_keeps_the_best_epoch(tiny, tmp_path):
