@@ -429,8 +429,8 @@ def _restore(path, model):
     for variable, value in zip(_seed_states(model), seed_states):
         variable.assign(value)
     state["best"] = best
-    # Checkpoints written before places were recorded have none: the places list starts with this run.
-    state.setdefault("places", [])
+    # Checkpoints written before places were recorded have none: their epochs ran somewhere unrecorded.
+    state.setdefault("places", [["an unrecorded place", len(state["history"])]])
     return state
 
 

@@ -83,6 +83,19 @@ def test_a_run_resumed_elsewhere_says_where_each_stretch_of_epochs_trained(tiny,
     assert training.train(config(1, model_id="0"), *tiny, tmp_path / "straight", log=quiet).trained_on == here
 
 
+def test_a_checkpoint_from_before_places_were_recorded_says_its_epochs_ran_somewhere_unrecorded(
+        tiny, tmp_path, monkeypatch):
+    run = config(3, model_id="0")
+    train_killed_during_epoch(3, monkeypatch, run, *tiny, tmp_path)
+    checkpoint, model = next(tmp_path.glob("models/*/checkpoint.npz")), training.compiled_autoencoder(run)
+    state = training._restore(checkpoint, model)
+    del state["places"]  # as the code before this change wrote it
+    training._checkpoint(checkpoint, model, state)
+    here = f"{training.backend.NAME} on {training.backend.device()}"
+    resumed = training.train(run, *tiny, tmp_path, log=lambda line: None)
+    assert resumed.trained_on == f"an unrecorded place (2 epochs), then {here} (1 epoch)"
+
+
 # Trains model 14 (with dropout) on ``tiny``'s images, stopped during epoch 3, in a process of its own.
 KILLED_ELSEWHERE = """
 import json, sys
