@@ -170,7 +170,8 @@ def _train(model, config, train_data, val_data, folder, log):
     state = _restore(checkpoint, model) if checkpoint.exists() else _fresh_state(model)
     if state["history"]:
         log(f"model {config.model_id}: resuming after epoch {len(state['history'])} from {checkpoint}")
-    place = f"{backend.NAME} on {backend.device()}"
+    device = backend.device()
+    place = f"{backend.NAME} on {device}"
     n = len(x_train)
     for epoch in range(len(state["history"]), config.max_epochs):
         if state["wait"] >= config.patience:
@@ -209,7 +210,7 @@ def _train(model, config, train_data, val_data, folder, log):
     atomic_write(weights_file, lambda tmp: np.savez(tmp, **{f"w{i}": w for i, w in enumerate(state["best"])}))
     summary = {"config": asdict(config), "history": state["history"],
                "best_epoch": state["best_epoch"], "seconds": seconds,
-               "backend": backend.NAME, "device": backend.device(), "versions": backend.versions(),
+               "backend": backend.NAME, "device": device, "versions": backend.versions(),
                "places": state["places"],
                "weights_sha256": _file_sha256(weights_file)}
     summary["sha256"] = _json_sha256(summary)

@@ -98,7 +98,7 @@ def test_a_checkpoint_from_before_places_were_recorded_says_its_epochs_ran_somew
 
 # Trains model 14 (with dropout) on ``tiny``'s images, stopped during epoch 3, in a process of its own.
 KILLED_ELSEWHERE = """
-import json, sys
+import sys
 from lib import experiment, training
 
 splits = experiment.load_splits("smoke", seed=0, data_dir=sys.argv[1])
@@ -132,7 +132,8 @@ def test_a_checkpoint_from_another_backend_resumes_here(data_dir, tiny, tmp_path
     assert "resuming after epoch 2" in lines[0]
     assert len(resumed.history) == 3 and np.isfinite(resumed.history[-1]["val_loss"])
     here = f"{training.backend.NAME} on {training.backend.device()}"
-    assert resumed.trained_on.startswith(f"{other} on ") and resumed.trained_on.endswith(f" (2 epochs), then {here} (1 epoch)")
+    assert resumed.trained_on.startswith(f"{other} on ")
+    assert resumed.trained_on.endswith(f" (2 epochs), then {here} (1 epoch)")
 
 
 def test_early_stopping_keeps_the_best_epoch(tiny, tmp_path):
