@@ -11,13 +11,15 @@ BASELINE_STYLES = (":", "--", "-.", (0, (1, 4)))
 
 
 def configure_notebook():
-    """Tables as HTML in the browser and as LaTeX tables in the PDF, four decimals in both."""
+    """Tables as HTML in the browser and as LaTeX tables in the PDF, four decimals in both, text whole in both."""
     pd.set_option("styler.render.repr", "latex")  # adds a LaTeX form; the HTML form stays
     pd.set_option("styler.format.escape", "latex")
     pd.set_option("styler.format.precision", 4)
     # Row labels of several levels repeat on every row: spanning them needs \multirow, which nbconvert's LaTeX lacks.
     pd.set_option("styler.sparse.index", False)
     pd.set_option("display.precision", 4)
+    # The HTML form cuts text at 50 characters; a model trained in two places is named in about 65.
+    pd.set_option("display.max_colwidth", None)
 
 
 def _image_axes(rows, cols, size=1.1, **kwargs):

@@ -255,3 +255,16 @@ def test_tables_with_row_labels_of_several_levels_export_without_multirow():
     table = pd.DataFrame({"model": [0.1, 0.2]}, index=pd.MultiIndex.from_tuples([("MSE", "overall"), ("MSE", "flip")]))
     latex = table._repr_latex_()
     assert "\\multirow" not in latex and "MSE & flip" in latex
+
+
+def test_tables_show_long_text_whole_in_html_and_latex():
+    """A run begun on a GPU and finished here is named in about 65 characters; pandas' HTML cut it at 50."""
+    import pandas as pd
+
+    from lib import plots
+
+    trained_on = "jax on NVIDIA H200 (12 epochs), then tensorflow on cpu (3 epochs)"
+    table = pd.DataFrame({"trained on": [trained_on]}, index=["23"])
+    with pd.option_context("display.max_colwidth", 50):
+        plots.configure_notebook()
+        assert trained_on in table._repr_html_() and trained_on in table._repr_latex_()
