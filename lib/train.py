@@ -23,14 +23,16 @@ class Progress:
     """One progress bar over the whole study, put in front of every line the training logs.
 
     Plain lines, no carriage returns, so that it reads the same in a terminal and in a papermill log.
-    The time left is the mean time of the networks trained so far times the networks still to come
-    (networks found in the cache cost nothing and are not counted): a rough guide, since early
-    stopping decides how many epochs each network runs.
+    The time left is the mean training time of the networks trained so far times the networks still to
+    come: a rough guide, since early stopping decides how many epochs each network runs. A network's
+    time is the one its result records, summed over its epochs, so that a network resumed from a
+    checkpoint counts whole, not only the epochs this process saw; networks found in the cache cost
+    this run nothing and are not counted.
     """
 
     def __init__(self, networks, write=print, clock=time.perf_counter):
         self.networks, self.write, self.clock = networks, write, clock
-        self.started = self.last_finished = clock()
+        self.started = clock()
         self.done = self.epochs = self.trained = 0
         self.training_seconds = 0.0
 
@@ -47,14 +49,12 @@ class Progress:
         self.write(f"{self.status()} | {line}")
 
     def finished(self, name, result):
-        """Count network ``name`` as done (the time since the previous one is what it took) and say so."""
-        now = self.clock()
+        """Count network ``name`` as done and say so."""
         self.done += 1
         self.epochs += len(result.history)
         if not result.reused:
             self.trained += 1
-            self.training_seconds += now - self.last_finished
-        self.last_finished = now
+            self.training_seconds += result.seconds
         self.log(f"{name}: {'reused from the cache' if result.reused else 'trained'} "
                  f"(epochs run {len(result.history)}, kept {result.best_epoch}; {result.trained_on})")
 

@@ -23,14 +23,26 @@ def test_the_progress_bar_counts_networks_and_epochs_and_estimates_from_the_netw
     lines, clock = [], FakeClock()
     progress = train.Progress(4, lines.append, clock)
     progress.log("model 0 | epoch 1/3")
-    progress.finished("model 0", SimpleNamespace(history=[{}] * 5, best_epoch=2, reused=True, trained_on="x"))
+    progress.finished("model 0", SimpleNamespace(history=[{}] * 5, best_epoch=2, seconds=900.0, reused=True,
+                                                 trained_on="x"))
     clock.now = 600
-    progress.finished("model 1", SimpleNamespace(history=[{}] * 7, best_epoch=4, reused=False, trained_on="x"))
+    progress.finished("model 1", SimpleNamespace(history=[{}] * 7, best_epoch=4, seconds=600.0, reused=False,
+                                                 trained_on="x"))
     progress.log("model 2 | epoch 1/3")
     assert lines[0].startswith("[" + "." * train.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed")
     assert lines[1].endswith("| model 0: reused from the cache (epochs run 5, kept 2; x)")
     assert lines[3] == ("[" + "#" * 12 + "." * 12 + "] 2/4 networks | 12 epochs | 0:10:00 elapsed | "
                         "about 0:20:00 left | model 2 | epoch 1/3")
+
+
+def test_a_network_resumed_from_its_checkpoint_counts_whole_in_the_estimate():
+    # Stopped after 29 of its epochs and resumed: this process saw 3 epochs (16 min), the network cost 2.9 h.
+    lines, clock = [], FakeClock()
+    progress = train.Progress(3, lines.append, clock)
+    clock.now = 16 * 60
+    progress.finished("model 23", SimpleNamespace(history=[{}] * 32, best_epoch=29, seconds=2.9 * 3600,
+                                                  reused=False, trained_on="x"))
+    assert "| 0:16:00 elapsed | about 5:48:00 left | model 23: trained" in lines[-1]
 
 
 def test_the_training_stage_trains_every_network_of_the_report_and_the_build_then_reuses_them(data_dir):
@@ -56,7 +68,7 @@ def test_networks_another_process_is_training_are_left_for_the_end_then_waited_f
             calls.append((name, wait))
             if busy and not wait:
                 raise training.NetworkBusy(f"pid 7 holds {name}.lock")
-            return SimpleNamespace(history=[{}], best_epoch=1, reused=busy, trained_on="x")
+            return SimpleNamespace(history=[{}], best_epoch=1, seconds=1.0, reused=busy, trained_on="x")
         return run
 
     results = train.share_out(train.Progress(3, lines.append),
