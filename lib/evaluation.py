@@ -16,6 +16,7 @@ Baselines, scored exactly like a model:
 import numpy as np
 import pandas as pd
 
+from . import backend
 from .corruptions import FAMILIES, PAIR_NAMES
 from .training import EVAL_BATCH_SIZE
 
@@ -27,7 +28,7 @@ COLLAPSE_MSE_FRACTION = 0.95
 
 def reconstruct(model, images):
     """The model's output for (N, 28, 28) images, as (N, 28, 28) float32."""
-    return model.predict(images[..., None], batch_size=EVAL_BATCH_SIZE, verbose=0)[..., 0]
+    return model.predict(**backend.batches(images[..., None], batch_size=EVAL_BATCH_SIZE), verbose=0)[..., 0]
 
 
 def per_sample_mse(predicted, clean):
@@ -127,7 +128,8 @@ def edge_contrast(predicted, split):
 
 def reader_accuracy(reader, images, split, groups=FAMILIES):
     """The reader's accuracy (%) on ``images`` of ``split``, overall and per group."""
-    predicted = reader.predict(np.asarray(images)[..., None], batch_size=EVAL_BATCH_SIZE, verbose=0).argmax(axis=1)
+    predicted = reader.predict(**backend.batches(np.asarray(images)[..., None], batch_size=EVAL_BATCH_SIZE),
+                               verbose=0).argmax(axis=1)
     return by_family(100.0 * (predicted == split.labels), split.family_ids, groups)
 
 

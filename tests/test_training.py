@@ -356,3 +356,27 @@ def test_a_network_keeps_its_cache_folder_on_every_backend(data_dir, tmp_path, m
     find the folders the smoke build made with TensorFlow (model 8.1's from before its Keras name lost
     its dot; U-Net 23's hashes its graph's configuration too)."""
     assert cache_folder_name("smoke", model_id, data_dir, tmp_path) == name
+
+
+def test_batches_feed_keras_what_the_arrays_would_without_tf_data_autotuning():
+    from lib import backend
+
+    keras = backend.keras
+    images = np.random.default_rng(0).random((300, 28, 28, 1), dtype=np.float32)
+
+    def trained(feed):
+        backend.make_deterministic(0)
+        model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, padding="same"),
+                                  keras.layers.Dropout(0.2, seed=1), keras.layers.Conv2D(1, 3, padding="same")])
+        model.compile(keras.optimizers.Adam(1e-3), "mse")
+        loss = model.fit(**feed(images, images, 64), epochs=1, shuffle=False, verbose=0).history["loss"]
+        return loss, model.evaluate(**feed(images, images, 128), verbose=0), model.predict(**feed(images, None, 128),
+                                                                                          verbose=0)
+
+    as_arrays = lambda x, y, batch_size: {"x": x, "batch_size": batch_size} | ({} if y is None else {"y": y})
+    (loss, score, output), (array_loss, array_score, array_output) = trained(backend.batches), trained(as_arrays)
+    assert (loss, score) == (array_loss, array_score)
+    np.testing.assert_array_equal(output, array_output)
+    if backend.NAME == "tensorflow":
+        # Autotuning's thread outlives the pipeline by up to 60 s, idle (README, "Measured throughput").
+        assert backend.batches(images, images, 64)["x"].options().autotune.enabled is False
