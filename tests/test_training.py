@@ -368,7 +368,7 @@ def test_batches_feed_keras_what_the_arrays_would_without_tf_data_autotuning():
         backend.make_deterministic(0)
         model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, padding="same"),
                                   keras.layers.Dropout(0.2, seed=1), keras.layers.Conv2D(1, 3, padding="same")])
-        model.compile(keras.optimizers.Adam(1e-3), "mse")
+        model.compile(keras.optimizers.Adam(1e-3), "mse", jit_compile=backend.JIT_COMPILE)
         loss = model.fit(**feed(images, images, 64), epochs=1, shuffle=False, verbose=0).history["loss"]
         return loss, model.evaluate(**feed(images, images, 128), verbose=0), model.predict(**feed(images, None, 128),
                                                                                           verbose=0)
