@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lib import evaluation
+from lib import backend, evaluation
 from lib.experiment import Split
 
 
@@ -94,28 +94,29 @@ def test_quality_table_has_every_metric_per_family(split):
         evaluation.per_sample_mse(split.corrupted, split.clean).mean())
 
 
-class FixedClassifier:
-    """Predicts class 0 for images with a bright top-left pixel and 1 otherwise."""
+def fixed_classifier():
+    """A Keras model that reads class 0 for images with a bright top-left pixel and 1 otherwise."""
+    keras, ops = backend.keras, backend.keras.ops
 
-    def predict(self, images, batch_size, verbose):
-        first = images[:, 0, 0, 0] > 0.5
-        return np.stack([first, ~first], axis=1).astype(float)
+    def read(images):
+        first = ops.cast(images[:, 0, 0, 0] > 0.5, "float32")
+        return ops.stack([first, 1 - first], axis=1)
+
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(read)])
 
 
 def test_accuracy_table_counts_correct_predictions_per_family(split):
     images = np.zeros((50, 28, 28), np.float32)
     images[:10, 0, 0] = 1.0  # the first ten (two of each family) are read as class 0
     labels_split = Split(split.clean, split.corrupted, split.family_ids, np.zeros(50, dtype=int))
-    table = evaluation.accuracy_table(FixedClassifier(), {"test": images}, labels_split)
+    table = evaluation.accuracy_table(fixed_classifier(), {"test": images}, labels_split)
     assert table.loc["test", "overall"] == pytest.approx(20.0)
     assert table.loc["test", "flip"] == pytest.approx(20.0)
 
 
-class IdentityModel:
-    """Stands in for a Keras model whose output is its input."""
-
-    def predict(self, images, batch_size, verbose):
-        return np.asarray(images)
+def identity_model():
+    """A Keras model whose output is its input."""
+    return backend.keras.Sequential([backend.keras.Input((28, 28, 1)), backend.keras.layers.Identity()])
 
 
 def test_edge_contrast_is_100_for_the_clean_images_and_falls_with_blur(split):
@@ -125,14 +126,14 @@ def test_edge_contrast_is_100_for_the_clean_images_and_falls_with_blur(split):
 
 
 def test_headline_table_sets_methods_side_by_side_on_every_measure(split):
-    table = evaluation.headline_table({"copy": split.clean, "input": split.corrupted}, split, FixedClassifier())
+    table = evaluation.headline_table({"copy": split.clean, "input": split.corrupted}, split, fixed_classifier())
     assert list(table.columns) == ["copy", "input"]
     assert list(table.index.get_level_values(0).unique()) == list(evaluation.HEADLINE_METRICS)
     assert table.loc[("MSE", "overall"), "copy"] == 0 and table.loc[("SSIM", "flip"), "copy"] == pytest.approx(1)
     assert table.loc[("edge contrast (%)", "overall"), "copy"] == pytest.approx(100)
     assert table.loc[("MSE", "rotation"), "input"] == pytest.approx(
         evaluation.per_sample_mse(split.corrupted, split.clean)[1::5].mean())
-    # FixedClassifier reads class 0 where the top-left pixel is bright; every label here is 0.
+    # fixed_classifier reads class 0 where the top-left pixel is bright; every label here is 0.
     bright = split.clean[:, 0, 0] > 0.5
     assert table.loc[("read correctly (%)", "overall"), "copy"] == pytest.approx(100 * bright.mean())
 
@@ -140,13 +141,13 @@ def test_headline_table_sets_methods_side_by_side_on_every_measure(split):
 def test_severity_and_pairs_tables_score_the_input_and_each_model(split):
     from lib.corruptions import PAIR_NAMES
 
-    table = evaluation.severity_table({"copy": IdentityModel()}, FixedClassifier(), {1: split, 4: split})
+    table = evaluation.severity_table({"copy": identity_model()}, fixed_classifier(), {1: split, 4: split})
     assert list(table.index) == [1, 4]
     assert list(table.columns) == [("MSE", "uncorrected input"), ("MSE", "copy"),
                                    ("read correctly (%)", "uncorrected input"), ("read correctly (%)", "copy")]
     assert table.loc[4, ("MSE", "copy")] == table.loc[4, ("MSE", "uncorrected input")] > 0
     pairs_split = Split(split.clean, split.corrupted, np.arange(50) % 10, split.labels)
-    pairs = evaluation.pairs_table({"copy": IdentityModel()}, FixedClassifier(), pairs_split)
+    pairs = evaluation.pairs_table({"copy": identity_model()}, fixed_classifier(), pairs_split)
     assert list(pairs.index) == ["overall", *PAIR_NAMES]
     assert pairs.loc[PAIR_NAMES[3], ("MSE", "copy")] == pytest.approx(
         evaluation.per_sample_mse(split.corrupted, split.clean)[3::10].mean())

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import study
+from lib import backend, study
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,22 +91,20 @@ def test_a_run_killed_with_sigkill_keeps_finished_models_and_redoes_only_the_res
     assert json.loads(next(tmp_path.glob("models/model_1-*/result.json")).read_text())["best_epoch"] == 1
 
 
-class ScaledModel:
-    """Stands in for a Keras model: its output is its input times ``factor``."""
-
-    def __init__(self, factor):
-        self.factor = factor
-
-    def predict(self, images, batch_size, verbose):
-        return self.factor * np.asarray(images)
+def scaled_model(factor):
+    """A Keras model whose output is its input times ``factor``."""
+    return backend.keras.Sequential([backend.keras.Input((28, 28, 1)), backend.keras.layers.Rescaling(factor)])
 
 
-class BrightnessReader:
-    """Reads class 0 where the image's mean is above 0.1, class 1 otherwise."""
+def brightness_reader():
+    """A Keras model that reads class 0 where the image's mean is above 0.1, class 1 otherwise."""
+    keras, ops = backend.keras, backend.keras.ops
 
-    def predict(self, images, batch_size, verbose):
-        bright = np.asarray(images).mean(axis=(1, 2, 3)) > 0.1
-        return np.stack([bright, ~bright], axis=1).astype(float)
+    def read(images):
+        bright = ops.cast(ops.mean(images, axis=(1, 2, 3)) > 0.1, "float32")
+        return ops.stack([bright, 1 - bright], axis=1)
+
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(read)])
 
 
 @pytest.fixture
@@ -121,8 +119,8 @@ def test_split():
 def test_readability_table_reads_every_models_corrections(test_split):
     from types import SimpleNamespace
 
-    results = {"12": SimpleNamespace(model=ScaledModel(1.0)), "20": SimpleNamespace(model=ScaledModel(0.0))}
-    table = study.readability_table(study.test_corrections(results, test_split), test_split, BrightnessReader())
+    results = {"12": SimpleNamespace(model=scaled_model(1.0)), "20": SimpleNamespace(model=scaled_model(0.0))}
+    table = study.readability_table(study.test_corrections(results, test_split), test_split, brightness_reader())
     assert list(table.index) == ["12", "20"] and list(table["family"]) == ["deep", "u-net"]
     assert table.loc["12", ["test MSE", "read correctly (%)", "edge contrast (%)"]].tolist() == pytest.approx([0, 100, 100])
     assert table.loc["20", "read correctly (%)"] == 0 and table.loc["20", "edge contrast (%)"] == 0
@@ -132,10 +130,10 @@ def test_readability_table_reads_every_models_corrections(test_split):
 def test_spread_table_gives_each_run_then_mean_and_standard_deviation(test_split):
     from types import SimpleNamespace
 
-    runs = [SimpleNamespace(model=ScaledModel(factor), config=SimpleNamespace(seed=seed), best_epoch=2,
+    runs = [SimpleNamespace(model=scaled_model(factor), config=SimpleNamespace(seed=seed), best_epoch=2,
                             history=[{"loss": 1.0, "val_loss": loss}, {"loss": 1.0, "val_loss": loss}])
             for seed, factor, loss in ((0, 1.0, 0.1), (1, 0.5, 0.2), (2, 0.0, 0.3))]
-    table = study.spread_table(runs, test_split, BrightnessReader())
+    table = study.spread_table(runs, test_split, brightness_reader())
     assert list(table.index) == ["run 0 (seed 0)", "run 1 (seed 1)", "run 2 (seed 2)", "mean", "standard deviation"]
     assert table["val MSE"].tolist() == pytest.approx([0.1, 0.2, 0.3, 0.2, 0.1])
     assert table.loc["run 2 (seed 2)", "read correctly (%)"] == 0
