@@ -5,10 +5,12 @@ throughput this CPU's measured peak FP32 rate would allow for the model's FLOPs.
 
 Each setting runs in a fresh process (the backend, oneDNN, thread counts and the precision policy are
 fixed when the framework starts) on random images: one warm-up epoch, then one timed epoch. The
-settings run in interleaved rounds and each reports its best round. Beside the speed: the loss after
-both epochs (a setting that is fast but trains differently shows it) and how many cores the timed epoch
-kept busy (CPU time over wall time). bfloat16 on a CPU without bfloat16 instructions is emulated and
-very slow, so it then runs on an eighth of the images. A backend that is not installed is skipped.
+settings run in interleaved rounds and each reports its best round. Each is seeded and kept to
+deterministic kernels as the training is (`backend.make_deterministic`), so it times what the training
+runs. Beside the speed: the loss after both epochs (a setting that is fast but trains differently shows
+it) and how many cores the timed epoch kept busy (CPU time over wall time). bfloat16 on a CPU without
+bfloat16 instructions is emulated and very slow, so it then runs on an eighth of the images. A backend
+that is not installed is skipped.
 
 The peak is measured, not assumed: a 4096 x 4096 float32 matrix product in numpy (OpenBLAS, all cores),
 best of five, which reaches close to the FMA units' rate (on AVX-512 cores with two FMA pipes, 64 FLOPs
@@ -40,7 +42,7 @@ WORKER = """
 import json, os, resource, sys, time
 import numpy as np
 from lib import models
-from lib.backend import NAME, batches, keras
+from lib.backend import NAME, batches, keras, make_deterministic
 if NAME == "tensorflow":
     import tensorflow as tf
     if os.environ.get("BENCH_INTRA_THREADS"):
@@ -50,14 +52,14 @@ if NAME == "tensorflow":
 if os.environ.get("BENCH_PRECISION"):
     keras.mixed_precision.set_global_policy(os.environ["BENCH_PRECISION"])
 n, batch, xla = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
-keras.utils.set_random_seed(0)
+make_deterministic(0)  # the training's seeds and deterministic kernels: time what it runs
 model = models.build("12")
 model.compile(optimizer="adam", loss="mse", jit_compile=xla)
 x = np.random.default_rng(0).random((n, 28, 28, 1), dtype=np.float32)
 if os.environ.get("BENCH_KERAS_FEED"):
     epoch = lambda: model.fit(x, x, batch_size=batch, shuffle=False, epochs=1, verbose=0)
 else:
-    epoch = lambda: model.fit(**batches(x, x, batch), epochs=1, verbose=0)
+    epoch = lambda: model.fit(**batches(x, x, batch_size=batch), epochs=1, verbose=0)
 epoch()
 cpu = lambda: sum(getattr(resource.getrusage(resource.RUSAGE_SELF), f) for f in ("ru_utime", "ru_stime"))
 started, cpu_started = time.perf_counter(), cpu()

@@ -78,7 +78,7 @@ def global_generator_callbacks(seed):
     return [SeedAtFirstBatch()]
 
 
-def batches(x, y=None, batch_size=32):
+def batches(x, y=None, *, batch_size):
     """``fit``, ``evaluate`` and ``predict`` arguments that feed ``x`` (and ``y``) in order, batch by batch.
 
     On TensorFlow, Keras feeds arrays through a tf.data pipeline with autotuning, whose tuning thread is

@@ -369,9 +369,9 @@ def test_batches_feed_keras_what_the_arrays_would_without_tf_data_autotuning():
         model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, padding="same"),
                                   keras.layers.Dropout(0.2, seed=1), keras.layers.Conv2D(1, 3, padding="same")])
         model.compile(keras.optimizers.Adam(1e-3), "mse", jit_compile=backend.JIT_COMPILE)
-        loss = model.fit(**feed(images, images, 64), epochs=1, shuffle=False, verbose=0).history["loss"]
-        return loss, model.evaluate(**feed(images, images, 128), verbose=0), model.predict(**feed(images, None, 128),
-                                                                                          verbose=0)
+        loss = model.fit(**feed(images, images, batch_size=64), epochs=1, shuffle=False, verbose=0).history["loss"]
+        score = model.evaluate(**feed(images, images, batch_size=128), verbose=0)
+        return loss, score, model.predict(**feed(images, None, batch_size=128), verbose=0)
 
     as_arrays = lambda x, y, batch_size: {"x": x, "batch_size": batch_size} | ({} if y is None else {"y": y})
     (loss, score, output), (array_loss, array_score, array_output) = trained(backend.batches), trained(as_arrays)
@@ -379,4 +379,4 @@ def test_batches_feed_keras_what_the_arrays_would_without_tf_data_autotuning():
     np.testing.assert_array_equal(output, array_output)
     if backend.NAME == "tensorflow":
         # Autotuning's thread outlives the pipeline by up to 60 s, idle (README, "Measured throughput").
-        assert backend.batches(images, images, 64)["x"].options().autotune.enabled is False
+        assert backend.batches(images, images, batch_size=64)["x"].options().autotune.enabled is False
