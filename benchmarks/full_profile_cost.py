@@ -43,7 +43,8 @@ def epoch_seconds(model, batch_size, train_data, val_data, images):
     """Seconds for one epoch over ``train_data`` and a validation pass, from ``images`` timed images."""
     (x, y), (x_val, y_val) = train_data, val_data
     timed = len(x) if images >= len(x) else max(batch_size, images // batch_size * batch_size)
-    model.fit(**backend.batches(x[:3 * batch_size], y[:3 * batch_size], batch_size=batch_size), verbose=0)  # traces the step
+    model.fit(**backend.batches(x[:3 * batch_size], y[:3 * batch_size], batch_size=batch_size), shuffle=False,
+              verbose=0)  # traces the step
     started = time.perf_counter()
     model.fit(**backend.batches(x[:timed], y[:timed], batch_size=batch_size), shuffle=False, verbose=0)
     train_seconds = (time.perf_counter() - started) * len(x) / timed
