@@ -41,8 +41,9 @@ if NAME == "jax":
     use_scatter_free_max_pool()
 
 # Compile each training step with XLA? Measured (README, "Measured throughput"): on TensorFlow XLA was
-# slower on the CPU (320 against 404 images/s for model 12), and PyTorch's torch.compile slower than
-# eager (306-363 against 499-511); JAX needs it, as eager JAX runs op by op, unusably slowly.
+# not faster on every CPU (model 12: 428 against 575 images/s on a Zen 4, 389 against 358 on a Zen 3),
+# and PyTorch's torch.compile slower than eager (306-363 against 499-511); JAX needs it, as eager JAX
+# runs op by op, unusably slowly.
 JIT_COMPILE = NAME == "jax"
 
 
