@@ -2,7 +2,7 @@
 data, and the range of its training time that early stopping allows.
 
     REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/full_profile_cost.py [--images 6400] [--check 12]
-        [--models 12 20 23]
+        [--models 12 20 23] [--jit-compile]
 
 A full build (`build_time.py --profiles full`) takes many hours on a laptop-class CPU, because each model
 trains until early stopping ends it: at least patience + 1 epochs, at most its epoch limit. This benchmark
@@ -39,6 +39,14 @@ def networks(splits, seed, model_ids=None):
                classifier.labelled_images(train), classifier.labelled_images(val))
 
 
+def compiled(compile_model, config, jit_compile):
+    """The network as the training compiles it, its steps compiled with XLA if ``jit_compile``."""
+    model = compile_model(config)
+    if jit_compile:
+        model.jit_compile = True  # before the first fit, which builds the step with it
+    return model
+
+
 def epoch_seconds(model, batch_size, train_data, val_data, images):
     """Seconds for one epoch over ``train_data`` and a validation pass, from ``images`` timed images."""
     (x, y), (x_val, y_val) = train_data, val_data
@@ -71,6 +79,8 @@ def main():
     parser.add_argument("--models", nargs="+", metavar="MODEL_ID", help="time only these autoencoders")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--artifacts", help="the full profile's artifact folder (default: where the build puts it)")
+    parser.add_argument("--jit-compile", action="store_true",
+                        help="compile each training step with XLA, whatever the backend's default (to price it)")
     args = parser.parse_args()
     chosen = args.models or list(models.MODEL_IDS)
     for model_id in [*(args.models or []), *([args.check] if args.check is not None else [])]:
@@ -85,7 +95,7 @@ def main():
     rows, trained = [], list(networks(splits, args.seed, args.models))
     for name, config, compile_model, train_data, val_data in trained:
         keras.backend.clear_session()
-        model = compile_model(config)
+        model = compiled(compile_model, config, args.jit_compile)
         done, finished = training.epochs_run(training.model_folder(config, model, train_data, val_data, artifacts))
         seconds = epoch_seconds(model, config.batch_size, train_data, val_data, args.images)
         rows.append((seconds, config, done, finished))
@@ -108,7 +118,7 @@ def main():
         index = chosen.index(args.check)
         _, config, compile_model, train_data, val_data = trained[index]
         keras.backend.clear_session()
-        whole = epoch_seconds(compile_model(config), config.batch_size, train_data, val_data, len(train_data[0]))
+        whole = epoch_seconds(compiled(compile_model, config, args.jit_compile), config.batch_size, train_data, val_data, len(train_data[0]))
         scaled = rows[index][0]
         print(f"check, model {args.check}: a whole epoch took {whole:.1f} s; scaled from {args.images:,} images "
               f"{scaled:.1f} s ({scaled / whole - 1:+.0%})")

@@ -41,7 +41,8 @@ if NAME == "jax":
     use_scatter_free_max_pool()
 
 # Compile each training step with XLA? Measured (README, "Measured throughput"): on TensorFlow XLA was
-# not faster on every CPU (model 12: 428 against 575 images/s on a Zen 4, 389 against 358 on a Zen 3),
+# not faster on every CPU (model 12: 428 against 575 images/s on a Zen 4, 389 against 358 on a Zen 3,
+# but no faster on the full profile's data there: 11.0 min an epoch of five networks either way),
 # and PyTorch's torch.compile slower than eager (306-363 against 499-511); JAX needs it, as eager JAX
 # runs op by op, unusably slowly.
 JIT_COMPILE = NAME == "jax"
