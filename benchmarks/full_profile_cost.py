@@ -118,7 +118,8 @@ def main():
         index = chosen.index(args.check)
         _, config, compile_model, train_data, val_data = trained[index]
         keras.backend.clear_session()
-        whole = epoch_seconds(compiled(compile_model, config, args.jit_compile), config.batch_size, train_data, val_data, len(train_data[0]))
+        model = compiled(compile_model, config, args.jit_compile)
+        whole = epoch_seconds(model, config.batch_size, train_data, val_data, len(train_data[0]))
         scaled = rows[index][0]
         print(f"check, model {args.check}: a whole epoch took {whole:.1f} s; scaled from {args.images:,} images "
               f"{scaled:.1f} s ({scaled / whole - 1:+.0%})")

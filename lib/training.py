@@ -180,9 +180,10 @@ def _train(model, config, train_data, val_data, folder, log):
         epoch_random = np.random.default_rng((config.seed, epoch))
         order = epoch_random.permutation(n)
         seeding = backend.global_generator_callbacks(int(epoch_random.integers(2**63)))
-        epoch_run = model.fit(**backend.batches(x_train[order], y_train[order], batch_size=config.batch_size), epochs=1,
-                              shuffle=False, verbose=0, callbacks=seeding)
-        scores = model.evaluate(**backend.batches(x_val, y_val, batch_size=EVAL_BATCH_SIZE), verbose=0, return_dict=True)
+        epoch_batches = backend.batches(x_train[order], y_train[order], batch_size=config.batch_size)
+        epoch_run = model.fit(**epoch_batches, epochs=1, shuffle=False, verbose=0, callbacks=seeding)
+        scores = model.evaluate(**backend.batches(x_val, y_val, batch_size=EVAL_BATCH_SIZE), verbose=0,
+                                return_dict=True)
         row = {"epoch": epoch + 1, **{name: float(values[0]) for name, values in epoch_run.history.items()},
                **{f"val_{name}": float(value) for name, value in scores.items()},
                "seconds": time.perf_counter() - started}
