@@ -12,7 +12,12 @@ BASELINE_STYLES = (":", "--", "-.", (0, (1, 4)))
 
 def configure_notebook():
     """Tables as HTML in the browser and as LaTeX tables in the PDF, four decimals in both, text whole in both."""
-    pd.set_option("styler.render.repr", "latex")  # adds a LaTeX form; the HTML form stays
+    from IPython import get_ipython  # here: a machine that only trains needs no Jupyter
+
+    shell = get_ipython()
+    if shell is not None:  # adds a LaTeX form; the HTML form stays
+        for table_type in (pd.DataFrame, pd.Series):
+            shell.display_formatter.formatters["text/latex"].for_type(table_type, table_latex)
     pd.set_option("styler.format.escape", "latex")
     pd.set_option("styler.format.precision", 4)
     # Row labels of several levels repeat on every row: spanning them needs \multirow, which nbconvert's LaTeX lacks.
@@ -20,6 +25,12 @@ def configure_notebook():
     pd.set_option("display.precision", 4)
     # The HTML form cuts text at 50 characters; a model trained in two places is named in about 65.
     pd.set_option("display.max_colwidth", None)
+
+
+def table_latex(table):
+    """A table's LaTeX form, shrunk to the text's width where it is wider: a LaTeX tabular does not wrap, and
+    the PDF would cut off its right-hand columns. nbconvert's LaTeX preamble loads adjustbox."""
+    return "\\begin{adjustbox}{max width=\\linewidth}\n" + table.to_latex() + "\\end{adjustbox}\n"
 
 
 def _image_axes(rows, cols, size=1.1, **kwargs):

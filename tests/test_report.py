@@ -253,8 +253,24 @@ def test_tables_with_row_labels_of_several_levels_export_without_multirow():
 
     plots.configure_notebook()
     table = pd.DataFrame({"model": [0.1, 0.2]}, index=pd.MultiIndex.from_tuples([("MSE", "overall"), ("MSE", "flip")]))
-    latex = table._repr_latex_()
+    latex = plots.table_latex(table)
     assert "\\multirow" not in latex and "MSE & flip" in latex
+
+
+def test_a_notebooks_tables_reach_the_pdf_shrunk_to_the_page_width_where_wider():
+    """A LaTeX tabular does not wrap: the PDF cut off the right-hand columns of the final evaluation's tables."""
+    import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from lib import plots
+
+    shell = InteractiveShell.instance()
+    plots.configure_notebook()
+    for table in (pd.DataFrame({"MSE": [0.1304], "PSNR (dB)": [9.239]}, index=["model 2"]), pd.Series({"MSE": 0.1304})):
+        data, _ = shell.display_formatter.format(table)
+        latex = data["text/latex"]
+        assert latex.startswith("\\begin{adjustbox}{max width=\\linewidth}\n\\begin{tabular}")
+        assert latex.endswith("\\end{tabular}\n\\end{adjustbox}\n") and "0.1304" in latex
 
 
 def test_tables_show_long_text_whole_in_html_and_latex():
@@ -267,4 +283,4 @@ def test_tables_show_long_text_whole_in_html_and_latex():
     table = pd.DataFrame({"trained on": [trained_on]}, index=["23"])
     with pd.option_context("display.max_colwidth", 50):
         plots.configure_notebook()
-        assert trained_on in table._repr_html_() and trained_on in table._repr_latex_()
+        assert trained_on in table._repr_html_() and trained_on in plots.table_latex(table)
