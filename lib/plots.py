@@ -1,5 +1,7 @@
 """The report's figures. Each function returns a matplotlib Figure; notebooks end the cell with plt.show()."""
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -11,7 +13,8 @@ BASELINE_STYLES = (":", "--", "-.", (0, (1, 4)))
 
 
 def configure_notebook():
-    """Tables as HTML in the browser and as LaTeX tables in the PDF, four decimals in both, text whole in both."""
+    """Tables as HTML in the browser and as LaTeX tables in the PDF, numbers as ``number_text`` writes them and
+    text whole in both."""
     from IPython import get_ipython  # here: a machine that only trains needs no Jupyter
 
     shell = get_ipython()
@@ -19,18 +22,33 @@ def configure_notebook():
         for table_type in (pd.DataFrame, pd.Series):
             shell.display_formatter.formatters["text/latex"].for_type(table_type, table_latex)
     pd.set_option("styler.format.escape", "latex")
-    pd.set_option("styler.format.precision", 4)
     # Row labels of several levels repeat on every row: spanning them needs \multirow, which nbconvert's LaTeX lacks.
     pd.set_option("styler.sparse.index", False)
-    pd.set_option("display.precision", 4)
+    pd.set_option("display.float_format", number_text)
     # The HTML form cuts text at 50 characters; a model trained in two places is named in about 65.
     pd.set_option("display.max_colwidth", None)
 
 
+def number_text(value):
+    """A number as the report's tables show it: four significant digits, without trailing zeros, and never
+    with an exponent, which a reader misses in a column of percentages (pandas wrote 1.6077e+01 beside
+    2.7639e-01 there). Tables set MSEs, PSNRs and percentages side by side, so a fixed count of decimals
+    gave the percentages false precision (18.0000) or the small numbers too few digits."""
+    if math.isnan(value):
+        return "NaN"
+    if value == 0 or math.isinf(value):
+        return f"{value:g}"
+    decimals = max(0, 3 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def table_latex(table):
-    """A table's LaTeX form, shrunk to the text's width where it is wider: a LaTeX tabular does not wrap, and
-    the PDF would cut off its right-hand columns. nbconvert's LaTeX preamble loads adjustbox."""
-    return "\\begin{adjustbox}{max width=\\linewidth}\n" + table.to_latex() + "\\end{adjustbox}\n"
+    """A table's LaTeX form, numbers as ``number_text`` writes them, shrunk where it is wider than the text: a
+    LaTeX tabular does not wrap, and the PDF would cut off its right-hand columns. nbconvert's LaTeX preamble
+    loads adjustbox and caps every box at 0.9 of the line's width, so such a table ends up that wide."""
+    return ("\\begin{adjustbox}{max width=\\linewidth}\n" + table.to_latex(float_format=number_text)
+            + "\\end{adjustbox}\n")
 
 
 def _image_axes(rows, cols, size=1.1, **kwargs):

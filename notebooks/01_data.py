@@ -58,4 +58,4 @@ counts
 
 # %%
 pd.DataFrame({name: {"images": len(split), "sha256 of clean pixels": hashlib.sha256(split.clean.tobytes()).hexdigest()[:16],
-                     "mean pixel": round(float(split.clean.mean()), 4)} for name, split in splits.items()}).T
+                     "mean pixel": float(split.clean.mean())} for name, split in splits.items()}).T

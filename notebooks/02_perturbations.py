@@ -40,7 +40,7 @@ plt.show()
 
 # %%
 table = evaluation.metric_table({"identity (corrupted input)": train.corrupted,
-                                 "all black": 0 * train.clean}, train).T.round(4)
+                                 "all black": 0 * train.clean}, train).T
 table["images"] = [len(train)] + [int((train.family_ids == i).sum()) for i in range(len(corruptions.FAMILIES))]
 table
 

@@ -273,6 +273,32 @@ def test_a_notebooks_tables_reach_the_pdf_shrunk_to_the_page_width_where_wider()
         assert latex.endswith("\\end{tabular}\n\\end{adjustbox}\n") and "0.1304" in latex
 
 
+@pytest.mark.parametrize("value, text", [(0.1304, "0.1304"), (0.096412, "0.09641"), (18.0, "18"), (18.8333, "18.83"),
+                                         (9.8237e-05, "0.00009824"), (9.99996, "10"), (1234.6, "1235"), (-0.5, "-0.5"),
+                                         (0.0, "0"), (float("nan"), "NaN")])
+def test_a_table_writes_a_number_with_four_significant_digits_and_no_exponent(value, text):
+    from lib import plots
+
+    assert plots.number_text(value) == text
+
+
+def test_tables_write_numbers_alike_in_html_and_latex_without_an_exponent():
+    """pandas wrote the final evaluation's edge contrast (%) as 1.6077e+01 beside 9.8237e-05, its percentages as
+    18.0000 beside 18.8333, and the PDF's LaTeX had four decimals on every number, the times' 8.7 as 8.7000."""
+    import pandas as pd
+
+    from lib import plots
+
+    plots.configure_notebook()
+    table = pd.DataFrame({"test MSE": [0.096412, 0.1491], "edge contrast (%)": [16.077, 9.8237e-05],
+                          "read correctly (%)": [18.0, 18.8333]})
+    html, latex = table._repr_html_(), plots.table_latex(table)
+    for shown in ("0.09641", "0.1491", "16.08", "0.00009824", "18", "18.83"):
+        assert f"<td>{shown}</td>" in html
+    assert "0 & 0.09641 & 16.08 & 18 \\\\" in latex and "1 & 0.1491 & 0.00009824 & 18.83 \\\\" in latex
+    assert "e-0" not in html + latex and "e+0" not in html + latex
+
+
 def test_tables_show_long_text_whole_in_html_and_latex():
     """A run begun on a GPU and finished here is named in about 65 characters; pandas' HTML cut it at 50."""
     import pandas as pd
