@@ -83,22 +83,6 @@ print(json.dumps({"flops": 2 * 4096 ** 3 / min(seconds)}))
 """
 
 
-def forward_flops_per_image():
-    """Multiply-adds of every convolution and dense layer of model 12, counted as 2 FLOPs each."""
-    from lib import models
-
-    flops = 0
-    for layer in models.build("12").layers:
-        kind = type(layer).__name__
-        if kind in ("Conv2D", "Conv2DTranspose"):
-            kh, kw, c_in, c_out = layer.kernel.shape
-            _, h, w, _ = layer.output.shape
-            flops += 2 * kh * kw * c_in * c_out * h * w
-        elif kind == "Dense":
-            flops += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
-    return flops
-
-
 def measured_peak_flops():
     """FP32 FLOP/s of numpy's matrix product on every core, in a process of its own. The project's
     machines set OPENBLAS_CORETYPE on some CPUs, which holds OpenBLAS to older kernels; for the probe
@@ -126,8 +110,10 @@ def main():
     parser.add_argument("--only", nargs="+", metavar="LABEL", help="run only the settings whose label starts so")
     args = parser.parse_args()
     settings = [setting for setting in SETTINGS if not args.only or setting[0].startswith(tuple(args.only))]
+    from lib import models
+
     # A training step costs about three forward passes (forward, gradients of inputs and of weights).
-    step_flops = 3 * forward_flops_per_image()
+    step_flops = 3 * models.forward_flops(models.build("12"))
     peak = measured_peak_flops()
     bound = peak / step_flops
     flags = open("/proc/cpuinfo").read()

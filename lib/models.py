@@ -324,6 +324,30 @@ def bottleneck_width(model):
     return min(widths) if widths else None
 
 
+def forward_flops(model):
+    """FLOPs of one image's forward pass: the multiply-adds of every convolution and dense layer, counted
+    as 2 each (the arithmetic that dominates; pooling, normalisation and activations are left out)."""
+    flops = 0
+    for layer in model.layers:
+        if isinstance(layer, (layers.Conv2D, layers.Conv2DTranspose)):
+            kernel_height, kernel_width, maps_in, maps_out = layer.kernel.shape
+            _, height, width, _ = layer.output.shape
+            flops += 2 * kernel_height * kernel_width * maps_in * maps_out * height * width
+        elif isinstance(layer, layers.Dense):
+            flops += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+    return flops
+
+
+def epoch_flops(build, train_images, val_images):
+    """FLOPs of one training epoch of the network ``build()`` returns: a training step costs about three
+    forward passes (the forward pass, the gradients of the inputs and of the weights), a validation image
+    one. The network is built without initialising its weights (a second for every network, where JAX
+    would compile each initialiser)."""
+    with keras.StatelessScope(initialize_variables=False):
+        flops = forward_flops(build())
+    return flops * (3 * train_images + val_images)
+
+
 def layer_table(model):
     """One row per layer: name, type, output shape and parameter count, as in Keras' summary."""
     return [(layer.name, type(layer).__name__, tuple(layer.output.shape), layer.count_params())

@@ -23,26 +23,38 @@ class Progress:
     """One progress bar over the whole study, put in front of every line the training logs.
 
     Plain lines, no carriage returns, so that it reads the same in a terminal and in a papermill log.
-    The time left is the mean training time of the networks trained so far times the networks still to
-    come: a rough guide, since early stopping decides how many epochs each network runs. A network's
-    time is the one its result records, summed over its epochs, so that a network resumed from a
-    checkpoint counts whole, not only the epochs this process saw; networks found in the cache cost
-    this run nothing and are not counted.
+    ``pending`` holds each network still to come, by name, with its price: the FLOPs of one of its epochs
+    and its epoch limit. The time left is the seconds per FLOP of the networks trained so far times the
+    FLOPs still to come, each network to come running as many epochs as the networks done so far did on
+    average (within its limit): a guide, since early stopping decides how many epochs each network runs,
+    but one that does not price every network as the first, the costliest (README "The training stage").
+    A network's time is the one its result records, summed over its epochs, so that a network resumed
+    from a checkpoint counts whole, not only the epochs this process saw; networks found in the cache
+    cost this run nothing, so only their epochs count.
     """
 
-    def __init__(self, networks, write=print, clock=time.perf_counter):
-        self.networks, self.write, self.clock = networks, write, clock
+    def __init__(self, pending, write=print, clock=time.perf_counter):
+        self.pending, self.write, self.clock = dict(pending), write, clock
         self.started = clock()
-        self.done = self.epochs = self.trained = 0
-        self.training_seconds = 0.0
+        self.done = self.epochs = 0
+        self.training_seconds = self.trained_flops = 0.0
+
+    def time_left(self):
+        """Seconds still to go, or None before a network has been trained."""
+        if not self.trained_flops:
+            return None
+        epochs_each = self.epochs / self.done
+        flops_to_come = sum(flops * min(epochs_each, limit) for flops, limit in self.pending.values())
+        return self.training_seconds / self.trained_flops * flops_to_come
 
     def status(self):
-        filled = round(BAR_WIDTH * self.done / self.networks)
+        networks = self.done + len(self.pending)
+        filled = round(BAR_WIDTH * self.done / networks)
         elapsed = self.clock() - self.started
-        left = self.networks - self.done
-        estimate = (f"about {_duration(self.training_seconds / self.trained * left)} left" if self.trained and left
-                    else "time left: after the first network trained" if left else "done")
-        return (f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.networks} networks | "
+        left = self.time_left()
+        estimate = ("done" if not self.pending else "time left: after the first network trained" if left is None
+                    else f"about {_duration(left)} left")
+        return (f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{networks} networks | "
                 f"{self.epochs} epochs | {_duration(elapsed)} elapsed | {estimate}")
 
     def log(self, line):
@@ -50,11 +62,12 @@ class Progress:
 
     def finished(self, name, result):
         """Count network ``name`` as done and say so."""
+        flops, _ = self.pending.pop(name)
         self.done += 1
         self.epochs += len(result.history)
         if not result.reused:
-            self.trained += 1
             self.training_seconds += result.seconds
+            self.trained_flops += flops * len(result.history)
         self.log(f"{name}: {'reused from the cache' if result.reused else 'trained'} "
                  f"(epochs run {len(result.history)}, kept {result.best_epoch}; {result.trained_on})")
 
@@ -73,12 +86,17 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
     profile = experiment.get_profile(profile_name)
     splits = experiment.load_splits(profile_name, seed, data_dir=data_dir)
     out_dir = experiment.output_dir(profile_name, output_dir)
-    progress = Progress(len(models.MODEL_IDS) + training.SPREAD_RUNS - 1 + 1, write)
     write(f"Training every network of the {profile_name} profile (seed {seed}) into {out_dir}")
 
     def autoencoder(model_id, run=0):
         return lambda wait: study.train_models([model_id], splits, profile, seed, out_dir, progress.log, run,
                                                wait)[model_id]
+
+    def price(build, config):
+        return models.epoch_flops(build, len(splits["train"]), len(splits["val"])), config.max_epochs
+
+    def autoencoder_price(model_id):
+        return price(lambda: models.build(model_id), training.config_for(model_id, seed, profile.max_epochs))
 
     # The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
     # network (an epoch costs 3.5 to 5.6 times another U-Net's, README "Measured cost"): the U-Nets go first,
@@ -87,10 +105,19 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
     first = {f"model {model_id}": autoencoder(model_id) for model_id in u_nets}
     first["classifier"] = lambda wait: classifier.train(splits, seed, out_dir, profile.max_epochs, progress.log, wait)
     first |= {f"model {model_id}": autoencoder(model_id) for model_id in models.MODEL_IDS if model_id not in u_nets}
+    prices = {f"model {model_id}": autoencoder_price(model_id) for model_id in models.MODEL_IDS}
+    prices["classifier"] = price(classifier.build, classifier.config_for(seed, profile.max_epochs))
+    spread_runs = [f"run {run} of the best U-Net" for run in range(1, training.SPREAD_RUNS)]
+    # Until the U-Nets are done, the spread runs are priced as the costliest U-Net.
+    costliest_u_net = max(prices[f"model {model_id}"] for model_id in u_nets)
+    progress = Progress(prices | dict.fromkeys(spread_runs, costliest_u_net), write)
+
     done = share_out(progress, first)
     spread_model = study.best_new_model({model_id: done[f"model {model_id}"] for model_id in u_nets})
-    share_out(progress, {f"model {spread_model}, run {run} (the spread of the best U-Net)": autoencoder(spread_model, run)
-                         for run in range(1, training.SPREAD_RUNS)})
+    progress.pending |= dict.fromkeys(spread_runs, prices[f"model {spread_model}"])
+    progress.log(f"the best U-Net is model {spread_model}; {len(spread_runs)} more runs of it measure the "
+                 "run-to-run spread")
+    share_out(progress, {name: autoencoder(spread_model, run) for run, name in enumerate(spread_runs, start=1)})
     return progress
 
 

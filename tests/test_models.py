@@ -73,6 +73,19 @@ def test_unknown_model_id_lists_the_valid_ones():
         models.build("99")
 
 
+def test_forward_flops_are_the_multiply_adds_the_seeds_summary_of_model_12_implies():
+    # A convolution's or dense layer's parameters less its biases are the multiply-adds of one output position.
+    expected = sum(2 * (params - shape[-1]) * int(np.prod(shape[1:-1]))
+                   for kind, shape, params in models.SEED_MODEL_12_SUMMARY
+                   if kind in ("Conv2D", "Conv2DTranspose", "Dense"))
+    assert models.forward_flops(models.build("12")) == expected == 73_306_048
+
+
+def test_an_epoch_costs_three_forward_passes_a_training_image_and_one_a_validation_image():
+    flops = models.epoch_flops(lambda: models.build("23"), train_images=10, val_images=2)
+    assert flops == models.forward_flops(models.build("23")) * (3 * 10 + 2)
+
+
 def test_bottleneck_width_is_the_narrowest_dense_layer():
     assert models.bottleneck_width(models.build("12")) == 8
     assert [models.bottleneck_width(models.build(m)) for m in ("5", "6", "7", "8", "8.1")] == [4, 3, 7, 6, 5]

@@ -19,29 +19,77 @@ class FakeClock:
         return self.now
 
 
+def result(epochs, seconds=0.0, reused=False):
+    return SimpleNamespace(history=[{}] * epochs, best_epoch=epochs - 1, seconds=seconds, reused=reused,
+                           trained_on="x")
+
+
 def test_the_progress_bar_counts_networks_and_epochs_and_estimates_from_the_networks_trained():
     lines, clock = [], FakeClock()
-    progress = train.Progress(4, lines.append, clock)
+    progress = train.Progress({f"model {index}": (1e9, 100) for index in range(4)}, lines.append, clock)
     progress.log("model 0 | epoch 1/3")
-    progress.finished("model 0", SimpleNamespace(history=[{}] * 5, best_epoch=2, seconds=900.0, reused=True,
-                                                 trained_on="x"))
+    progress.finished("model 0", result(5, seconds=900.0, reused=True))
     clock.now = 600
-    progress.finished("model 1", SimpleNamespace(history=[{}] * 7, best_epoch=4, seconds=600.0, reused=False,
-                                                 trained_on="x"))
+    progress.finished("model 1", result(7, seconds=600.0))
     progress.log("model 2 | epoch 1/3")
-    assert lines[0].startswith("[" + "." * train.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed")
-    assert lines[1].endswith("| model 0: reused from the cache (epochs run 5, kept 2; x)")
+    assert lines[0].startswith("[" + "." * train.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed | "
+                               "time left: after the first network trained")
+    assert lines[1].endswith("| model 0: reused from the cache (epochs run 5, kept 4; x)")
+    # 600 s for 7 epochs; the cached network's 900 s were spent elsewhere, but its 5 epochs count: the two
+    # to come are expected to run 6 epochs each.
     assert lines[3] == ("[" + "#" * 12 + "." * 12 + "] 2/4 networks | 12 epochs | 0:10:00 elapsed | "
-                        "about 0:20:00 left | model 2 | epoch 1/3")
+                        f"about {train._duration(2 * 6 * 600 / 7)} left | model 2 | epoch 1/3")
+
+
+def test_the_estimate_prices_the_networks_to_come_by_their_flops_and_epoch_limits():
+    # U-Net 23 first: 32 epochs in 3.2 h at 400 units of work an epoch. A network of 10 units runs 32 epochs
+    # at 9 s each; one limited to 12 epochs runs 12. Priced as U-Net 23 they would take 6.4 h.
+    lines = []
+    progress = train.Progress({"model 23": (400.0, 100), "model 0": (10.0, 100), "classifier": (10.0, 12)},
+                              lines.append, FakeClock())
+    progress.finished("model 23", result(32, seconds=3.2 * 3600))
+    assert f"about {train._duration(32 * 9 + 12 * 9)} left | model 23: trained" in lines[-1]
+
+
+# Seconds an epoch of each network took on the full profile (README "Measured cost": 2-core AMD EPYC Zen 3,
+# 2026-12-01), and the epochs of the README's estimate there: U-Net 23's 32 measured, about 30 for the other
+# U-Nets, the 431 of the seed's 21 models and the reader on the H100, the spread runs as U-Net 23.
+FULL_PROFILE_SECONDS_PER_EPOCH = {
+    "0": 24.7, "1": 124.5, "2": 105.0, "3": 134.6, "4": 75.6, "5": 81.1, "6": 85.1, "7": 104.4, "8": 95.1,
+    "8.1": 96.3, "9": 104.7, "10": 140.6, "11": 160.2, "12": 156.6, "13": 147.7, "14": 170.7, "15": 31.0,
+    "16": 37.7, "17": 38.5, "18": 38.4, "19": 30.3, "20": 85.3, "21": 60.8, "22": 85.5, "23": 285.1,
+    "classifier": 48.8}
+FULL_PROFILE_EPOCHS = {**dict.fromkeys(models.SEED_MODEL_IDS, 20), "classifier": 11, "20": 30, "21": 30, "22": 30,
+                       "23": 32}
+
+
+def test_on_the_full_profiles_measured_prices_the_estimate_stays_near_the_time_left():
+    from lib import classifier
+
+    builds = {model_id: (lambda model_id=model_id: models.build(model_id)) for model_id in models.MODEL_IDS}
+    builds["classifier"] = classifier.build
+    order = ["23", "22", "21", "20", "classifier", *models.SEED_MODEL_IDS, "23", "23"]  # the stage's order
+    names = [f"network {index}" for index in range(len(order))]
+    flops = {network: models.epoch_flops(build, 54_000, 6_000) for network, build in builds.items()}
+    limits = {**dict.fromkeys(models.MODEL_IDS, 100), "classifier": classifier.MAX_EPOCHS}
+    progress = train.Progress({name: (flops[network], limits[network]) for name, network in zip(names, order)},
+                              write=lambda line: None)
+    seconds = [FULL_PROFILE_SECONDS_PER_EPOCH[network] * FULL_PROFILE_EPOCHS[network] for network in order]
+    ratios = []
+    for index, (name, network) in enumerate(zip(names[:-1], order)):
+        progress.finished(name, result(FULL_PROFILE_EPOCHS[network], seconds=seconds[index]))
+        ratios.append(progress.time_left() / sum(seconds[index + 1:]))
+    # The mean time per network said 3.8 times the truth after U-Net 23.
+    assert 0.7 < min(ratios) and max(ratios) < 1.15, [round(ratio, 2) for ratio in ratios]
 
 
 def test_a_network_resumed_from_its_checkpoint_counts_whole_in_the_estimate():
     # Stopped after 29 of its epochs and resumed: this process saw 3 epochs (16 min), the network cost 2.9 h.
     lines, clock = [], FakeClock()
-    progress = train.Progress(3, lines.append, clock)
+    progress = train.Progress({"model 23": (1.0, 100), "model 22": (1.0, 100), "model 21": (1.0, 100)},
+                              lines.append, clock)
     clock.now = 16 * 60
-    progress.finished("model 23", SimpleNamespace(history=[{}] * 32, best_epoch=29, seconds=2.9 * 3600,
-                                                  reused=False, trained_on="x"))
+    progress.finished("model 23", result(32, seconds=2.9 * 3600))
     assert "| 0:16:00 elapsed | about 5:48:00 left | model 23: trained" in lines[-1]
 
 
@@ -57,7 +105,8 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
     assert len(finished) == networks
     # The U-Nets first, the widest first, and the reader; the spread runs wait for every U-Net.
     assert finished[:5] == ["model 23", "model 22", "model 21", "model 20", "classifier"]
-    assert finished[-1].endswith(f"run {training.SPREAD_RUNS - 1} (the spread of the best U-Net)")
+    assert finished[-1] == f"run {training.SPREAD_RUNS - 1} of the best U-Net"
+    assert any(" | the best U-Net is model " in line for line in run.stdout.splitlines())
 
 
 def test_networks_another_process_is_training_are_left_for_the_end_then_waited_for():
@@ -71,9 +120,9 @@ def test_networks_another_process_is_training_are_left_for_the_end_then_waited_f
             return SimpleNamespace(history=[{}], best_epoch=1, seconds=1.0, reused=busy, trained_on="x")
         return run
 
-    results = train.share_out(train.Progress(3, lines.append),
-                              {"model 0": job("model 0", busy=True), "model 1": job("model 1", busy=False),
-                               "model 2": job("model 2", busy=False)})
+    names = ["model 0", "model 1", "model 2"]
+    results = train.share_out(train.Progress(dict.fromkeys(names, (1.0, 1)), lines.append),
+                              {name: job(name, busy=name == "model 0") for name in names})
     assert calls == [("model 0", False), ("model 1", False), ("model 2", False), ("model 0", True)]
     assert list(results) == ["model 0", "model 1", "model 2"]
     assert "model 0: pid 7 holds model 0.lock; back to it after the others" in lines[0]
