@@ -1,6 +1,11 @@
-"""The report's figures. Each function returns a matplotlib Figure; notebooks end the cell with plt.show()."""
+"""The report's figures. Each function returns a matplotlib Figure; notebooks end the cell with plt.show().
+
+Each figure carries a sentence saying what it shows, which the HTML report gives its image as alt text
+(for a screen reader, or a reader who cannot see the picture).
+"""
 
 import math
+import weakref
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,6 +15,14 @@ from .corruptions import FAMILIES
 
 # One line style per baseline of ``evaluation.baseline_predictions``, in its order.
 BASELINE_STYLES = (":", "--", "-.", (0, (1, 4)))
+
+ALT_TEXT = weakref.WeakKeyDictionary()  # figure -> what it shows, in a sentence
+
+
+def described(fig, alt_text):
+    """``fig``, with ``alt_text`` to go with its image in the HTML report."""
+    ALT_TEXT[fig] = alt_text
+    return fig
 
 
 def configure_notebook():
@@ -27,6 +40,28 @@ def configure_notebook():
     pd.set_option("display.float_format", number_text)
     # The HTML form cuts text at 50 characters; a model trained in two places is named in about 65.
     pd.set_option("display.max_colwidth", None)
+    if shell is not None:
+        _attach_alt_text(shell)
+
+
+def _attach_alt_text(shell):
+    """Make a figure's PNG carry its alt text as output metadata (``{"alt": ...}``, as nbconvert reads it)."""
+    # Importing the inline backend configures it (its PNG formatter among others) if it is the backend and
+    # has not been configured yet, so that it does not later replace the formatter set here.
+    import matplotlib_inline.backend_inline  # noqa: F401
+    from matplotlib.figure import Figure
+
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = png.lookup_by_type(Figure)
+    except KeyError:  # not the inline backend: figures do not become the notebook's images
+        return
+
+    def png_with_alt_text(fig):
+        image, alt_text = draw(fig), ALT_TEXT.get(fig)
+        return image if image is None or alt_text is None else (image, {"alt": alt_text})
+
+    png.for_type(Figure, png_with_alt_text)
 
 
 def number_text(value):
@@ -67,7 +102,8 @@ def class_samples(images, labels, class_names, per_class=8):
             ax.imshow(images[index], cmap="gray", vmin=0, vmax=255)
         axes[label, 0].set_ylabel(f"{label}: {name}", rotation=0, ha="right", va="center")
     fig.suptitle("Training images, one row per class")
-    return fig
+    return described(fig, f"{per_class} training images of each of the {len(class_names)} classes, one row per class, "
+                          f"labelled with its number and name ({', '.join(class_names)}).")
 
 
 def corruption_examples(clean, corrupted, family_ids, per_family=6):
@@ -80,7 +116,9 @@ def corruption_examples(clean, corrupted, family_ids, per_family=6):
         axes[2 * family, 0].set_ylabel("clean", rotation=0, ha="right", va="center")
         axes[2 * family + 1, 0].set_ylabel(name.replace("_", " "), rotation=0, ha="right", va="center")
     fig.suptitle("Each corruption family: clean (upper row) and corrupted (lower row)")
-    return fig
+    names = ", ".join(name.replace("_", " ") for name in FAMILIES)
+    return described(fig, f"For each of the {len(FAMILIES)} corruption families ({names}), a row of {per_family} "
+                          "clean training images above the same images corrupted.")
 
 
 def loss_curves(histories, baselines, title):
@@ -112,7 +150,9 @@ def loss_curves(histories, baselines, title):
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small", bbox_to_anchor=(0.5, 0))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.1 if rows == 1 else 0.06, 1, 1))
-    return fig
+    return described(fig, f"{title}: the training and validation MSE of each epoch on a logarithmic scale, one "
+                          f"panel per model ({', '.join(histories)}), with the validation MSE of the baselines "
+                          f"({', '.join(baselines)}) as horizontal lines.")
 
 
 def clean_corrupted_reconstructed(examples):
@@ -132,7 +172,9 @@ def clean_corrupted_reconstructed(examples):
     for column, name in enumerate(columns):
         axes[0, column].set_title(f"{name}\n(pseudocolor)", fontsize="small")
         axes[0, column + 3].set_title(f"{name}\n(grayscale)", fontsize="small")
-    return fig
+    titles = "; ".join(" ".join(title.split()) for title in examples)
+    return described(fig, f"For each of {len(examples)} images ({titles}): the clean, the corrupted and the "
+                          "reconstructed image, first in pseudocolor, then in grayscale.")
 
 
 def model_ranking(table, baselines):
@@ -150,7 +192,9 @@ def model_ranking(table, baselines):
     ax.set_xlabel("validation MSE")
     ax.set_title("All models ranked by validation loss")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    return fig
+    return described(fig, f"A bar for each of the {len(ordered)} models, its validation MSE, the best at the top and "
+                          "collapsed models in red; a diamond marks the value the seed reported, and the "
+                          f"baselines' MSE ({', '.join(baselines)}) are vertical lines.")
 
 
 def family_grid(clean, outputs, title, size=1.0):
@@ -162,7 +206,8 @@ def family_grid(clean, outputs, title, size=1.0):
             axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
         axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
     fig.suptitle(title)
-    return fig
+    return described(fig, f"{title}: {len(clean)} images, clean in the first row, then in a row each: "
+                          f"{', '.join(outputs)}.")
 
 
 def error_histograms(errors, family_ids, metric="per-sample MSE"):
@@ -183,7 +228,8 @@ def error_histograms(errors, family_ids, metric="per-sample MSE"):
     legend_panel.axis("off")
     legend_panel.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize="small")
     fig.tight_layout()
-    return fig
+    return described(fig, f"Histograms of the {metric} on a logarithmic scale, a panel for each corruption family, "
+                          f"a line for each of {', '.join(errors)}.")
 
 
 def severity_curves(table, baseline):
@@ -202,7 +248,9 @@ def severity_curves(table, baseline):
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, 0))
     fig.tight_layout(rect=(0, 0.16, 1, 1))
-    return fig
+    return described(fig, f"Against the severity of the corruption ({', '.join(map(str, table.index))}): the share of "
+                          "images the reader reads correctly (left) and the test MSE (right), a line for each of "
+                          f"{', '.join(table['MSE'])} ({baseline} dashed).")
 
 
 def readability_against_mse(table, clean_accuracy, identity):
@@ -223,4 +271,7 @@ def readability_against_mse(table, clean_accuracy, identity):
     ax.set_title("Every model: test error and readability of its corrections")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
-    return fig
+    return described(fig, f"A point for each of the {len(table)} models, labelled with its number and coloured by "
+                          "family: its test MSE across (logarithmic scale), the share of its corrections the reader "
+                          "reads correctly up; a dotted line marks the clean images' share and a cross the "
+                          "uncorrected input.")

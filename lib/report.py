@@ -35,6 +35,7 @@ NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.p
 SYNC_COMMAND = ".venv/bin/jupytext --sync notebooks/*.py"
 REFERENCE_DIR = ROOT / "tests" / "reference"
 RESULTS_REFERENCE = REFERENCE_DIR / "smoke_results.json"
+HTML_TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.html.j2"  # JupyterLab's, with alt text
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
 # The seed's outline. A notebook whose title is a section of its own (Introduction, Final evaluation,
 # Discussion) stands as it is; the notebooks named here become subsections of a new section heading.
@@ -157,6 +158,8 @@ def export(notebook_path, fmt):
     extra = ["--TagRemovePreprocessor.remove_all_outputs_tags=report-hide-output"]
     if fmt == "pdf":
         extra.append("--TagRemovePreprocessor.remove_cell_tags=pdf-hidden")
+    else:
+        extra.append(f"--template-file={HTML_TEMPLATE}")
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "--no-input", *extra,
                     str(notebook_path)], check=True)
 

@@ -2,6 +2,7 @@
 
 import errno
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -35,6 +36,15 @@ def test_smoke_build_writes_html_and_pdf(smoke_build):
     assert (report_dir / "report.pdf").read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in (report_dir / "executed").iterdir()) == [p.with_suffix(".ipynb").name
                                                                         for p in NOTEBOOK_SOURCES]
+
+
+def test_every_figure_in_the_html_report_says_what_it_shows(smoke_build):
+    images = re.findall(r"<img\b[^>]*>", (smoke_build.report_dir / "report.html").read_text())
+    alt_texts = [match.group(1) if (match := re.search(r'\balt="([^"]*)"', image)) else None for image in images]
+    assert len(images) >= 10
+    # nbconvert's exporter puts its placeholder where the template wrote no alt text.
+    assert [text for text in alt_texts if text is None or text.startswith("No description")] == []
+    assert any(text.startswith("For each of the 5 corruption families (") for text in alt_texts)
 
 
 def test_a_failing_notebook_stops_the_build_and_is_kept(tmp_path):
