@@ -4,6 +4,7 @@ Each figure carries a sentence saying what it shows, which the HTML report gives
 (for a screen reader, or a reader who cannot see the picture).
 """
 
+import functools
 import math
 import weakref
 
@@ -56,12 +57,14 @@ def _attach_alt_text(shell):
         draw = png.lookup_by_type(Figure)
     except KeyError:  # not the inline backend: figures do not become the notebook's images
         return
+    if isinstance(draw, functools.partial) and draw.func is _png_with_alt_text:
+        return  # set before in this kernel (a notebook's first cell run again)
+    png.for_type(Figure, functools.partial(_png_with_alt_text, draw))
 
-    def png_with_alt_text(fig):
-        image, alt_text = draw(fig), ALT_TEXT.get(fig)
-        return image if image is None or alt_text is None else (image, {"alt": alt_text})
 
-    png.for_type(Figure, png_with_alt_text)
+def _png_with_alt_text(draw, fig):
+    image, alt_text = draw(fig), ALT_TEXT.get(fig)
+    return image if image is None or alt_text is None else (image, {"alt": alt_text})
 
 
 def number_text(value):

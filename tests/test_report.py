@@ -47,6 +47,21 @@ def test_every_figure_in_the_html_report_says_what_it_shows(smoke_build):
     assert any(text.startswith("For each of the 5 corruption families (") for text in alt_texts)
 
 
+def test_a_figure_keeps_its_image_and_alt_text_when_the_notebook_is_configured_again():
+    """Running a notebook's first cell again in JupyterLab calls configure_notebook a second time."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nimport numpy as np\nfrom lib import plots\n"
+                                  "plots.configure_notebook()\nplots.configure_notebook()"),
+        nbformat.v4.new_code_cell("plots.class_samples(np.zeros((4, 28, 28)), np.arange(4) % 2, ['o', 'ki'], 2)\n"
+                                  "plt.show()")])
+    NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(ROOT)}}).execute()
+    [output] = notebook.cells[1].outputs
+    assert "image/png" in output.data
+    assert output.metadata["image/png"]["alt"].startswith("2 training images of each of the 2 classes")
+
+
 def test_a_failing_notebook_stops_the_build_and_is_kept(tmp_path):
     empty = tmp_path / "no-data"
     empty.mkdir()
