@@ -13,3 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # The Keras backends the project runs on (lib.backend loads the one KERAS_BACKEND names); listed here so
 # that the command line can offer them without importing Keras.
 BACKENDS = ("tensorflow", "jax", "torch")
+
+# Set (by --retrain) to leave the published set of trained networks out and train from scratch; named here
+# so that the command line can set it without importing Keras.
+RETRAIN_VARIABLE = "REPORT_RETRAIN"

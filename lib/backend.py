@@ -109,6 +109,17 @@ def versions():
     return {"keras": keras.__version__, NAME: importlib.import_module(NAME).__version__}
 
 
+def cpu():
+    """The processor's model name, as ``lscpu`` gives it (the host's, whatever device the backend uses)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        import platform
+
+        return platform.processor() or platform.machine()
+
+
 def device():
     """Where the backend computes: the first accelerator it sees, else the CPU."""
     if NAME == "jax":

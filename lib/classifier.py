@@ -13,6 +13,9 @@ from .backend import JIT_COMPILE, keras, make_deterministic
 from keras import layers
 
 MODEL_ID = "classifier"
+# The control: the same reader trained on the corrupted training images. Does correcting help reading more
+# than a reader that has learned to read corrupted characters?
+CONTROL_ID = "classifier-on-corrupted"
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
 LOSS = "sparse_categorical_crossentropy"
@@ -33,10 +36,11 @@ def build(classes=10):
     ], name=MODEL_ID)
 
 
-def config_for(seed, max_epochs=None):
-    """The classifier's training settings; a profile's ``max_epochs`` can only lower the benchmark's 12."""
+def config_for(seed, max_epochs=None, model_id=MODEL_ID):
+    """The classifier's training settings; a profile's ``max_epochs`` can only lower the benchmark's 12.
+    ``model_id`` names the reader (``MODEL_ID``, or ``CONTROL_ID`` for the control), with the same settings."""
     epochs = MAX_EPOCHS if max_epochs is None else min(max_epochs, MAX_EPOCHS)
-    return training.TrainConfig(MODEL_ID, BATCH_SIZE, LEARNING_RATE, epochs, training.PATIENCE, seed, LOSS)
+    return training.TrainConfig(model_id, BATCH_SIZE, LEARNING_RATE, epochs, training.PATIENCE, seed, LOSS)
 
 
 def compiled(config):
@@ -48,15 +52,16 @@ def compiled(config):
     return model
 
 
-def train(splits, seed, out_dir, max_epochs=None, log=print, wait=True):
+def train(splits, seed, out_dir, max_epochs=None, log=print, wait=True, on_corrupted=False):
     """Train on the clean training images (validated on the clean validation images), or load the cache
-    (``wait``: as in ``training.fit``)."""
-    config = config_for(seed, max_epochs)
+    (``wait``: as in ``training.fit``). With ``on_corrupted``, the control: the same network and protocol on
+    the corrupted training images, validated on the corrupted validation images."""
+    config = config_for(seed, max_epochs, CONTROL_ID if on_corrupted else MODEL_ID)
     model = compiled(config)
-    return training.fit(model, config, labelled_images(splits["train"]), labelled_images(splits["val"]), out_dir,
-                        log, wait)
+    return training.fit(model, config, labelled_images(splits["train"], on_corrupted),
+                        labelled_images(splits["val"], on_corrupted), out_dir, log, wait)
 
 
-def labelled_images(split):
-    """(inputs, targets) the classifier learns from: clean images and their labels."""
-    return split.clean[..., None], split.labels
+def labelled_images(split, corrupted=False):
+    """(inputs, targets) the classifier learns from: clean (or corrupted) images and their labels."""
+    return (split.corrupted if corrupted else split.clean)[..., None], split.labels

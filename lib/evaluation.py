@@ -13,17 +13,24 @@ Baselines, scored exactly like a model:
 - median filter: the classical denoiser, a 3x3 median of the corrupted input.
 """
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from . import backend
+from . import backend, corruptions
 from .corruptions import FAMILIES, PAIR_NAMES
 from .training import EVAL_BATCH_SIZE
 
 # A model counts as collapsed when its output hardly depends on its input (its spread across images
-# is under a tenth of the clean images' spread) or when it scores no better than 95% of all-black.
+# is under a tenth of the clean images' spread), when it scores no better than 95% of all-black or of
+# the mean training image (the same average character whatever the input), or when the reader reads its
+# outputs at chance: KMNIST has 10 classes, so a guess reads 10%, and up to 15% is taken as no better.
 MIN_OUTPUT_SPREAD = 0.1
 COLLAPSE_MSE_FRACTION = 0.95
+CHANCE = 10.0
+AT_CHANCE = 15.0
 
 
 def reconstruct(model, images):
@@ -100,17 +107,37 @@ def output_spread(predicted, clean):
     return float(np.std(predicted, axis=0).mean() / np.std(clean, axis=0).mean())
 
 
-def collapse_verdict(predicted, clean):
-    """``(collapsed, reason)`` for a model's outputs on one split."""
-    mse = per_sample_mse(predicted, clean).mean()
-    black = np.mean(np.asarray(clean, np.float64) ** 2)
-    spread = output_spread(predicted, clean)
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a model collapsed, how (``kind``: 'learned', 'all black', 'constant', 'mean image' or
+    'read at chance') and why, in a sentence with the numbers."""
+
+    collapsed: bool
+    kind: str
+    reason: str
+
+
+def collapse_verdict(predicted, split, mean_image, reader_accuracy=None):
+    """The ``Verdict`` on a model's outputs for ``split``, judged against the all-black image, the mean
+    training image ``mean_image`` and, where given, the reader's accuracy (%) on the outputs."""
+    mse = per_sample_mse(predicted, split.clean).mean()
+    black = np.mean(np.asarray(split.clean, np.float64) ** 2)
+    mean = per_sample_mse(np.broadcast_to(mean_image, split.clean.shape), split.clean).mean()
+    spread = output_spread(predicted, split.clean)
     if mse >= COLLAPSE_MSE_FRACTION * black:
-        return True, f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f}"
+        return Verdict(True, "all black", f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f}")
     if spread < MIN_OUTPUT_SPREAD:
-        return True, (f"collapsed: its outputs barely depend on the input (spread {spread:.3f} "
-                      f"of the clean images')")
-    return False, f"learned: MSE {mse:.4f} against {black:.4f} for all-black, output spread {spread:.2f}"
+        return Verdict(True, "constant", f"collapsed: its outputs barely depend on the input (spread {spread:.3f} "
+                                         "of the clean images')")
+    if mse >= COLLAPSE_MSE_FRACTION * mean:
+        return Verdict(True, "mean image", f"collapsed: MSE {mse:.4f} is no better than the mean training image's "
+                                           f"{mean:.4f}")
+    if reader_accuracy is not None and reader_accuracy <= AT_CHANCE:
+        return Verdict(True, "read at chance", f"collapsed: the reader reads {reader_accuracy:.1f}% of its outputs, "
+                                               f"where guessing reads {CHANCE:.0f}%")
+    read = "" if reader_accuracy is None else f", read {reader_accuracy:.1f}%"
+    return Verdict(False, "learned", f"learned: MSE {mse:.4f} against {black:.4f} for all-black and {mean:.4f} for "
+                                     f"the mean image, output spread {spread:.2f}{read}")
 
 
 def by_family(values, family_ids, groups=FAMILIES):
@@ -126,11 +153,56 @@ def edge_contrast(predicted, split):
     return 100 * ratio / pd.Series(by_family(per_sample_sharpness(split.clean), split.family_ids))
 
 
+def reader_probabilities(reader, images):
+    """The reader's class probabilities for (N, 28, 28) images, (N, classes)."""
+    return reader.predict(**backend.batches(np.asarray(images, np.float32)[..., None], batch_size=EVAL_BATCH_SIZE),
+                          verbose=0)
+
+
+def read_correctly(reader, images, split):
+    """Per image of ``split``: does the reader read ``images`` (its corrections, say) as the right character?"""
+    return reader_probabilities(reader, images).argmax(axis=1) == split.labels
+
+
 def reader_accuracy(reader, images, split, groups=FAMILIES):
     """The reader's accuracy (%) on ``images`` of ``split``, overall and per group."""
-    predicted = reader.predict(**backend.batches(np.asarray(images)[..., None], batch_size=EVAL_BATCH_SIZE),
-                               verbose=0).argmax(axis=1)
-    return by_family(100.0 * (predicted == split.labels), split.family_ids, groups)
+    return by_family(100.0 * read_correctly(reader, images, split), split.family_ids, groups)
+
+
+def mcnemar_p(correct_a, correct_b):
+    """Exact two-sided McNemar test on one set of images read two ways (boolean per image): the chance
+    of a split of the discordant images (read right one way only) at least this uneven if neither way
+    were better. A difference in readability with p >= 0.05 is within the noise of the test set."""
+    a_only = int(np.sum(correct_a & ~correct_b))
+    b_only = int(np.sum(~correct_a & correct_b))
+    discordant = a_only + b_only
+    if discordant == 0:
+        return 1.0
+    tail = sum(math.comb(discordant, k) for k in range(min(a_only, b_only) + 1))
+    return min(1.0, 2 * tail / 2 ** discordant)
+
+
+def recovered_share(corrected, uncorrected, clean):
+    """The share of the readability that corruption cost which a correction wins back (per group, from
+    accuracies in %): 1 is all of it, 0 none, negative where correcting made reading worse. Undefined
+    (NaN) where the corruption cost nothing."""
+    corrected, uncorrected, clean = (pd.Series(values, dtype=float) for values in (corrected, uncorrected, clean))
+    lost = clean - uncorrected
+    return ((corrected - uncorrected) / lost.where(lost > 0)).to_dict()
+
+
+UNDOING_ANGLES = np.arange(-60, 61, 5)  # degrees: past the rotation family's largest turn at severity 5 (57)
+
+
+def best_reading_over_undoings(reader, images, angles=UNDOING_ANGLES):
+    """A classical answer to the geometric families, with no correcting network: the clean-trained reader
+    reads every image as it is, flipped left-right, flipped upside down and turned by each of ``angles``
+    (degrees), and keeps its most confident reading. Returns the class read for each image."""
+    candidates = [images, images[:, :, ::-1], images[:, ::-1, :]]
+    candidates += [corruptions.rotate(images, np.radians(angle)) for angle in angles if angle != 0]
+    probabilities = np.stack([reader_probabilities(reader, candidate) for candidate in candidates])
+    most_confident = probabilities.max(axis=2).argmax(axis=0)
+    return probabilities[most_confident, np.arange(len(images))].argmax(axis=1)
 
 
 HEADLINE_METRICS = ("MSE", "PSNR (dB)", "SSIM", "edge contrast (%)", "read correctly (%)")

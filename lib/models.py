@@ -318,10 +318,31 @@ def build(model_id):
     return keras.Sequential([keras.Input(INPUT_SHAPE), *model_spec.layers()], name=name)
 
 
-def bottleneck_width(model):
-    """The narrowest dense layer: the size of the code the decoder works from (None without dense layers)."""
-    widths = [layer.units for layer in model.layers if isinstance(layer, layers.Dense)]
-    return min(widths) if widths else None
+def code(model):
+    """What the decoder rebuilds the image from: ``(shape, skips)``, the output shape of the narrowest
+    layer between input and output (fewest values, batch axis left out), and the shapes of the encoder's
+    maps that skip connections hand the decoder past it (none in the seed's models).
+
+    The narrowest layer is not always a dense layer's units: in models 2 and 3 the dense layers act on
+    each pixel of a 7x7 map (no Flatten, as printed), so their decoder receives a 7x7x1 map, 49 values.
+    """
+    inner = [layer for layer in model.layers[:-1] if not isinstance(layer, keras.layers.InputLayer)]
+    narrowest = min(inner, key=lambda layer: int(np.prod(layer.output.shape[1:])))
+    skips = [tuple(tensor.shape[1:]) for layer in inner if isinstance(layer, layers.Concatenate)
+             for tensor in layer.input[1:]]
+    return tuple(narrowest.output.shape[1:]), skips
+
+
+def code_size(model):
+    """How many values the narrowest layer holds (``code``); skip connections come on top."""
+    return int(np.prod(code(model)[0]))
+
+
+def code_text(model):
+    """``code`` in words, e.g. '7x7x1 (49 values)' or '7x7x32 (1,568 values) + skips 14x14x32, 28x28x16'."""
+    shape, skips = code(model)
+    text = f"{'x'.join(map(str, shape))} ({code_size(model):,} value{'s' * (code_size(model) != 1)})"
+    return text + (" + skips " + ", ".join("x".join(map(str, skip)) for skip in skips) if skips else "")
 
 
 def forward_flops(model):

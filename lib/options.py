@@ -8,7 +8,7 @@ import argparse
 import os
 from pathlib import Path
 
-from . import BACKENDS
+from . import BACKENDS, RETRAIN_VARIABLE
 
 USER_PATH_VARIABLES = ("REPORT_OUTPUT_DIR", "REPORT_DATA_DIR")
 
@@ -33,6 +33,19 @@ def add_backend_option(parser):
     parser.add_argument("--backend", type=backend_name, default=os.environ.get("KERAS_BACKEND", "tensorflow"),
                         metavar="{" + ",".join(BACKENDS) + "}",
                         help="the Keras backend that trains and evaluates (default: $KERAS_BACKEND, else tensorflow)")
+
+
+def add_retrain_option(parser):
+    """--retrain: leave the published set of trained networks out, and train every network from scratch."""
+    parser.add_argument("--retrain", action="store_true",
+                        help="train every network from scratch instead of loading the published set "
+                             "(published/<profile>/); networks already in the artifact folder are still reused")
+
+
+def apply_retrain(args):
+    """Pass --retrain on to ``lib.training``, in this process and the notebooks' kernels (they inherit it)."""
+    if args.retrain:
+        os.environ[RETRAIN_VARIABLE] = "1"
 
 
 def backend_name(text):

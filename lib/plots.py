@@ -126,7 +126,7 @@ def corruption_examples(clean, corrupted, family_ids, per_family=6):
 
 def loss_curves(histories, baselines, title):
     """One panel per model: training and validation MSE per epoch, the baselines' validation MSE as
-    horizontal lines. ``histories`` maps a panel title to a frame with ``loss`` and ``val_loss``."""
+    horizontal lines. ``histories`` maps a panel title to a frame with ``mse`` and ``val_mse``."""
     columns = min(len(histories), 3)
     rows = -(-len(histories) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows + 0.8), squeeze=False)
@@ -134,8 +134,8 @@ def loss_curves(histories, baselines, title):
         # Each panel has its own logarithmic axis: one diverging model must not flatten the others.
         ax.set_yscale("log")
         ax.set_xlim(0.5, len(history) + 0.5)
-        ax.plot(history.index, history["loss"], marker=".", label="training loss")
-        ax.plot(history.index, history["val_loss"], marker=".", label="validation loss")
+        ax.plot(history.index, history["mse"], marker=".", label="training MSE")
+        ax.plot(history.index, history["val_mse"], marker=".", label="validation MSE")
         for (baseline, value), style in zip(baselines.items(), BASELINE_STYLES, strict=True):
             ax.axhline(value, color="gray", linestyle=style, label=f"{baseline} (validation)")
         # Epochs are whole numbers; a short run gets a tick per epoch (a locator would add halves).
@@ -181,22 +181,23 @@ def clean_corrupted_reconstructed(examples):
 
 
 def model_ranking(table, baselines):
-    """Every model's validation loss, best at the top, with the seed's own value beside it."""
-    ordered = table.sort_values("val loss", ascending=False)
+    """Every model's validation MSE, best at the top, with the seed's reported validation loss beside it
+    (its loss: for the models with penalties, more than their MSE)."""
+    ordered = table.sort_values("val MSE", ascending=False)
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(ordered) + 1.5))
     positions = np.arange(len(ordered))
     colours = ["tab:red" if collapsed else "tab:blue" for collapsed in ordered["collapsed"]]
-    ax.barh(positions, ordered["val loss"], color=colours, label="this project (red: collapsed)")
+    ax.barh(positions, ordered["val MSE"], color=colours, label="this project (red: collapsed)")
     ax.scatter(ordered["seed val loss"], positions, color="black", marker="D", s=18, zorder=3,
-               label="the seed's report")
+               label="the seed's validation loss")
     for (name, value), style in zip(baselines.items(), BASELINE_STYLES, strict=True):
         ax.axvline(value, color="gray", linestyle=style, label=name)
     ax.set_yticks(positions, [f"model {model_id}" for model_id in ordered.index])
     ax.set_xlabel("validation MSE")
-    ax.set_title("All models ranked by validation loss")
+    ax.set_title("All models ranked by validation MSE")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return described(fig, f"A bar for each of the {len(ordered)} models, its validation MSE, the best at the top and "
-                          "collapsed models in red; a diamond marks the value the seed reported, and the "
+                          "collapsed models in red; a diamond marks the validation loss the seed reported, and the "
                           f"baselines' MSE ({', '.join(baselines)}) are vertical lines.")
 
 

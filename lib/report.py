@@ -27,7 +27,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
 from . import experiment, reference_results
-from .options import absolute, absolute_environment, add_backend_option, seed
+from .options import absolute, absolute_environment, add_backend_option, add_retrain_option, apply_retrain, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -190,11 +190,13 @@ def main(argv=None):
                              "is intended: the executed notebooks (nbval) and smoke_results.json")
     parser.add_argument("--report-dir", type=absolute, help="where the report goes (default: report/<profile>)")
     add_backend_option(parser)
+    add_retrain_option(parser)
     args = parser.parse_args(argv)
     if args.update_references and args.profile != "smoke":
         parser.error("--update-references needs --profile smoke: the nbval references are smoke runs")
     absolute_environment()
     os.environ["KERAS_BACKEND"] = args.backend  # the notebooks' kernels inherit it
+    apply_retrain(args)
     report_dir = args.report_dir or ROOT / "report" / args.profile
     problem = writable_folder_problem(report_dir)
     if problem:

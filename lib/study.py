@@ -1,13 +1,16 @@
 """The whole study: training a family of models, and the results table that compares all of them.
 
 The seed's 21 models come with the seed's own losses to compare against; the U-Net family beyond the
-seed has none. Every model is compared on its validation MSE, whatever loss it was trained on.
+seed has none. Every model is compared on its validation MSE, whatever loss it was trained on (Keras adds
+a model's regularisation penalties to its loss, so the loss is the MSE only for the models without them).
 """
+
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from . import evaluation, models, training
+from . import classifier, evaluation, models, training
 from .corruptions import FAMILIES
 
 # The seed's table of all models: (training loss, validation loss) as printed.
@@ -24,21 +27,34 @@ def family_ids(family):
     return [model_id for model_id, spec in models.MODELS.items() if spec.family == family]
 
 
-def train_models(model_ids, splits, profile, seed, out_dir, log=print, run=0, wait=True):
+# The seed trained its deep models at batch size 512; the study trains models 0-15 at 128. These models
+# are trained at both sizes, seeds as the study's, to measure what the choice does (notebook 10).
+BATCH_ABLATION_MODELS = ("3", "7", "12")
+BATCH_ABLATION_SIZES = (128, 512)
+
+
+def train_models(model_ids, splits, profile, seed, out_dir, log=print, run=0, wait=True, batch_size=None):
     """Train (or load from the cache) each model in turn; a killed run redoes only the unfinished one.
-    ``run`` numbers a repeated run (``training.config_for``); ``wait`` is as in ``training.fit``."""
+    ``run`` numbers a repeated run and ``batch_size`` overrides the model's own (``training.config_for``);
+    ``wait`` is as in ``training.fit``."""
     results = {}
     for model_id in model_ids:
-        config = training.config_for(model_id, seed, max_epochs=profile.max_epochs, run=run)
+        config = training.config_for(model_id, seed, max_epochs=profile.max_epochs, run=run, batch_size=batch_size)
         results[model_id] = training.train(config, splits["train"], splits["val"], out_dir, log, wait)
     return results
 
 
+def batch_ablation_runs():
+    """(model id, batch size) of every run the batch-size ablation needs that the study itself does not train."""
+    return [(model_id, batch_size) for model_id in BATCH_ABLATION_MODELS for batch_size in BATCH_ABLATION_SIZES
+            if batch_size != models.spec(model_id).batch_size]
+
+
 def kept_mse(result):
-    """(training MSE, validation MSE) at the kept epoch. A model trained on another loss logged its MSE
-    as ``mse``; for the others the loss is the MSE."""
+    """(training MSE, validation MSE) at the kept epoch, as logged (``mse``, ``val_mse``): the loss is not
+    the MSE for a model with regularisation penalties or another loss."""
     best = result.history[result.best_epoch - 1]
-    return best.get("mse", best["loss"]), best.get("val_mse", best["val_loss"])
+    return best["mse"], best["val_mse"]
 
 
 def best_model(results, model_ids):
@@ -57,21 +73,50 @@ def train_spread(model_id, splits, profile, seed, out_dir, log=print):
             for run in range(training.SPREAD_RUNS)]
 
 
-def results_table(results, val):
-    """One row per model: our losses (MSE) beside the seed's, size, epochs, time and a collapse verdict."""
+def verdict(result, split, setting):
+    """The collapse ``evaluation.Verdict`` on a model's corrections of ``split``, the reader's accuracy included."""
+    corrected = evaluation.reconstruct(result.model, split.corrupted)
+    accuracy = evaluation.reader_accuracy(setting.reader, corrected, split)["overall"]
+    return evaluation.collapse_verdict(corrected, split, setting.mean_image, accuracy)
+
+
+def results_table(results, setting):
+    """One row per model: its size and the size of its code, how it trained, our MSE beside the seed's
+    losses, and the verdict on collapse (on the validation split). ``val loss`` is what early stopping
+    watched, the penalties included, and so what the seed's losses compare with."""
+    val = setting.splits["val"]
     rows = []
     for model_id, result in results.items():
         train_mse, val_mse = kept_mse(result)
-        collapsed, _ = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
+        judged = verdict(result, val, setting)
         seed_train, seed_val = SEED_RESULTS.get(model_id, (np.nan, np.nan))
         rows.append({
             "model": model_id, "family": models.spec(model_id).family,
-            "parameters": result.model.count_params(), "epochs": len(result.history), "best epoch": result.best_epoch,
-            "train loss": train_mse, "val loss": val_mse, "collapsed": collapsed,
+            "parameters": result.model.count_params(), "code": models.code_text(result.model),
+            "code values": models.code_size(result.model), "batch size": result.config.batch_size,
+            "epochs": len(result.history), "best epoch": result.best_epoch,
+            "train MSE": train_mse, "val MSE": val_mse, "val loss": result.history[result.best_epoch - 1]["val_loss"],
+            "collapsed": judged.collapsed, "verdict": judged.kind,
             "seed train loss": seed_train, "seed val loss": seed_val, "time (s)": round(result.seconds, 1),
             "trained on": result.trained_on,
         })
     return pd.DataFrame(rows).set_index("model")
+
+
+def batch_ablation_table(runs, setting):
+    """One row per (model, batch size) of the ablation (``runs``: that pair -> ``TrainResult``): epochs,
+    kept epoch, the validation MSE after the first epoch (where batch normalisation's moving statistics
+    lag most) and at the kept one, time per epoch and the verdict on collapse."""
+    rows = {}
+    for (model_id, batch_size), result in runs.items():
+        judged = verdict(result, setting.splits["val"], setting)
+        rows[(model_id, batch_size)] = {
+            "epochs": len(result.history), "best epoch": result.best_epoch,
+            "val MSE after epoch 1": result.history[0]["val_mse"], "val MSE": kept_mse(result)[1],
+            "seconds per epoch": result.seconds / len(result.history), "verdict": judged.kind}
+    table = pd.DataFrame(rows).T.rename_axis(["model", "batch size"])
+    return table.astype({"epochs": int, "best epoch": int, "val MSE after epoch 1": float, "val MSE": float,
+                         "seconds per epoch": float})
 
 
 def spread_table(runs, test, reader):
@@ -93,26 +138,63 @@ def test_corrections(results, test):
     return {model_id: evaluation.reconstruct(result.model, test.corrupted) for model_id, result in results.items()}
 
 
-def readability_table(corrections, test, reader):
+def read_right(corrections, test, reader):
+    """Per model, per test image: does the reader read its correction as the right character?"""
+    return {model_id: evaluation.read_correctly(reader, corrected, test) for model_id, corrected in corrections.items()}
+
+
+def readability_table(corrections, test, right, mean_image):
     """Every model's corrections of the test set (``test_corrections``): its family, the test MSE, the edge
-    contrast (% of the clean images') and the reader's accuracy (%), overall and on its worst family."""
+    contrast (% of the clean images'), the reader's accuracy (%, from ``read_right``), overall and on its
+    worst family, and the verdict on collapse (``mean_image``: the mean training image it is judged against)."""
     rows = {}
     for model_id, corrected in corrections.items():
-        accuracy = evaluation.reader_accuracy(reader, corrected, test)
+        accuracy = evaluation.by_family(100.0 * right[model_id], test.family_ids)
         worst = min(FAMILIES, key=accuracy.get)
         rows[model_id] = {"family": models.spec(model_id).family,
                           "test MSE": evaluation.per_sample_mse(corrected, test.clean).mean(),
                           "edge contrast (%)": evaluation.edge_contrast(corrected, test)["overall"],
                           "read correctly (%)": accuracy["overall"], "worst family": worst,
-                          "read correctly there (%)": accuracy[worst]}
+                          "read correctly there (%)": accuracy[worst],
+                          "verdict": evaluation.collapse_verdict(corrected, test, mean_image, accuracy["overall"]).kind}
     numbers = ["test MSE", "edge contrast (%)", "read correctly (%)", "read correctly there (%)"]
     return pd.DataFrame(rows).T.astype(dict.fromkeys(numbers, float)).rename_axis("model")
+
+
+def what_differs(first, second):
+    """Everything that differs between two models of the study, one phrase each: family, depth, size,
+    code, loss, batch size, learning rate, seed offset."""
+    def describe(model_id):
+        spec, model = models.spec(model_id), models.build(model_id)
+        return {"family": spec.family, "layers": len(model.layers), "parameters": f"{model.count_params():,}",
+                "code": models.code_text(model), "loss": spec.loss, "batch size": spec.batch_size,
+                "learning rate": f"{spec.learning_rate:g}", "seed offset": spec.seed_offset}
+
+    a, b = describe(first), describe(second)
+    return [f"{name} {a[name]} against {b[name]}" for name in a if a[name] != b[name]]
+
+
+def noise_levels(table, spread):
+    """How far a second run moves a result, from the study's own repeated runs: models 5 and 9 (one network,
+    two seeds) and the spread runs of the best U-Net. ``val MSE``: the larger of |5 - 9| and the spread runs'
+    range; ``read``: the spread runs' range of accuracy (points). Differences below are within noise."""
+    runs = spread.drop(index=["mean", "standard deviation"])
+    return {"val MSE": max(abs(table.loc["5", "val MSE"] - table.loc["9", "val MSE"]), np.ptp(runs["val MSE"])),
+            "read": float(np.ptp(runs["read correctly (%)"]))}
+
+
+def judged_difference(difference, noise, p_value=None):
+    """A difference in words against the noise it is judged on (and, for readability, the paired test's
+    p-value over the same test images): within noise, or a real difference."""
+    if abs(difference) <= noise or (p_value is not None and p_value >= 0.05):
+        return "within noise"
+    return "higher" if difference > 0 else "lower"
 
 
 def ranking_agreement(table):
     """How our ranking by validation loss compares with the seed's, over the seed's models: a Spearman
     correlation, the best model of each, and the models whose rank moved most."""
-    table = table[table["seed val loss"].notna()]
+    table = table[table["seed val loss"].notna()]  # the seed's losses compare with ours, penalties included
     ours = table["val loss"].rank(method="min")
     theirs = table["seed val loss"].rank(method="min")
     moved = (ours - theirs).abs().sort_values(ascending=False, kind="stable")
@@ -126,7 +208,7 @@ def ranking_agreement(table):
 
 class Setting:
     """What every experiment notebook starts from: the profile, the data splits, the artifact folder,
-    and the baselines' validation MSE."""
+    the mean training image, the baselines' validation MSE, and the reader (trained or loaded on first use)."""
 
     def __init__(self, profile, seed, data_dir=None, output_dir=None):
         from . import experiment
@@ -135,12 +217,35 @@ class Setting:
         self.seed = seed
         self.splits = experiment.load_splits(profile, seed, data_dir=data_dir)
         self.out_dir = experiment.output_dir(profile, output_dir)
+        self.mean_image = self.splits["train"].clean.mean(axis=0)
         val = self.splits["val"]
-        predictions = evaluation.baseline_predictions(val, self.splits["train"].clean.mean(axis=0))
-        self.val_baselines = evaluation.metric_table(predictions, val)["overall"]
+        self.val_baselines = evaluation.metric_table(evaluation.baseline_predictions(val, self.mean_image), val)["overall"]
 
     def train(self, model_ids):
+        """The models, trained or loaded, and the reader that judges them (first, so that its log comes here)."""
+        self.reader_run
         return train_models(model_ids, self.splits, self.profile, self.seed, self.out_dir)
+
+    def train_batch_ablation(self):
+        """Every (model, batch size) of the batch-size ablation -> its ``TrainResult`` (the study's own runs
+        from the cache)."""
+        return {(model_id, batch_size): train_models([model_id], self.splits, self.profile, self.seed, self.out_dir,
+                                                     batch_size=batch_size)[model_id]
+                for model_id in BATCH_ABLATION_MODELS for batch_size in BATCH_ABLATION_SIZES}
+
+    @cached_property
+    def reader_run(self):
+        """The training of the classifier on clean images that judges readability (``lib.classifier``)."""
+        return classifier.train(self.splits, self.seed, self.out_dir, self.profile.max_epochs)
+
+    @property
+    def reader(self):
+        return self.reader_run.model
+
+    @cached_property
+    def control_reader(self):
+        """The control: the reader's network and protocol trained on the corrupted images instead."""
+        return classifier.train(self.splits, self.seed, self.out_dir, self.profile.max_epochs, on_corrupted=True).model
 
     def train_spread(self, model_id):
         return train_spread(model_id, self.splits, self.profile, self.seed, self.out_dir)
@@ -156,7 +261,8 @@ def describe_family(results):
         size = " Accelerator-sized." if spec.accelerator_sized else ""
         display(Markdown(
             f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; batch size "
-            f"{spec.batch_size}, learning rate {spec.learning_rate:g}{loss}.{size}"))
+            f"{spec.batch_size}, learning rate {spec.learning_rate:g}{loss}. The decoder works from a code of "
+            f"{models.code_text(result.model)}.{size}"))
 
 
 def show_family(results, setting, title):
@@ -170,7 +276,7 @@ def show_family(results, setting, title):
     val = setting.splits["val"]
     lines = []
     for model_id, result in results.items():
-        _, reason = evaluation.collapse_verdict(evaluation.reconstruct(result.model, val.corrupted), val.clean)
+        reason = verdict(result, val, setting).reason
         train_mse, val_mse = kept_mse(result)
         seed = (f" (the seed reported {SEED_RESULTS[model_id][0]} and {SEED_RESULTS[model_id][1]})"
                 if model_id in SEED_RESULTS else "")

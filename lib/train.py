@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 from . import experiment, options
 
@@ -78,46 +79,94 @@ def _duration(seconds):
     return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
-def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print):
-    """Train every network the report on ``profile_name`` needs: the study's models, the further runs of
-    the best U-Net that measure the run-to-run spread, and the reader."""
+@dataclass(frozen=True)
+class Network:
+    """One network the report needs: an autoencoder of the study (``run`` > 0: a spread run; ``batch_size``:
+    a run of the batch-size ablation), or a reader (``classifier.MODEL_ID`` or ``classifier.CONTROL_ID``)."""
+
+    model_id: str
+    run: int = 0
+    batch_size: int | None = None
+
+
+def planned_networks(spread_model=None):
+    """Every network the report needs, by name, in the order the stage trains them; the spread runs once the
+    best U-Net, ``spread_model``, is known.
+
+    The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
+    network (an epoch costs 3.5 to 5.6 times another U-Net's, README "Measured cost"): the U-Nets go first,
+    the widest first, so that stages started together do not all wait on it at the end.
+    """
     from . import classifier, models, study, training
+
+    u_nets = study.family_ids("u-net")[::-1]
+    plan = {f"model {model_id}": Network(model_id) for model_id in u_nets}
+    plan |= {"classifier": Network(classifier.MODEL_ID), "classifier on corrupted images": Network(classifier.CONTROL_ID)}
+    plan |= {f"model {model_id}": Network(model_id) for model_id in models.MODEL_IDS if model_id not in u_nets}
+    plan |= {f"model {model_id} at batch size {size}": Network(model_id, batch_size=size)
+             for model_id, size in study.batch_ablation_runs()}
+    if spread_model is not None:
+        plan |= {f"run {run} of the best U-Net": Network(spread_model, run) for run in range(1, training.SPREAD_RUNS)}
+    return plan
+
+
+def network_parts(network, splits, profile, seed):
+    """(config, build, training data, validation data) of a network: what its training and its key take."""
+    from . import classifier, models, training
+
+    if network.model_id in (classifier.MODEL_ID, classifier.CONTROL_ID):
+        corrupted = network.model_id == classifier.CONTROL_ID
+        return (classifier.config_for(seed, profile.max_epochs, network.model_id), classifier.build,
+                classifier.labelled_images(splits["train"], corrupted), classifier.labelled_images(splits["val"], corrupted))
+    return (training.config_for(network.model_id, seed, profile.max_epochs, network.run, network.batch_size),
+            lambda: models.build(network.model_id), training.autoencoder_data(splits["train"]),
+            training.autoencoder_data(splits["val"]))
+
+
+def train_network(network, splits, profile, seed, out_dir, log=print, wait=True):
+    """Train ``network`` (or find it in the cache or the published set): its ``TrainResult``."""
+    from . import classifier, study
+
+    if network.model_id in (classifier.MODEL_ID, classifier.CONTROL_ID):
+        return classifier.train(splits, seed, out_dir, profile.max_epochs, log, wait,
+                                on_corrupted=network.model_id == classifier.CONTROL_ID)
+    return study.train_models([network.model_id], splits, profile, seed, out_dir, log, network.run, wait,
+                              network.batch_size)[network.model_id]
+
+
+def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print):
+    """Train every network the report on ``profile_name`` needs (``planned_networks``): the study's models,
+    the runs of the batch-size ablation, the reader and its control trained on corrupted images, then the
+    further runs of the best U-Net that measure the run-to-run spread."""
+    from . import models, study
 
     profile = experiment.get_profile(profile_name)
     splits = experiment.load_splits(profile_name, seed, data_dir=data_dir)
     out_dir = experiment.output_dir(profile_name, output_dir)
     write(f"Training every network of the {profile_name} profile (seed {seed}) into {out_dir}")
 
-    def autoencoder(model_id, run=0):
-        return lambda wait: study.train_models([model_id], splits, profile, seed, out_dir, progress.log, run,
-                                               wait)[model_id]
+    def job(network):
+        return lambda wait: train_network(network, splits, profile, seed, out_dir, progress.log, wait)
 
-    def price(build, config):
+    def price(network):
+        config, build, _, _ = network_parts(network, splits, profile, seed)
         return models.epoch_flops(build, len(splits["train"]), len(splits["val"])), config.max_epochs
 
-    def autoencoder_price(model_id):
-        return price(lambda: models.build(model_id), training.config_for(model_id, seed, profile.max_epochs))
-
-    # The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
-    # network (an epoch costs 3.5 to 5.6 times another U-Net's, README "Measured cost"): the U-Nets go first,
-    # the widest first, so that stages started together do not all wait on it at the end.
-    u_nets = study.family_ids("u-net")[::-1]
-    first = {f"model {model_id}": autoencoder(model_id) for model_id in u_nets}
-    first["classifier"] = lambda wait: classifier.train(splits, seed, out_dir, profile.max_epochs, progress.log, wait)
-    first |= {f"model {model_id}": autoencoder(model_id) for model_id in models.MODEL_IDS if model_id not in u_nets}
-    prices = {f"model {model_id}": autoencoder_price(model_id) for model_id in models.MODEL_IDS}
-    prices["classifier"] = price(classifier.build, classifier.config_for(seed, profile.max_epochs))
-    spread_runs = [f"run {run} of the best U-Net" for run in range(1, training.SPREAD_RUNS)]
+    first = planned_networks()
+    prices = {name: price(network) for name, network in first.items()}
+    u_nets = study.family_ids("u-net")
+    spread_runs = [name for name in planned_networks(u_nets[0]) if name not in first]
     # Until the U-Nets are done, the spread runs are priced as the costliest U-Net.
     costliest_u_net = max(prices[f"model {model_id}"] for model_id in u_nets)
     progress = Progress(prices | dict.fromkeys(spread_runs, costliest_u_net), write)
 
-    done = share_out(progress, first)
+    done = share_out(progress, {name: job(network) for name, network in first.items()})
     spread_model = study.best_new_model({model_id: done[f"model {model_id}"] for model_id in u_nets})
     progress.pending |= dict.fromkeys(spread_runs, prices[f"model {spread_model}"])
     progress.log(f"the best U-Net is model {spread_model}; {len(spread_runs)} more runs of it measure the "
                  "run-to-run spread")
-    share_out(progress, {name: autoencoder(spread_model, run) for run, name in enumerate(spread_runs, start=1)})
+    share_out(progress, {name: job(network) for name, network in planned_networks(spread_model).items()
+                         if name in spread_runs})
     return progress
 
 
@@ -147,9 +196,11 @@ def main(argv=None):
     parser.add_argument("--profile", choices=list(experiment.PROFILES), default="full")
     parser.add_argument("--seed", type=options.seed, default=0)
     options.add_backend_option(parser)
+    options.add_retrain_option(parser)
     args = parser.parse_args(argv)
     options.absolute_environment()
     os.environ["KERAS_BACKEND"] = args.backend  # before Keras is first imported, in train_study
+    options.apply_retrain(args)
     train_study(args.profile, args.seed)
     return 0
 

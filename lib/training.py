@@ -25,12 +25,12 @@ import socket
 import time
 import zipfile
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from . import backend, models
+from . import RETRAIN_VARIABLE, backend, models
 from .backend import keras
 
 PATIENCE = 3
@@ -42,6 +42,11 @@ MAX_SEED = 2**32 - 1 - max(spec.seed_offset for spec in models.MODELS.values()) 
 EDGE_WEIGHT = 1.0  # the edge term's weight against the MSE in ``mse_and_edges``
 # What reading a truncated or altered .npz or .json raises (a checksum mismatch is raised as a ValueError).
 _UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
+# The published set: trained networks shipped with the report, one folder per network as the artifact cache
+# keeps them (published/<profile>/models/model_<id>-<key>/: best_weights.npz and result.json), read-only.
+PUBLISHED_DIR = Path(__file__).resolve().parent.parent / "published"
 
 
 class DamagedArtifact(Exception):
@@ -66,9 +71,10 @@ class TrainResult:
     history: list  # one dict per epoch: epoch, loss, val_loss, seconds
     best_epoch: int
     seconds: float  # training time, summed over epochs (resumed runs included)
-    reused: bool  # True when loaded from the cache instead of trained now
+    reused: bool  # True when loaded from the cache or the published set instead of trained now
     folder: Path
     trained_on: str  # backend and device, e.g. "jax on NVIDIA H100", or each in turn for a run resumed elsewhere
+    published: bool = False  # True when loaded from the published set
 
 
 def check_seed(seed):
@@ -78,14 +84,15 @@ def check_seed(seed):
                          f"below 2**32 and a model adds up to {2**32 - 1 - MAX_SEED} to the run's seed")
 
 
-def config_for(model_id, seed, max_epochs=None, run=0):
+def config_for(model_id, seed, max_epochs=None, run=0, batch_size=None):
     """The model's own training settings; ``max_epochs`` (a profile's cap) overrides its epoch limit.
-    ``run`` (0 to ``SPREAD_RUNS`` - 1) numbers the repeated runs of one network that measure the spread."""
+    ``run`` (0 to ``SPREAD_RUNS`` - 1) numbers the repeated runs of one network that measure the spread;
+    ``batch_size`` overrides the model's own (the batch-size ablation), with the model's seed."""
     spec = models.spec(model_id)
     check_seed(seed)
     if run not in range(SPREAD_RUNS):
         raise ValueError(f"run must be an integer from 0 to {SPREAD_RUNS - 1}, got {run!r}")
-    return TrainConfig(model_id, spec.batch_size, spec.learning_rate,
+    return TrainConfig(model_id, spec.batch_size if batch_size is None else batch_size, spec.learning_rate,
                        max_epochs if max_epochs is not None else spec.max_epochs, PATIENCE,
                        seed + spec.seed_offset + run, spec.loss)
 
@@ -109,12 +116,12 @@ LOSSES = {"mse": "mse", "mse+edges": mse_and_edges}
 
 
 def compiled_autoencoder(config):
-    """Autoencoder ``config.model_id`` with seeded initial weights, compiled for training. A model trained
-    on another loss than MSE also reports its MSE (``mse``, ``val_mse``), which the study compares."""
+    """Autoencoder ``config.model_id`` with seeded initial weights, compiled for training. Every model
+    reports its MSE (``mse``, ``val_mse``), which the study compares: the loss is not the MSE where the model
+    is trained on another loss, nor where Keras adds a model's regularisation penalties to it."""
     backend.make_deterministic(config.seed)
     model = models.build(config.model_id)
-    metrics = [] if config.loss == "mse" else ["mse"]
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=LOSSES[config.loss], metrics=metrics,
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=LOSSES[config.loss], metrics=["mse"],
                   jit_compile=backend.JIT_COMPILE)
     return model
 
@@ -142,6 +149,11 @@ def fit(model, config, train_data, val_data, out_dir, log=print, wait=True):
     raise ``NetworkBusy``.
     """
     folder = model_folder(config, model, train_data, val_data, out_dir)
+    shipped = published_folder(folder)
+    if shipped is not None and not (folder / "result.json").exists():
+        reused = _reuse_published(model, config, shipped, log)
+        if reused is not None:
+            return reused
     with _claim(folder, config.model_id, log, wait):
         try:
             return _reuse(model, config, folder, log) or _train(model, config, train_data, val_data, folder, log)
@@ -152,13 +164,42 @@ def fit(model, config, train_data, val_data, out_dir, log=print, wait=True):
             return _train(model, config, train_data, val_data, folder, log)
 
 
-def _reuse(model, config, folder, log):
+def published_folder(folder):
+    """The published copy of the run that ``folder`` (a ``model_folder``) keeps: the folder of the same name
+    in the published set (the key hashes the data, so a name belongs to one profile); None if there is
+    none, or where ``REPORT_RETRAIN`` asks to train from scratch."""
+    if os.environ.get(RETRAIN_VARIABLE):
+        return None
+    return next(iter(sorted(PUBLISHED_DIR.glob(f"*/models/{Path(folder).name}"))), None)
+
+
+def _reuse_published(model, config, folder, log):
+    """The published run in ``folder`` loaded into ``model`` (None if it logs less than the model does now).
+    A damaged published file is refused: it cannot be set aside and healed as a cache folder is, since it
+    is part of the repository."""
+    try:
+        result = _reuse(model, config, folder, log, "the published network")
+    except DamagedArtifact as damage:
+        raise DamagedArtifact(
+            f"the published network {folder} is damaged ({damage}) and is not used: restore it with "
+            f"'git checkout -- {folder}', or train every network from scratch with --retrain") from None
+    return None if result is None else replace(result, published=True, trained_on=f"{result.trained_on}, published")
+
+
+def _reuse(model, config, folder, log, what="the trained model"):
     """The finished run kept in ``folder`` loaded into ``model``; None if there is none."""
     if not (folder / "result.json").exists():
         return None
     saved = _read_result(folder)
+    unlogged = [name for name in model.get_compile_config()["metrics"] or [] if f"val_{name}" not in saved["history"][0]]
+    if unlogged:
+        # A result of older code, which logged less (the MSE of every model came later): trained again, so
+        # that every number the study reads was measured.
+        log(f"model {config.model_id}: the result in {folder.name} does not log {', '.join(unlogged)}; training "
+            "it again")
+        return None
     model.set_weights(_arrays_for(model, _read_npz(folder / "best_weights.npz"), "w"))
-    log(f"model {config.model_id}: reusing the trained model in {folder.name}")
+    log(f"model {config.model_id}: reusing {what} in {folder.name}")
     return TrainResult(model, config, saved["history"], saved["best_epoch"], saved["seconds"], True, folder,
                        _trained_on(saved))
 
@@ -212,13 +253,30 @@ def _train(model, config, train_data, val_data, folder, log):
     summary = {"config": asdict(config), "history": state["history"],
                "best_epoch": state["best_epoch"], "seconds": seconds,
                "backend": backend.NAME, "device": device, "versions": backend.versions(),
-               "places": state["places"],
+               "places": state["places"], "cpu": backend.cpu(), "commit": code_version(),
+               "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "weights_sha256": _file_sha256(weights_file)}
     summary["sha256"] = _json_sha256(summary)
     atomic_write(folder / "result.json", lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
     checkpoint.unlink()
     return TrainResult(model, config, state["history"], state["best_epoch"], seconds, False, folder,
                        _trained_on(summary))
+
+
+def code_version():
+    """The project's git commit, marked where the work tree differs from it; None outside a git clone."""
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ".")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{commit} with uncommitted changes to lib" if changed else commit
 
 
 def _count_epoch_at(places, place):
@@ -236,16 +294,17 @@ def _trained_on(summary):
         return ", then ".join(f"{place} ({epochs} epoch{'s' * (epochs != 1)})" for place, epochs in places)
     # Results cached before the backend was recorded were trained by TensorFlow on a CPU: the project
     # installed nothing else then.
-    return f"{summary.get('backend', 'tensorflow')} on {summary.get('device', 'cpu')}"
+    device = summary.get("device", "cpu")
+    processor = f" ({summary['cpu']})" if device == "cpu" and summary.get("cpu") else ""
+    return f"{summary.get('backend', 'tensorflow')} on {device}{processor}"
 
 
 def history_frame(result):
-    """The MSE per epoch as a table (epoch, loss, val_loss; seconds left out as they vary run to run). A
-    model trained on another loss logged its MSE as ``mse`` and ``val_mse``, which is what it shows."""
+    """The MSE per epoch as a table (epoch, mse, val_mse; seconds left out as they vary run to run): the MSE
+    as logged, which the loss is not for a model with penalties or another loss."""
     import pandas as pd
 
-    frame = pd.DataFrame(result.history).set_index("epoch")
-    return pd.DataFrame({"loss": frame.get("mse", frame["loss"]), "val_loss": frame.get("val_mse", frame["val_loss"])})
+    return pd.DataFrame(result.history).set_index("epoch")[["mse", "val_mse"]]
 
 
 def model_folder(config, model, train_data, val_data, out_dir):
@@ -265,6 +324,15 @@ def epochs_run(folder, log=print):
     except DamagedArtifact as damage:
         log(f"{damage} in {folder}: the next build sets it aside and trains the model again")
     return 0, False
+
+
+def read_finished(folder, model):
+    """The result.json of the finished run in ``folder``, checked with the weights it names: every
+    checksum, every array readable and fitting ``model``'s weights (raises ``DamagedArtifact`` naming
+    what is wrong)."""
+    saved = _read_result(Path(folder))
+    _arrays_for(model, _read_npz(Path(folder) / "best_weights.npz"), "w")
+    return saved
 
 
 def _read_result(folder):

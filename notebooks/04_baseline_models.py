@@ -2,9 +2,13 @@
 # # Baseline convolutional models (0-4)
 #
 # The seed's first five models are shallow encoder-decoders: a few convolutions with max pooling and
-# batch normalisation, a dense bottleneck of a single unit, and a decoder of convolutions and
-# upsampling layers. Model 1 adds convolutions to model 0, model 2 adds dense layers, model 3 another
-# convolution block, and model 4 swaps the decoder's convolutions for transposed ones. Several of the
+# batch normalisation, dense layers narrowing to one unit, and a decoder of convolutions and upsampling
+# layers. Model 1 adds convolutions to model 0, model 2 adds dense layers, model 3 another convolution
+# block, and model 4 swaps the decoder's convolutions for transposed ones. What the decoder receives
+# differs more than these words suggest: in models 0, 1 and 4 the dense layers see the whole flattened
+# map and hand on a single value, but models 2 and 3 have no Flatten, as printed, so their dense layers act
+# on each pixel of a 7x7 feature map and the decoder receives a 7x7x1 map, 49 values that keep where
+# each part of the character is. Each model below states the size of its code. Several of the
 # seed's listings cannot be built as printed; each model below says what was changed to build it, and
 # why. The seed reported validation losses of 0.09 to 0.112 for this family.
 
@@ -37,10 +41,11 @@ study.describe_family(results)
 # %% [markdown]
 # ## How they trained
 #
-# Each model's kept epoch (the one with the lowest validation loss), its losses there beside the seed's,
-# and a verdict on collapse. In the loss curves, the grey lines are what trivial answers score on the
-# validation set. A curve that settles on the all-black line has collapsed: the network outputs an empty
-# image whatever it is shown.
+# Each model's kept epoch (the one with the lowest validation loss), its training and validation MSE
+# there beside the losses the seed reported (for a model with penalties the loss adds them to the MSE),
+# and a verdict on collapse: all black, an output that hardly depends on the input, no better than the
+# mean training image, or read at chance by the reader. In the MSE curves, the grey lines are what
+# trivial answers score on the validation set; a curve that settles on one of them has collapsed.
 
 # %% tags=["nbval-ignore-output"]
 study.show_family(results, setting, "Baseline convolutional models")

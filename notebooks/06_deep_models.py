@@ -47,10 +47,11 @@ study.describe_family(results)
 # %% [markdown]
 # ## How they trained
 #
-# Each model's kept epoch (the one with the lowest validation loss), its losses there beside the seed's,
-# and a verdict on collapse. In the loss curves, the grey lines are what trivial answers score on the
-# validation set. A curve that settles on the all-black line has collapsed: the network outputs an empty
-# image whatever it is shown.
+# Each model's kept epoch (the one with the lowest validation loss), its training and validation MSE
+# there beside the losses the seed reported (for a model with penalties the loss adds them to the MSE),
+# and a verdict on collapse: all black, an output that hardly depends on the input, no better than the
+# mean training image, or read at chance by the reader. In the MSE curves, the grey lines are what
+# trivial answers score on the validation set; a curve that settles on one of them has collapsed.
 
 # %% tags=["nbval-ignore-output"]
 study.show_family(results, setting, "Deeper stacks")

@@ -1,8 +1,9 @@
 # %% [markdown]
 # # Beyond the seed: U-Nets
 #
-# Every model of the seed passes the image through a dense bottleneck of 1 to 32 units and rebuilds it
-# from that code alone. A stroke's exact course does not fit through so few numbers, so the decoder
+# Every model of the seed passes the image through a narrow code and rebuilds it from that code alone:
+# 1 to 32 values from a dense layer, or in models 2 and 3 a 7x7x1 map (49 values, their dense layers
+# acting on each pixel of a feature map). A stroke's exact course does not fit through so few numbers, so the decoder
 # paints a plausible average: the blur the seed saw. A U-Net (Ronneberger et al., 2015) keeps the
 # encoder's feature maps and hands them to the decoder at the same resolution (*skip connections*): the
 # network only has to learn what to change, not how to redraw the whole character.
@@ -61,7 +62,7 @@ pd.DataFrame(models.layer_table(results["20"].model),
 # ## How they trained
 #
 # As for the seed's families: the kept epoch, the training and validation MSE there (model 22's own
-# loss adds its edge term; its MSE is what is shown), a verdict on collapse, and the loss curves against
+# loss adds its edge term; its MSE is what is shown), a verdict on collapse, and the MSE curves against
 # the validation MSE of the trivial answers.
 
 # %% tags=["nbval-ignore-output"]

@@ -14,19 +14,73 @@ def split():
 
 
 def test_an_all_black_output_is_called_collapsed(split):
-    collapsed, reason = evaluation.collapse_verdict(np.zeros_like(split.clean), split.clean)
-    assert collapsed and "all-black" in reason
+    verdict = evaluation.collapse_verdict(np.zeros_like(split.clean), split, split.clean.mean(axis=0))
+    assert verdict.collapsed and verdict.kind == "all black" and "all-black" in verdict.reason
 
 
 def test_an_output_that_ignores_the_input_is_called_collapsed(split):
     mean_image = np.broadcast_to(split.clean.mean(axis=0), split.clean.shape)
-    collapsed, reason = evaluation.collapse_verdict(mean_image, split.clean)
-    assert collapsed and "barely depend on the input" in reason
+    verdict = evaluation.collapse_verdict(mean_image, split, split.clean.mean(axis=0))
+    assert verdict.collapsed and verdict.kind == "constant" and "barely depend on the input" in verdict.reason
+
+
+def test_an_output_no_better_than_the_mean_image_is_called_collapsed(split):
+    # Varied enough not to count as constant, yet as far from the clean images as the mean image is.
+    mean_image = split.clean.mean(axis=0)
+    noisy = np.clip(mean_image + np.random.default_rng(1).normal(0, 0.1, split.clean.shape), 0, 1).astype(np.float32)
+    verdict = evaluation.collapse_verdict(noisy, split, mean_image)
+    assert evaluation.output_spread(noisy, split.clean) >= evaluation.MIN_OUTPUT_SPREAD
+    assert verdict.collapsed and verdict.kind == "mean image" and "mean training image" in verdict.reason
+
+
+def test_an_output_read_at_chance_is_called_collapsed_and_one_read_above_it_is_not(split):
+    mean_image = split.clean.mean(axis=0)
+    at_chance = evaluation.collapse_verdict(split.corrupted, split, mean_image, reader_accuracy=12.0)
+    assert at_chance.collapsed and at_chance.kind == "read at chance" and "12.0%" in at_chance.reason
+    read = evaluation.collapse_verdict(split.corrupted, split, mean_image, reader_accuracy=40.0)
+    assert not read.collapsed and read.kind == "learned" and "read 40.0%" in read.reason
 
 
 def test_a_faithful_output_is_called_learned(split):
-    collapsed, reason = evaluation.collapse_verdict(split.corrupted, split.clean)
-    assert not collapsed and reason.startswith("learned")
+    verdict = evaluation.collapse_verdict(split.corrupted, split, split.clean.mean(axis=0))
+    assert not verdict.collapsed and verdict.reason.startswith("learned")
+
+
+def test_mcnemars_test_weighs_only_the_images_read_differently():
+    same = np.array([True] * 50 + [False] * 50)
+    assert evaluation.mcnemar_p(same, same) == 1.0
+    # 10 images read right only one way, none only the other: p = 2 / 2**10.
+    better = same.copy()
+    better[50:60] = True
+    assert evaluation.mcnemar_p(better, same) == pytest.approx(2 / 2 ** 10)
+    assert evaluation.mcnemar_p(same, better) == evaluation.mcnemar_p(better, same)
+    # 6 against 4 of 10 discordant images: as likely as a fair coin (exact binomial, two-sided).
+    mixed = same.copy()
+    mixed[50:56], mixed[:4] = True, False
+    assert evaluation.mcnemar_p(mixed, same) == pytest.approx(0.75390625)
+
+
+def test_the_recovered_share_is_the_part_of_the_lost_readability_won_back():
+    clean, uncorrected = {"overall": 90.0, "flip": 90.0, "noise": 80.0}, {"overall": 50.0, "flip": 30.0, "noise": 80.0}
+    share = evaluation.recovered_share({"overall": 70.0, "flip": 20.0, "noise": 85.0}, uncorrected, clean)
+    assert share["overall"] == pytest.approx(0.5)
+    assert share["flip"] == pytest.approx(-1 / 6)  # correcting made it worse
+    assert np.isnan(share["noise"])  # corruption cost nothing there
+
+
+def test_reading_over_undoings_keeps_the_most_confident_reading():
+    keras, ops = backend.keras, backend.keras.ops
+
+    def read(images):
+        # Confident of class 1 only where the bright pixel sits at the top left, unsure otherwise.
+        top_left = ops.cast(images[:, 0, 0, 0] > 0.5, "float32")
+        return ops.stack([0.6 - 0.5 * top_left, 0.4 + 0.5 * top_left], axis=1)
+
+    reader = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(read)])
+    images = np.zeros((3, 28, 28), np.float32)
+    images[0, 0, 0] = images[1, 0, -1] = images[2, -1, 0] = 1.0  # upright, flipped left-right, upside down
+    assert evaluation.best_reading_over_undoings(reader, images, angles=[0]).tolist() == [1, 1, 1]
+    assert evaluation.reader_probabilities(reader, images).argmax(axis=1).tolist() == [1, 0, 0]
 
 
 def test_metric_table_scores_every_method_overall_and_per_family(split):

@@ -86,9 +86,17 @@ def test_an_epoch_costs_three_forward_passes_a_training_image_and_one_a_validati
     assert flops == models.forward_flops(models.build("23")) * (3 * 10 + 2)
 
 
-def test_bottleneck_width_is_the_narrowest_dense_layer():
-    assert models.bottleneck_width(models.build("12")) == 8
-    assert [models.bottleneck_width(models.build(m)) for m in ("5", "6", "7", "8", "8.1")] == [4, 3, 7, 6, 5]
+def test_the_code_is_the_narrowest_layers_output_and_the_skips_handed_past_it():
+    assert models.code(models.build("12")) == ((8,), [])
+    assert [models.code_size(models.build(m)) for m in ("5", "6", "7", "8", "8.1")] == [4, 3, 7, 6, 5]
+    # Models 2 and 3 have no Flatten, as printed: their dense layers act on each pixel of a 7x7 map.
+    assert models.code(models.build("2")) == models.code(models.build("3")) == ((7, 7, 1), [])
+    assert models.code_text(models.build("3")) == "7x7x1 (49 values)"
+    assert models.code_text(models.build("0")) == "1 (1 value)"
+    # A U-Net's narrowest map is the pooled input of its bottom pair; the skips bypass it.
+    assert models.code(models.build("21")) == ((7, 7, 32), [])
+    assert models.code(models.build("20")) == ((7, 7, 32), [(14, 14, 32), (28, 28, 16)])
+    assert models.code_text(models.build("20")) == "7x7x32 (1,568 values) + skips 14x14x32, 28x28x16"
 
 
 def test_a_model_id_given_as_a_number_is_told_ids_are_strings():

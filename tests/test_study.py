@@ -43,9 +43,11 @@ def test_ranking_agreement_compares_ranks_and_names_the_biggest_moves():
 
 
 def fake_result(model_id, val_losses, **logged):
-    """A TrainResult-like record: one history row per validation loss, the best epoch kept."""
+    """A TrainResult-like record: one history row per validation loss, the best epoch kept. The MSE is
+    logged as the loss unless given (``mse``, ``val_mse``)."""
     from types import SimpleNamespace
 
+    logged = {"mse": [2 * v for v in val_losses], "val_mse": list(val_losses), **logged}
     history = [{"epoch": i + 1, "loss": 2 * v, "val_loss": v, **{k: vs[i] for k, vs in logged.items()}}
                for i, v in enumerate(val_losses)]
     best = int(pd.Series(val_losses).idxmin()) + 1
@@ -120,21 +122,48 @@ def test_readability_table_reads_every_models_corrections(test_split):
     from types import SimpleNamespace
 
     results = {"12": SimpleNamespace(model=scaled_model(1.0)), "20": SimpleNamespace(model=scaled_model(0.0))}
-    table = study.readability_table(study.test_corrections(results, test_split), test_split, brightness_reader())
+    corrections = study.test_corrections(results, test_split)
+    right = study.read_right(corrections, test_split, brightness_reader())
+    table = study.readability_table(corrections, test_split, right, test_split.clean.mean(axis=0))
     assert list(table.index) == ["12", "20"] and list(table["family"]) == ["deep", "u-net"]
     assert table.loc["12", ["test MSE", "read correctly (%)", "edge contrast (%)"]].tolist() == pytest.approx([0, 100, 100])
     assert table.loc["20", "read correctly (%)"] == 0 and table.loc["20", "edge contrast (%)"] == 0
     assert table.loc["20", "test MSE"] == pytest.approx(np.mean(test_split.clean.astype(float) ** 2))
+    assert table.loc["20", "verdict"] == "all black" and table.loc["12", "verdict"] == "learned"
 
 
 def test_spread_table_gives_each_run_then_mean_and_standard_deviation(test_split):
     from types import SimpleNamespace
 
     runs = [SimpleNamespace(model=scaled_model(factor), config=SimpleNamespace(seed=seed), best_epoch=2,
-                            history=[{"loss": 1.0, "val_loss": loss}, {"loss": 1.0, "val_loss": loss}])
+                            history=[{"mse": 1.0, "val_mse": loss}, {"mse": 1.0, "val_mse": loss}])
             for seed, factor, loss in ((0, 1.0, 0.1), (1, 0.5, 0.2), (2, 0.0, 0.3))]
     table = study.spread_table(runs, test_split, brightness_reader())
     assert list(table.index) == ["run 0 (seed 0)", "run 1 (seed 1)", "run 2 (seed 2)", "mean", "standard deviation"]
     assert table["val MSE"].tolist() == pytest.approx([0.1, 0.2, 0.3, 0.2, 0.1])
     assert table.loc["run 2 (seed 2)", "read correctly (%)"] == 0
     assert table.loc["standard deviation", "test MSE"] == pytest.approx(np.std(table["test MSE"][:3], ddof=1))
+
+
+def test_what_differs_names_everything_that_differs_between_two_models():
+    assert study.what_differs("5", "9") == ["family sweep against deep", "seed offset 0 against 1"]
+    differs = study.what_differs("20", "3")
+    assert "family u-net against baseline" in differs
+    assert "code 7x7x32 (1,568 values) + skips 14x14x32, 28x28x16 against 7x7x1 (49 values)" in differs
+    assert not any(line.startswith(("loss", "batch size", "learning rate")) for line in differs)
+    assert "loss mse+edges against mse" in study.what_differs("22", "20")
+
+
+def test_noise_is_the_larger_of_the_two_seeds_gap_and_the_spread_runs_range():
+    table = pd.DataFrame({"val MSE": [0.030, 0.034]}, index=["5", "9"])
+    spread = pd.DataFrame({"val MSE": [0.020, 0.021, 0.022, 0.021, 0.001], "read correctly (%)": [80, 81, 83, 81.3, 1.5]},
+                          index=["run 0", "run 1", "run 2", "mean", "standard deviation"])
+    assert study.noise_levels(table, spread) == pytest.approx({"val MSE": 0.004, "read": 3.0})
+    assert study.judged_difference(0.003, 0.004) == "within noise"
+    assert study.judged_difference(-0.005, 0.004) == "lower"
+    assert study.judged_difference(5.0, 3.0, p_value=0.2) == "within noise"  # the paired test decides too
+    assert study.judged_difference(5.0, 3.0, p_value=0.01) == "higher"
+
+
+def test_the_batch_ablation_trains_only_the_sizes_the_study_does_not():
+    assert study.batch_ablation_runs() == [("3", 512), ("7", 512), ("12", 512)]

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import subprocess
@@ -307,6 +308,32 @@ def test_a_model_trained_on_the_edge_aware_loss_logs_its_mse_too(tiny, tmp_path)
     row = result.history[0]
     assert {"loss", "mse", "val_loss", "val_mse"} <= set(row)
     assert row["val_loss"] > row["val_mse"] > 0  # the edge term adds to the MSE
+
+
+def test_a_model_with_penalties_logs_its_mse_apart_from_its_loss(tiny, tmp_path):
+    plain = training.train(config(1, model_id="12"), *tiny, tmp_path, log=lambda line: None).history[0]
+    assert plain["val_loss"] == pytest.approx(plain["val_mse"])  # no penalty: the loss is the MSE
+    penalised = training.train(config(1, model_id="13"), *tiny, tmp_path, log=lambda line: None).history[0]
+    assert penalised["val_loss"] > penalised["val_mse"] > 0  # Keras adds the L2 penalty to the loss
+
+
+def test_a_result_that_does_not_log_the_mse_is_trained_again(tiny, tmp_path):
+    finished = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
+    result = json.loads((finished.folder / "result.json").read_text())
+    result["history"] = [{k: v for k, v in row.items() if k not in ("mse", "val_mse")} for row in result["history"]]
+    del result["sha256"]
+    (finished.folder / "result.json").write_text(json.dumps(result))
+    lines = []
+    again = training.train(config(1), *tiny, tmp_path, log=lines.append)
+    assert not again.reused and "val_mse" in again.history[0]
+    assert any("does not log mse; training it again" in line for line in lines)
+    assert weights_equal(again, finished)
+
+
+def test_the_batch_size_can_be_overridden_for_the_ablation_and_keeps_the_models_seed():
+    own, large = training.config_for("12", 0), training.config_for("12", 0, batch_size=512)
+    assert (own.batch_size, large.batch_size) == (128, 512)
+    assert dataclasses.replace(large, batch_size=128) == own
 
 
 def test_a_u_nets_cache_key_is_the_same_in_every_process_and_names_its_wiring(tiny, tmp_path):

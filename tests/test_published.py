@@ -1,0 +1,78 @@
+"""The published set of trained networks: current, whole, loaded instead of trained, refused when damaged."""
+
+import shutil
+
+import pytest
+
+from lib import experiment, published, training
+
+
+def test_every_published_network_is_current_and_whole(data_dir):
+    """A change that alters a published network's key (its architecture, settings or data) leaves it stale:
+    this names it and the commands that retrain and republish it."""
+    for profile in experiment.PROFILES:
+        found = published.survey(profile, data_dir=data_dir)
+        retrain = (f"retrain with './build_report.sh train --profile {profile} --retrain', then publish with "
+                   f"'.venv/bin/python -m lib.published --profile {profile}' and delete the stale folders")
+        assert not found.stale, f"published networks the current code no longer trains: {found.stale}; {retrain}"
+        assert not found.damaged, f"damaged published networks: {found.damaged}"
+
+
+@pytest.fixture
+def tiny(data_dir):
+    splits = experiment.load_splits("smoke", seed=0, data_dir=data_dir)
+    shrink = lambda s, n: experiment.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])
+    return shrink(splits["train"], 64), shrink(splits["val"], 32)
+
+
+def config():
+    return training.TrainConfig("12", batch_size=32, learning_rate=1e-3, max_epochs=1, patience=3, seed=0)
+
+
+@pytest.fixture
+def shipped(tiny, tmp_path, monkeypatch):
+    """A network trained into one artifact folder and published (as ``lib.published`` copies it)."""
+    trained = training.train(config(), *tiny, tmp_path / "trainer", log=lambda line: None)
+    monkeypatch.setattr(training, "PUBLISHED_DIR", tmp_path / "published")
+    copy = tmp_path / "published" / "smoke" / "models" / trained.folder.name
+    copy.mkdir(parents=True)
+    for file in published.FILES:
+        shutil.copy(trained.folder / file, copy / file)
+    return trained, copy
+
+
+def test_a_published_network_is_loaded_not_trained_and_says_so(tiny, tmp_path, shipped):
+    trained, copy = shipped
+    lines = []
+    loaded = training.train(config(), *tiny, tmp_path / "reader", log=lines.append)
+    assert loaded.reused and loaded.published and loaded.folder == copy
+    assert loaded.trained_on.endswith(", published")
+    assert all((a == b).all() for a, b in zip(loaded.model.get_weights(), trained.model.get_weights()))
+    assert lines == [f"model 12: reusing the published network in {copy.name}"]
+    assert not (tmp_path / "reader" / "models" / copy.name).exists()
+
+
+def test_retrain_leaves_the_published_set_out(tiny, tmp_path, shipped, monkeypatch):
+    monkeypatch.setenv(training.RETRAIN_VARIABLE, "1")
+    again = training.train(config(), *tiny, tmp_path / "reader", log=lambda line: None)
+    assert not again.reused and not again.published
+    assert (tmp_path / "reader" / "models" / shipped[1].name / "result.json").exists()
+
+
+def test_a_damaged_published_network_is_refused_by_name(tiny, tmp_path, shipped):
+    copy = shipped[1]
+    weights = copy / "best_weights.npz"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(training.DamagedArtifact, match=rf"the published network {copy} is damaged.*--retrain"):
+        training.train(config(), *tiny, tmp_path / "reader", log=lambda line: None)
+    assert not (tmp_path / "reader" / "models" / copy.name / "result.json").exists()  # never used, never trained over
+
+
+def test_a_published_folder_no_current_network_has_the_key_of_is_stale(tmp_path, monkeypatch, data_dir):
+    monkeypatch.setattr(published, "PUBLISHED_DIR", tmp_path)
+    (tmp_path / "smoke" / "models" / "model_12-000000000000").mkdir(parents=True)
+    found = published.survey("smoke", data_dir=data_dir)
+    assert found.stale == [tmp_path / "smoke" / "models" / "model_12-000000000000"]
+    assert "model 12" in found.missing and not found.published and not found.damaged
