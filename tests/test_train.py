@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from lib import models, train, training
+from lib import models, study, train, training
 
 ROOT = Path(__file__).resolve().parent.parent
 
