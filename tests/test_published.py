@@ -76,3 +76,21 @@ def test_a_published_folder_no_current_network_has_the_key_of_is_stale(tmp_path,
     found = published.survey("smoke", data_dir=data_dir)
     assert found.stale == [tmp_path / "smoke" / "models" / "model_12-000000000000"]
     assert "model 12" in found.missing and not found.published and not found.damaged
+
+
+def test_publishing_copies_the_finished_networks_the_report_needs(tmp_path, monkeypatch, data_dir):
+    from lib import study
+
+    setting = study.Setting("smoke", 0, data_dir, tmp_path / "artifacts")
+    trained = setting.train(["0"])["0"]
+    (tmp_path / "artifacts" / "models" / "model_0-000000000000").mkdir()  # no network of the report: left alone
+    monkeypatch.setattr(published, "PUBLISHED_DIR", tmp_path / "published")
+    lines = []
+    names = published.publish("smoke", data_dir=data_dir, output_dir=tmp_path / "artifacts", write=lines.append)
+    assert names == ["classifier", "model 0"]  # the reader, which the setting trained first, and model 0
+    copy = tmp_path / "published" / "smoke" / "models" / trained.folder.name
+    assert sorted(path.name for path in copy.iterdir()) == sorted(published.FILES)
+    assert lines[-1] == f"published model 0: {copy}"
+    found = published.survey("smoke", data_dir=data_dir)
+    assert set(found.published) == {"classifier", "model 0"} and not found.stale and not found.damaged
+    assert published.publish("smoke", data_dir=data_dir, output_dir=tmp_path / "artifacts") == []  # once
