@@ -93,18 +93,19 @@ def planned_networks(spread_model=None):
     """Every network the report needs, by name, in the order the stage trains them; the spread runs once the
     best U-Net, ``spread_model``, is known.
 
+    The batch-size ablation's runs go first: what they find decides the batch size of the seed's models.
     The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
-    network (an epoch costs 3.5 to 5.6 times another U-Net's, README "Measured cost"): the U-Nets go first,
+    network (an epoch costs 3.5 to 5.6 times another U-Net's, README "Measured cost"): the U-Nets go next,
     the widest first, so that stages started together do not all wait on it at the end.
     """
     from . import classifier, models, study, training
 
     u_nets = study.family_ids("u-net")[::-1]
-    plan = {f"model {model_id}": Network(model_id) for model_id in u_nets}
+    plan = {f"model {model_id} at batch size {size}": Network(model_id, batch_size=size)
+            for model_id, size in study.batch_ablation_runs()}
+    plan |= {f"model {model_id}": Network(model_id) for model_id in u_nets}
     plan |= {"classifier": Network(classifier.MODEL_ID), "classifier on corrupted images": Network(classifier.CONTROL_ID)}
     plan |= {f"model {model_id}": Network(model_id) for model_id in models.MODEL_IDS if model_id not in u_nets}
-    plan |= {f"model {model_id} at batch size {size}": Network(model_id, batch_size=size)
-             for model_id, size in study.batch_ablation_runs()}
     if spread_model is not None:
         plan |= {f"run {run} of the best U-Net": Network(spread_model, run) for run in range(1, training.SPREAD_RUNS)}
     return plan

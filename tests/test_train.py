@@ -103,9 +103,10 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
     finished = [line.split(" | ")[4].split(":")[0] for line in run.stdout.splitlines()
                 if " networks | " in line and (": trained (" in line or ": reused from the cache (" in line)]
     assert len(finished) == networks
-    # The U-Nets first, the widest first, the reader and its control; the spread runs wait for every U-Net.
-    assert finished[:6] == ["model 23", "model 22", "model 21", "model 20", "classifier", "classifier on corrupted images"]
-    assert finished[-5:-2] == [f"model {model_id} at batch size {size}" for model_id, size in study.batch_ablation_runs()]
+    # The batch-size ablation's runs first, then the U-Nets, the widest first, the reader and its control; the
+    # spread runs wait for every U-Net.
+    assert finished[:3] == [f"model {model_id} at batch size {size}" for model_id, size in study.batch_ablation_runs()]
+    assert finished[3:9] == ["model 23", "model 22", "model 21", "model 20", "classifier", "classifier on corrupted images"]
     assert finished[-1] == f"run {training.SPREAD_RUNS - 1} of the best U-Net"
     assert any(" | the best U-Net is model " in line for line in run.stdout.splitlines())
 
