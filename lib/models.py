@@ -341,7 +341,8 @@ def code_size(model):
 def code_text(model):
     """``code`` in words, e.g. '7x7x1 (49 values)' or '7x7x32 (1,568 values) + skips 14x14x32, 28x28x16'."""
     shape, skips = code(model)
-    text = f"{'x'.join(map(str, shape))} ({code_size(model):,} value{'s' * (code_size(model) != 1)})"
+    values = int(np.prod(shape))
+    text = f"{'x'.join(map(str, shape))} ({values:,} value{'s' * (values != 1)})"
     return text + (" + skips " + ", ".join("x".join(map(str, skip)) for skip in skips) if skips else "")
 
 

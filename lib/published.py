@@ -14,6 +14,7 @@ import argparse
 import shutil
 import sys
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from . import experiment, options, train
 from .training import PUBLISHED_DIR
@@ -33,8 +34,8 @@ class Survey:
 
 def needed_folders(profile_name, seed, splits):
     """Every network the report on ``profile_name`` needs (``train.planned_networks``) -> the name of its
-    folder, ``model_<id>-<key>``, with the key the current code computes, and its builder; the spread runs
-    of every U-Net, since which one is repeated depends on the trained U-Nets."""
+    folder, ``model_<id>-<key>``, with the key the current code computes, its builder and its
+    ``train.Network``; the spread runs of every U-Net, since which one is repeated depends on the trained U-Nets."""
     from . import study, training
     from .backend import keras
 
@@ -48,7 +49,7 @@ def needed_folders(profile_name, seed, splits):
         config, build, train_data, val_data = train.network_parts(network, splits, profile, seed)
         with keras.StatelessScope(initialize_variables=False):  # the key needs the architecture, not weights
             model = build()
-        folders[name] = (training.model_folder(config, model, train_data, val_data, "").name, build)
+        folders[name] = (training.model_folder(config, model, train_data, val_data, "").name, build, network)
     return folders
 
 
@@ -61,9 +62,9 @@ def survey(profile_name, seed=0, data_dir=None):
     needed = needed_folders(profile_name, seed, splits)
     profile_dir = PUBLISHED_DIR / profile_name / "models"
     found = sorted(path for path in profile_dir.glob("*") if path.is_dir()) if profile_dir.is_dir() else []
-    result = Survey(stale=[path for path in found if path.name not in {name for name, _ in needed.values()}])
+    result = Survey(stale=[path for path in found if path.name not in {name for name, _, _ in needed.values()}])
     records = {}
-    for name, (folder_name, build) in needed.items():
+    for name, (folder_name, build, _) in needed.items():
         folder = profile_dir / folder_name
         if not folder.is_dir():
             result.missing[name] = folder_name
@@ -75,13 +76,11 @@ def survey(profile_name, seed=0, data_dir=None):
             continue
         result.published[name] = folder
     u_nets = {model_id: records.get(f"model {model_id}") for model_id in study.family_ids("u-net")}
-    if all(u_nets.values()):
-        # Only the best U-Net's spread runs are needed; the others' are not missing.
-        best = min(u_nets, key=lambda model_id: u_nets[model_id]["history"][u_nets[model_id]["best_epoch"] - 1]["val_mse"])
-        result.missing = {name: folder for name, folder in result.missing.items()
-                          if "(if model" not in name or name.endswith(f"(if model {best})")}
-    else:
-        result.missing = {name: folder for name, folder in result.missing.items() if "(if model" not in name}
+    # Only the best U-Net's spread runs are needed, and which one that is needs every U-Net.
+    best = (study.best_new_model({model_id: SimpleNamespace(**record) for model_id, record in u_nets.items()})
+            if all(u_nets.values()) else None)
+    result.missing = {name: folder for name, folder in result.missing.items()
+                      if not needed[name][2].run or needed[name][2].model_id == best}
     return result
 
 
@@ -94,7 +93,7 @@ def publish(profile_name, seed=0, data_dir=None, output_dir=None, write=print):
     source = experiment.output_dir(profile_name, output_dir) / "models"
     target = PUBLISHED_DIR / profile_name / "models"
     published = []
-    for name, (folder_name, build) in needed_folders(profile_name, seed, splits).items():
+    for name, (folder_name, build, _) in needed_folders(profile_name, seed, splits).items():
         trained, copy = source / folder_name, target / folder_name
         if copy.exists() or not (trained / "result.json").exists():
             continue
