@@ -1,0 +1,25 @@
+"""Every network's cache key is pinned: a key that moves orphans every cached and published network it names.
+
+``tests/reference/cache_keys.json`` holds, per profile, the folder (``model_<id>-<key>``) of every network
+the report needs, spread runs of each U-Net included. A change of architecture, settings or data changes
+keys on purpose: then retrain and republish what moved (``lib.published --check`` names it) and rewrite
+the reference with the keys the new code computes.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lib import experiment, published
+
+PINNED = Path(__file__).resolve().parent / "reference" / "cache_keys.json"
+
+
+@pytest.mark.parametrize("profile", list(experiment.PROFILES))
+def test_every_cache_key_is_the_pinned_one(profile, data_dir):
+    splits = experiment.load_splits(profile, 0, data_dir=data_dir)
+    computed = sorted(folder for folder, _, _ in published.needed_folders(profile, 0, splits).values())
+    pinned = json.loads(PINNED.read_text())[profile]
+    assert computed == pinned, (f"keys moved on the {profile} profile: now {sorted(set(computed) - set(pinned))}, "
+                                f"no longer {sorted(set(pinned) - set(computed))}")
