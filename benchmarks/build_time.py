@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import reference_results, report
+from lib import paths, reference_results
 
-ROOT = report.ROOT
+ROOT = paths.ROOT
 
 
 def build(profile, workdir):
@@ -70,8 +70,8 @@ def main():
         if not same_table:
             print(table_a.compare(table_b))
         against_reference = reference_results.differences(reference_results.collect(first),
-                                                          reference_results.read(report.RESULTS_REFERENCE))
-        print(f"against the committed reference ({report.RESULTS_REFERENCE.name}, another CPU): "
+                                                          reference_results.read(paths.RESULTS_REFERENCE))
+        print(f"against the committed reference ({paths.RESULTS_REFERENCE.name}, another CPU): "
               + ("within the tolerance" if not against_reference else "\n  ".join(["DIFFERS", *against_reference])))
         if not (same_table and same_final) or against_reference:
             raise SystemExit(1)

@@ -21,27 +21,23 @@ import argparse
 import os
 import time
 
-from lib import backend, classifier, experiment, models, training
 import keras
+
+from lib import artifacts, backend, models, study, training
 
 PROFILE = "full"
 
 
-def networks(splits, seed, model_ids=None):
-    """(name, training config, compile, training data, validation data) for every network the profile
-    trains, or for the autoencoders ``model_ids`` alone."""
-    train, val = splits["train"], splits["val"]
-    for model_id in model_ids or models.MODEL_IDS:
-        yield (f"model {model_id}", training.config_for(model_id, seed), training.compiled_autoencoder,
-               training.autoencoder_data(train), training.autoencoder_data(val))
-    if not model_ids:
-        yield ("classifier", classifier.config_for(seed), classifier.compiled,
-               classifier.labelled_images(train), classifier.labelled_images(val))
+def networks(setting, model_ids=None):
+    """Every network the profile trains (the study's autoencoders and the reader), or the autoencoders
+    ``model_ids`` alone."""
+    autoencoders = [setting.autoencoder(model_id) for model_id in model_ids or models.MODEL_IDS]
+    return autoencoders if model_ids else [*autoencoders, setting.reader_network()]
 
 
-def compiled(compile_model, config, jit_compile):
+def compiled(network, jit_compile):
     """The network as the training compiles it, its steps compiled with XLA if ``jit_compile``."""
-    model = compile_model(config)
+    model = network.compiled()
     if jit_compile:
         model.jit_compile = True  # before the first fit, which builds the step with it
     return model
@@ -56,10 +52,10 @@ def epoch_seconds(model, batch_size, train_data, val_data, images):
     started = time.perf_counter()
     model.fit(**backend.batches(x[:timed], y[:timed], batch_size=batch_size), shuffle=False, verbose=0)
     train_seconds = (time.perf_counter() - started) * len(x) / timed
-    model.evaluate(**backend.batches(x_val[:training.EVAL_BATCH_SIZE], y_val[:training.EVAL_BATCH_SIZE],
-                                     batch_size=training.EVAL_BATCH_SIZE), verbose=0)
+    model.evaluate(**backend.batches(x_val[:backend.EVAL_BATCH_SIZE], y_val[:backend.EVAL_BATCH_SIZE],
+                                     batch_size=backend.EVAL_BATCH_SIZE), verbose=0)
     started = time.perf_counter()
-    model.evaluate(**backend.batches(x_val, y_val, batch_size=training.EVAL_BATCH_SIZE), verbose=0)
+    model.evaluate(**backend.batches(x_val, y_val, batch_size=backend.EVAL_BATCH_SIZE), verbose=0)
     return train_seconds + time.perf_counter() - started
 
 
@@ -86,21 +82,22 @@ def main():
     for model_id in [*(args.models or []), *([args.check] if args.check is not None else [])]:
         if model_id not in chosen or model_id not in models.MODEL_IDS:
             raise SystemExit(f"{model_id!r}: not a model id of those timed; choose from {', '.join(chosen)}")
-    artifacts = experiment.output_dir(PROFILE, args.artifacts)
-    splits = experiment.load_splits(PROFILE, args.seed, data_dir=os.environ.get("REPORT_DATA_DIR"))
+    setting = study.Setting(PROFILE, args.seed, os.environ.get("REPORT_DATA_DIR"), args.artifacts)
+    splits = setting.splits
     print(f"full profile: {len(splits['train']):,} training and {len(splits['val']):,} validation images; "
           f"{len(chosen)} autoencoders{'' if args.models else ' and the classifier'}; {args.images:,} images timed per network; "
-          f"earlier runs read from {artifacts}\n")
+          f"earlier runs read from {setting.out_dir}\n")
     print(f"{'network':<12} {'batch':>5} {'s/epoch':>8} {'epochs':>7} {'at most':>7}  run so far")
-    rows, trained = [], list(networks(splits, args.seed, args.models))
-    for name, config, compile_model, train_data, val_data in trained:
+    rows, trained = [], networks(setting, args.models)
+    for network in trained:
         keras.backend.clear_session()
-        model = compiled(compile_model, config, args.jit_compile)
-        done, finished = training.epochs_run(training.model_folder(config, model, train_data, val_data, artifacts))
-        seconds = epoch_seconds(model, config.batch_size, train_data, val_data, args.images)
+        config = network.config
+        model = compiled(network, args.jit_compile)
+        done, finished = artifacts.epochs_run(network.folder(setting.out_dir))
+        seconds = epoch_seconds(model, config.batch_size, network.train_data, network.val_data, args.images)
         rows.append((seconds, config, done, finished))
         state = f"finished after {done} epochs" if finished else f"{done} epochs, not finished" if done else "-"
-        print(f"{name:<12} {config.batch_size:>5} {seconds:8.1f} {config.patience + 1:>3}-{config.max_epochs:<3} "
+        print(f"{network.name:<12} {config.batch_size:>5} {seconds:8.1f} {config.patience + 1:>3}-{config.max_epochs:<3} "
               f"{hours(seconds * config.max_epochs):>7}  {state}", flush=True)
 
     least, most = training_hours([(s, c) for s, c, _, _ in rows])
@@ -110,16 +107,17 @@ def main():
     finished = [(s, done) for s, _, done, over in rows if over]
     if finished:
         least, most = training_hours([(s, c) for s, c, _, over in rows if not over])
-        print(f"{len(finished)} networks finished in {artifacts}: {sum(done for _, done in finished)} epochs, "
+        print(f"{len(finished)} networks finished in {setting.out_dir}: {sum(done for _, done in finished)} epochs, "
               f"{hours(sum(s * done for s, done in finished))} at these rates; the other "
               f"{len(rows) - len(finished)} need between {least} and {most}")
 
     if args.check is not None:
         index = chosen.index(args.check)
-        _, config, compile_model, train_data, val_data = trained[index]
+        network = trained[index]
         keras.backend.clear_session()
-        model = compiled(compile_model, config, args.jit_compile)
-        whole = epoch_seconds(model, config.batch_size, train_data, val_data, len(train_data[0]))
+        model = compiled(network, args.jit_compile)
+        whole = epoch_seconds(model, network.config.batch_size, network.train_data, network.val_data,
+                              len(network.train_data[0]))
         scaled = rows[index][0]
         print(f"check, model {args.check}: a whole epoch took {whole:.1f} s; scaled from {args.images:,} images "
               f"{scaled:.1f} s ({scaled / whole - 1:+.0%})")

@@ -46,6 +46,7 @@ if NAME == "jax":
 # and PyTorch's torch.compile slower than eager (306-363 against 499-511); JAX needs it, as eager JAX
 # runs op by op, unusably slowly.
 JIT_COMPILE = NAME == "jax"
+EVAL_BATCH_SIZE = 1024  # images per batch where nothing is trained: evaluation and prediction
 
 
 def make_deterministic(seed):

@@ -9,7 +9,7 @@ early stopping, which reaches the same accuracy in fewer epochs.
 """
 
 from . import training
-from .backend import JIT_COMPILE, keras, make_deterministic
+from .backend import keras
 from keras import layers
 
 MODEL_ID = "classifier"
@@ -43,23 +43,14 @@ def config_for(seed, max_epochs=None, model_id=MODEL_ID):
     return training.TrainConfig(model_id, BATCH_SIZE, LEARNING_RATE, epochs, training.PATIENCE, seed, LOSS)
 
 
-def compiled(config):
-    """The classifier with seeded initial weights, compiled for training."""
-    make_deterministic(config.seed)
-    model = build()
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=config.loss,
-                  metrics=["accuracy"], jit_compile=JIT_COMPILE)
-    return model
-
-
-def train(splits, seed, out_dir, max_epochs=None, log=print, wait=True, on_corrupted=False):
-    """Train on the clean training images (validated on the clean validation images), or load the cache
-    (``wait``: as in ``training.fit``). With ``on_corrupted``, the control: the same network and protocol on
-    the corrupted training images, validated on the corrupted validation images."""
-    config = config_for(seed, max_epochs, CONTROL_ID if on_corrupted else MODEL_ID)
-    model = compiled(config)
-    return training.fit(model, config, labelled_images(splits["train"], on_corrupted),
-                        labelled_images(splits["val"], on_corrupted), out_dir, log, wait)
+def reader(config, train_split, val_split):
+    """The reader as a ``training.Network``, trained on the clean training images and validated on the clean
+    validation images; the control (``config.model_id`` is ``CONTROL_ID``): the same network and protocol
+    on the corrupted images."""
+    on_corrupted = config.model_id == CONTROL_ID
+    name = "the reader trained on corrupted images" if on_corrupted else "the reader"
+    return training.Network(name, config, build, "accuracy", labelled_images(train_split, on_corrupted),
+                            labelled_images(val_split, on_corrupted))
 
 
 def labelled_images(split, corrupted=False):

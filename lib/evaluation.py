@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import backend, corruptions
 from .corruptions import FAMILIES, PAIR_NAMES
-from .training import EVAL_BATCH_SIZE
+from .backend import EVAL_BATCH_SIZE
 
 # A model counts as collapsed when its output hardly depends on its input (its spread across images
 # is under a tenth of the clean images' spread), when it scores no better than 95% of all-black or of

@@ -1,4 +1,4 @@
-"""The command-line options the build (``lib.report``) and the training stage (``lib.train``) share.
+"""The command-line options the build (``lib.report``) and the training stage (``lib.training_stage``) share.
 
 Kept apart from ``lib.report`` so that the training stage needs neither papermill nor Jupyter: a
 machine that only trains (a GPU box) needs Keras, its backend, numpy, pandas and matplotlib.
@@ -6,12 +6,8 @@ machine that only trains (a GPU box) needs Keras, its backend, numpy, pandas and
 
 import argparse
 import os
-from pathlib import Path
 
 from . import BACKENDS, RETRAIN_VARIABLE
-
-USER_PATH_VARIABLES = ("REPORT_OUTPUT_DIR", "REPORT_DATA_DIR")
-
 
 def seed(text):
     """--seed: an integer every model can train with."""
@@ -53,15 +49,3 @@ def backend_name(text):
         raise argparse.ArgumentTypeError(f"{text!r} (from --backend or KERAS_BACKEND) is not a backend this "
                                          f"project runs on; choose one of {', '.join(BACKENDS)}")
     return text
-
-
-def absolute(path):
-    """A user's path made absolute against the caller's folder, once: the notebooks run elsewhere."""
-    return Path(os.path.abspath(Path(path).expanduser()))
-
-
-def absolute_environment():
-    """Make the path variables the notebooks read absolute, before any notebook starts."""
-    for variable in USER_PATH_VARIABLES:
-        if os.environ.get(variable):
-            os.environ[variable] = str(absolute(os.environ[variable]))

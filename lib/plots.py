@@ -124,6 +124,12 @@ def corruption_examples(clean, corrupted, family_ids, per_family=6):
                           "clean training images above the same images corrupted.")
 
 
+def mse_history(result):
+    """A ``TrainResult``'s MSE per epoch as a table (epoch, mse, val_mse; seconds left out as they vary run to
+    run), for ``loss_curves``: the MSE as logged, which the loss is not for a model with penalties or another loss."""
+    return pd.DataFrame(result.history).set_index("epoch")[["mse", "val_mse"]]
+
+
 def loss_curves(histories, baselines, title):
     """One panel per model: training and validation MSE per epoch, the baselines' validation MSE as
     horizontal lines. ``histories`` maps a panel title to a frame with ``mse`` and ``val_mse``."""

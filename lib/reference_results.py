@@ -18,8 +18,7 @@ differently.
 import json
 from pathlib import Path
 
-import pandas as pd
-
+from . import results_files
 from .corruptions import FAMILIES, PAIR_NAMES
 
 # Measured (README, "Reproducibility"): the same smoke build through other CPU kernels (oneDNN capped
@@ -57,13 +56,11 @@ def model_results(table):
 
 def collect(artifact_dir):
     """The results a build wrote to ``artifact_dir`` (the profile's artifact folder)."""
-    artifact_dir = Path(artifact_dir)
-    table = pd.read_csv(artifact_dir / "results.csv", dtype={"model": str}).set_index("model")
-    return from_results(table, json.loads((artifact_dir / "final_evaluation.json").read_text()))
+    return from_results(results_files.read_table(artifact_dir), results_files.read_final(artifact_dir))
 
 
-def write(results, path):
-    Path(path).write_text(json.dumps(results, indent=1) + "\n")
+def write(tree, path):
+    Path(path).write_text(json.dumps(tree, indent=1) + "\n")
 
 
 def read(path):

@@ -26,15 +26,12 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from . import experiment, reference_results
-from .options import absolute, absolute_environment, add_backend_option, add_retrain_option, apply_retrain, seed
+from . import profiles, reference_results
+from .options import add_backend_option, add_retrain_option, apply_retrain, seed
+from .paths import NOTEBOOK_DIR, REFERENCE_DIR, REPORT_DIR, RESULTS_REFERENCE, absolute, absolute_environment, output_dir
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py")))
 SYNC_COMMAND = ".venv/bin/jupytext --sync notebooks/*.py"
-REFERENCE_DIR = ROOT / "tests" / "reference"
-RESULTS_REFERENCE = REFERENCE_DIR / "smoke_results.json"
 HTML_TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.html.j2"  # JupyterLab's, with alt text
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
 # The seed's outline. A notebook whose title is a section of its own (Introduction, Final evaluation,
@@ -183,7 +180,7 @@ def writable_folder_problem(folder):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=list(experiment.PROFILES), default="full")
+    parser.add_argument("--profile", choices=list(profiles.PROFILES), default="full")
     parser.add_argument("--seed", type=seed, default=0, help="the run's seed (default 0); one that some model cannot train with is refused, naming the range")
     parser.add_argument("--update-references", action="store_true",
                         help="make this build the test references (smoke profile only), when a change of result "
@@ -197,7 +194,7 @@ def main(argv=None):
     absolute_environment()
     os.environ["KERAS_BACKEND"] = args.backend  # the notebooks' kernels inherit it
     apply_retrain(args)
-    report_dir = args.report_dir or ROOT / "report" / args.profile
+    report_dir = args.report_dir or REPORT_DIR / args.profile
     problem = writable_folder_problem(report_dir)
     if problem:
         parser.error(f"--report-dir {report_dir} cannot take the report ({problem}); "
@@ -240,7 +237,7 @@ def render(executed_paths, args, report_dir):
     export(combined_path, "pdf")
     print(f"PDF report:  {combined_path.with_suffix('.pdf')}")
     if args.update_references:
-        update_references(executed_paths, experiment.output_dir(args.profile))
+        update_references(executed_paths, output_dir(args.profile))
     return 0
 
 

@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import classifier, evaluation, models, training
+from . import classifier, evaluation, models, paths, profiles, training
 from .corruptions import FAMILIES
 
 # The seed's table of all models: (training loss, validation loss) as printed.
@@ -31,17 +31,6 @@ def family_ids(family):
 # are trained at both sizes, seeds as the study's, to measure what the choice does (notebook 10).
 BATCH_ABLATION_MODELS = ("3", "7", "12")
 BATCH_ABLATION_SIZES = (128, 512)
-
-
-def train_models(model_ids, splits, profile, seed, out_dir, log=print, run=0, wait=True, batch_size=None):
-    """Train (or load from the cache) each model in turn; a killed run redoes only the unfinished one.
-    ``run`` numbers a repeated run and ``batch_size`` overrides the model's own (``training.config_for``);
-    ``wait`` is as in ``training.fit``."""
-    results = {}
-    for model_id in model_ids:
-        config = training.config_for(model_id, seed, max_epochs=profile.max_epochs, run=run, batch_size=batch_size)
-        results[model_id] = training.train(config, splits["train"], splits["val"], out_dir, log, wait)
-    return results
 
 
 def batch_ablation_runs():
@@ -65,12 +54,6 @@ def best_model(results, model_ids):
 def best_new_model(results):
     """The U-Net family's best model: the one the report trains ``training.SPREAD_RUNS`` times."""
     return best_model(results, family_ids("u-net"))
-
-
-def train_spread(model_id, splits, profile, seed, out_dir, log=print):
-    """Every run of ``model_id`` (run 0 is the study's own, from the cache): the run-to-run spread."""
-    return [train_models([model_id], splits, profile, seed, out_dir, log, run)[model_id]
-            for run in range(training.SPREAD_RUNS)]
 
 
 def verdict(result, split, setting):
@@ -207,36 +190,85 @@ def ranking_agreement(table):
 
 
 class Setting:
-    """What every experiment notebook starts from: the profile, the data splits, the artifact folder,
-    the mean training image, the baselines' validation MSE, and the reader (trained or loaded on first use)."""
+    """The one handle on a run of the study, for the notebooks and the training stage alike: the profile, the
+    seed, the data splits and the artifact folder; every network the report needs (``planned_networks``),
+    trained or found in the cache by ``fit``; the reader and its control; the mean training image and the
+    baselines' validation MSE."""
 
     def __init__(self, profile, seed, data_dir=None, output_dir=None):
-        from . import experiment
+        self.profile = profiles.get_profile(profile)
+        self.seed, self.data_dir = seed, data_dir
+        self.splits = profiles.load_splits(profile, seed, data_dir=data_dir)
+        self.out_dir = paths.output_dir(profile, output_dir)
 
-        self.profile = experiment.get_profile(profile)
-        self.seed = seed
-        self.splits = experiment.load_splits(profile, seed, data_dir=data_dir)
-        self.out_dir = experiment.output_dir(profile, output_dir)
-        self.mean_image = self.splits["train"].clean.mean(axis=0)
+    def test_split(self, severity):
+        """The test images corrupted at another ``severity`` (1 to 5), as ``splits["test"]`` is at 3."""
+        return profiles.test_split(self.profile.name, self.seed, data_dir=self.data_dir, severity=severity)
+
+    def pairs_test_split(self):
+        """The test images each corrupted by two families at once (``profiles.pairs_test_split``)."""
+        return profiles.pairs_test_split(self.profile.name, self.seed, data_dir=self.data_dir)
+
+    @cached_property
+    def mean_image(self):
+        return self.splits["train"].clean.mean(axis=0)
+
+    @cached_property
+    def val_baselines(self):
         val = self.splits["val"]
-        self.val_baselines = evaluation.metric_table(evaluation.baseline_predictions(val, self.mean_image), val)["overall"]
+        return evaluation.metric_table(evaluation.baseline_predictions(val, self.mean_image), val)["overall"]
+
+    def autoencoder(self, model_id, run=0, batch_size=None):
+        """Autoencoder ``model_id`` as this run trains it (``run``, ``batch_size``: as ``training.config_for``)."""
+        config = training.config_for(model_id, self.seed, self.profile.max_epochs, run, batch_size)
+        return training.autoencoder(config, self.splits["train"], self.splits["val"], run)
+
+    def reader_network(self, on_corrupted=False):
+        """The reader, or with ``on_corrupted`` its control trained on the corrupted images."""
+        config = classifier.config_for(self.seed, self.profile.max_epochs,
+                                       classifier.CONTROL_ID if on_corrupted else classifier.MODEL_ID)
+        return classifier.reader(config, self.splits["train"], self.splits["val"])
+
+    def planned_networks(self, spread_model=None):
+        """Every network the report needs, in the order the training stage trains them; the spread runs once
+        the best U-Net, ``spread_model``, is known.
+
+        The batch-size ablation's runs go first: what they find decides the batch size of the seed's models.
+        The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
+        network: the U-Nets go next, the widest first, so that stages started together do not all wait on
+        it at the end."""
+        u_nets = family_ids("u-net")[::-1]
+        plan = [self.autoencoder(model_id, batch_size=size) for model_id, size in batch_ablation_runs()]
+        plan += [self.autoencoder(model_id) for model_id in u_nets]
+        plan += [self.reader_network(), self.reader_network(on_corrupted=True)]
+        plan += [self.autoencoder(model_id) for model_id in models.MODEL_IDS if model_id not in u_nets]
+        if spread_model is not None:
+            plan += [self.autoencoder(spread_model, run) for run in range(1, training.SPREAD_RUNS)]
+        return plan
+
+    def fit(self, network, log=print, wait=True):
+        """``network`` trained, or found in this run's artifact folder or the published set (``training.fit``)."""
+        return training.fit(network, self.out_dir, log, wait)
 
     def train(self, model_ids):
         """The models, trained or loaded, and the reader that judges them (first, so that its log comes here)."""
         self.reader_run
-        return train_models(model_ids, self.splits, self.profile, self.seed, self.out_dir)
+        return {model_id: self.fit(self.autoencoder(model_id)) for model_id in model_ids}
 
     def train_batch_ablation(self):
         """Every (model, batch size) of the batch-size ablation -> its ``TrainResult`` (the study's own runs
         from the cache)."""
-        return {(model_id, batch_size): train_models([model_id], self.splits, self.profile, self.seed, self.out_dir,
-                                                     batch_size=batch_size)[model_id]
+        return {(model_id, batch_size): self.fit(self.autoencoder(model_id, batch_size=batch_size))
                 for model_id in BATCH_ABLATION_MODELS for batch_size in BATCH_ABLATION_SIZES}
+
+    def train_spread(self, model_id):
+        """Every run of ``model_id`` (run 0 is the study's own, from the cache): the run-to-run spread."""
+        return [self.fit(self.autoencoder(model_id, run)) for run in range(training.SPREAD_RUNS)]
 
     @cached_property
     def reader_run(self):
         """The training of the classifier on clean images that judges readability (``lib.classifier``)."""
-        return classifier.train(self.splits, self.seed, self.out_dir, self.profile.max_epochs)
+        return self.fit(self.reader_network())
 
     @property
     def reader(self):
@@ -245,10 +277,7 @@ class Setting:
     @cached_property
     def control_reader(self):
         """The control: the reader's network and protocol trained on the corrupted images instead."""
-        return classifier.train(self.splits, self.seed, self.out_dir, self.profile.max_epochs, on_corrupted=True).model
-
-    def train_spread(self, model_id):
-        return train_spread(model_id, self.splits, self.profile, self.seed, self.out_dir)
+        return self.fit(self.reader_network(on_corrupted=True)).model
 
 
 def describe_family(results):
@@ -284,6 +313,6 @@ def show_family(results, setting, title):
             f"- **Model {model_id}** kept epoch {result.best_epoch} of {len(result.history)}: training MSE "
             f"{train_mse:.4f}, validation MSE {val_mse:.4f}{seed}. Verdict: {reason}.")
     display(Markdown("\n".join(lines)))
-    histories = {f"model {model_id}": training.history_frame(result) for model_id, result in results.items()}
+    histories = {f"model {model_id}": plots.mse_history(result) for model_id, result in results.items()}
     plots.loss_curves(histories, setting.val_baselines.to_dict(), f"{title} ({setting.profile.name} profile)")
     plt.show()

@@ -41,7 +41,7 @@ SEED = 0
 # %%
 from IPython.display import Markdown, display
 
-from lib import experiment, models, study
+from lib import profiles, models, study
 
 seed_best = min(study.SEED_RESULTS, key=lambda model_id: study.SEED_RESULTS[model_id][1])
 display(Markdown(
@@ -50,7 +50,7 @@ display(Markdown(
     f"{len(models.MODEL_IDS) - len(models.SEED_MODEL_IDS)} models in one family of its own."))
 
 # %%
-profile = experiment.get_profile(PROFILE)
+profile = profiles.get_profile(PROFILE)
 display(Markdown(
     f"This build uses the **{profile.name}** profile with seed {SEED}: "
     + ("all the official images and each model's own epoch limit with early stopping, the seed's protocol."

@@ -19,11 +19,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib import data, experiment, plots
+from lib import data, profiles, plots
 
 plots.configure_notebook()
 
-profile = experiment.get_profile(PROFILE)
+profile = profiles.get_profile(PROFILE)
 images, labels = data.load_dataset("kmnist", "train", DATA_DIR)
 test_images, test_labels = data.load_dataset("kmnist", "test", DATA_DIR)
 classes = data.DATASETS["kmnist"]["classes"]
@@ -45,7 +45,7 @@ plt.show()
 # first images of each split. The class counts show every split stays balanced.
 
 # %%
-splits = experiment.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
+splits = profiles.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
 counts = pd.DataFrame({name: np.bincount(split.labels, minlength=len(classes)) for name, split in splits.items()},
                       index=pd.Index([f"{i}: {c}" for i, c in enumerate(classes)], name="class"))
 counts.loc["total"] = counts.sum()

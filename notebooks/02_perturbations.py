@@ -17,11 +17,11 @@ import hashlib
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from lib import corruptions, evaluation, experiment, plots
+from lib import corruptions, evaluation, profiles, plots
 
 plots.configure_notebook()
 
-splits = experiment.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
+splits = profiles.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
 train = splits["train"]
 
 # %% [markdown]

@@ -27,10 +27,10 @@ SEED = 0
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import experiment, models, plots, study, training
+from lib import profiles, models, plots, study, training
 
 plots.configure_notebook()
-profile = experiment.get_profile(PROFILE)
+profile = profiles.get_profile(PROFILE)
 configs = {model_id: training.config_for(model_id, SEED, max_epochs=profile.max_epochs) for model_id in models.MODEL_IDS}
 pd.DataFrame({model_id: {"family": models.spec(model_id).family, "batch size": config.batch_size,
                          "learning rate": config.learning_rate, "epoch limit": config.max_epochs,

@@ -17,7 +17,7 @@ OUTPUT_DIR = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from lib import models, plots, study, training
+from lib import models, plots, results_files, study
 
 plots.configure_notebook()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
@@ -25,7 +25,7 @@ setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 results = setting.train(models.MODEL_IDS)
 table = study.results_table(results, setting)
-training.atomic_write(setting.out_dir / "results.csv", table.to_csv)
+results_files.write_table(setting.out_dir, table)
 
 # %% [markdown]
 # ## The results table
@@ -92,7 +92,7 @@ ablation_runs = setting.train_batch_ablation()
 
 # %% tags=["nbval-ignore-output"]
 ablation = study.batch_ablation_table(ablation_runs, setting)
-plots.loss_curves({f"model {model_id}, batch size {size}": training.history_frame(run)
+plots.loss_curves({f"model {model_id}, batch size {size}": plots.mse_history(run)
                    for (model_id, size), run in ablation_runs.items()},
                   setting.val_baselines.to_dict(), f"Batch size 128 against 512 ({setting.profile.name} profile)")
 plt.show()

@@ -16,15 +16,12 @@ DATA_DIR = None
 OUTPUT_DIR = None
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import classifier, corruptions, evaluation, experiment, models, plots, study, training
+from lib import corruptions, evaluation, models, plots, results_files, study
 
 plots.configure_notebook()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
@@ -283,7 +280,7 @@ for model_id, role in (("12", "the seed's final model"), (SEED_PICK, "the best o
 robustness_models = {f"model {model_id}": results[model_id].model for model_id in roles}
 best_new_name = f"model {BEST_NEW}"
 display(Markdown("; ".join(f"model {model_id} is {' and '.join(names)}" for model_id, names in roles.items()) + "."))
-severities = {severity: experiment.test_split(PROFILE, SEED, data_dir=DATA_DIR, severity=severity)
+severities = {severity: setting.test_split(severity)
               for severity in corruptions.SEVERITIES}
 severity = evaluation.severity_table(robustness_models, reader, severities)
 plots.severity_curves(severity, evaluation.UNCORRECTED)
@@ -297,7 +294,7 @@ severity.T
 # 3, seeded like the rest). No model saw such images in training.
 
 # %% tags=["nbval-ignore-output"]
-pairs = evaluation.pairs_table(robustness_models, reader, experiment.pairs_test_split(PROFILE, SEED, data_dir=DATA_DIR))
+pairs = evaluation.pairs_table(robustness_models, reader, setting.pairs_test_split())
 for metric in ("read correctly (%)", "MSE"):
     display(Markdown(f"**{metric}** per pair of corruption families"), pairs[metric])
 
@@ -359,8 +356,7 @@ summary = {"profile": setting.profile.name, "final model": FINAL_MODEL, "final n
            "severity": evaluation.as_tree(severity), "pairs": evaluation.as_tree(pairs),
            "spread": evaluation.as_tree(spread), "controls": evaluation.as_tree(controls.T),
            "recovered share": evaluation.as_tree(recovered.T), "comparisons": comparisons}
-training.atomic_write(setting.out_dir / "final_evaluation.json",
-                      lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
+results_files.write_final(setting.out_dir, summary)
 print(f"final model {FINAL_MODEL}: test MSE {ours['MSE', 'overall']:.4f}, SSIM {ours['SSIM', 'overall']:.3f}, "
       f"read correctly {read.loc['overall', final_name]:.1f}%; seed's pick {SEED_PICK}: "
       f"{read.loc['overall', seed_name]:.1f}%")

@@ -13,24 +13,16 @@ DATA_DIR = None
 OUTPUT_DIR = None
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
-import json
-
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import corruptions, evaluation, experiment, models, plots, study
+from lib import corruptions, evaluation, models, plots, results_files, study
 
 plots.configure_notebook()
-out_dir = experiment.output_dir(PROFILE, OUTPUT_DIR)
-missing = [name for name in ("results.csv", "final_evaluation.json") if not (out_dir / name).exists()]
-if missing:
-    raise FileNotFoundError(f"{', '.join(missing)} not found in {out_dir}: run notebooks 10_model_comparison and "
-                            f"11_final_evaluation first with the same PROFILE and OUTPUT_DIR (./build_report.sh does).")
-table = pd.read_csv(out_dir / "results.csv", dtype={"model": str}).set_index("model")
-seed_table = table.loc[list(models.SEED_MODEL_IDS)]
-final = json.loads((out_dir / "final_evaluation.json").read_text())
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+table, final = results_files.read_table(setting.out_dir), results_files.read_final(setting.out_dir)
+seed_table = table.loc[list(models.SEED_MODEL_IDS)]
 black, identity = setting.val_baselines["all black"], setting.val_baselines["identity (corrupted input)"]
 
 # %% tags=["nbval-ignore-output"]

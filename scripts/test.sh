@@ -12,7 +12,7 @@ scripts/setup.sh
 if [ $# -eq 0 ]; then
   for backend in jax torch; do
     echo "The lib tests again, on Keras' $backend backend (CPU):"
-    KERAS_BACKEND=$backend .venv/bin/python -m pytest -p no:nbval -o addopts=-ra \
+    KERAS_BACKEND=$backend .venv/bin/python -m pytest -p no:nbval -o addopts=-ra tests/test_cache_keys.py \
       tests/test_models.py tests/test_training.py tests/test_evaluation.py tests/test_study.py
   done
 fi

@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from lib import experiment, published
+from lib import profiles, published, study
 
 PINNED = Path(__file__).resolve().parent / "reference" / "cache_keys.json"
 
 
-@pytest.mark.parametrize("profile", list(experiment.PROFILES))
+@pytest.mark.parametrize("profile", list(profiles.PROFILES))
 def test_every_cache_key_is_the_pinned_one(profile, data_dir):
-    splits = experiment.load_splits(profile, 0, data_dir=data_dir)
-    computed = sorted(folder for folder, _, _ in published.needed_folders(profile, 0, splits).values())
+    computed = sorted(network.folder("").name for network in published.needed_networks(study.Setting(profile, 0, data_dir)))
     pinned = json.loads(PINNED.read_text())[profile]
     assert computed == pinned, (f"keys moved on the {profile} profile: now {sorted(set(computed) - set(pinned))}, "
                                 f"no longer {sorted(set(pinned) - set(computed))}")

@@ -164,13 +164,13 @@ def test_corrupt_pairs_applies_two_families_in_turn_to_each_image(images):
 
 
 def test_the_test_split_alone_at_severity_3_is_the_one_load_splits_makes(data_dir):
-    from lib import experiment
+    from lib import profiles
 
-    whole = experiment.load_splits("smoke", 0, data_dir=data_dir)["test"]
-    alone = experiment.test_split("smoke", 0, data_dir=data_dir)
+    whole = profiles.load_splits("smoke", 0, data_dir=data_dir)["test"]
+    alone = profiles.test_split("smoke", 0, data_dir=data_dir)
     for field in ("clean", "corrupted", "family_ids", "labels"):
         assert np.array_equal(getattr(whole, field), getattr(alone, field))
-    harder = experiment.test_split("smoke", 0, data_dir=data_dir, severity=5)
+    harder = profiles.test_split("smoke", 0, data_dir=data_dir, severity=5)
     assert np.array_equal(harder.clean, whole.clean) and not np.array_equal(harder.corrupted, whole.corrupted)
-    pairs = experiment.pairs_test_split("smoke", 0, data_dir=data_dir)
+    pairs = profiles.pairs_test_split("smoke", 0, data_dir=data_dir)
     assert np.array_equal(pairs.clean, whole.clean) and pairs.family_ids.max() == len(corruptions.FAMILY_PAIRS) - 1

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lib import backend, evaluation
-from lib.experiment import Split
+from lib.profiles import Split
 
 
 @pytest.fixture

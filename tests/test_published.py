@@ -4,14 +4,14 @@ import shutil
 
 import pytest
 
-from lib import experiment, published, training
+from lib import artifacts, paths, profiles, published, study, training
 
 
 def test_every_published_network_is_current_and_whole(data_dir):
     """A change that alters a published network's key (its architecture, settings or data) leaves it stale:
     this names it and the commands that retrain and republish it."""
-    for profile in experiment.PROFILES:
-        found = published.survey(profile, data_dir=data_dir)
+    for profile in profiles.PROFILES:
+        found = published.survey(study.Setting(profile, 0, data_dir))
         retrain = (f"retrain with './build_report.sh train --profile {profile} --retrain', then publish with "
                    f"'.venv/bin/python -m lib.published --profile {profile}' and delete the stale folders")
         assert not found.stale, f"published networks the current code no longer trains: {found.stale}; {retrain}"
@@ -20,8 +20,8 @@ def test_every_published_network_is_current_and_whole(data_dir):
 
 @pytest.fixture
 def tiny(data_dir):
-    splits = experiment.load_splits("smoke", seed=0, data_dir=data_dir)
-    shrink = lambda s, n: experiment.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])
+    splits = profiles.load_splits("smoke", seed=0, data_dir=data_dir)
+    shrink = lambda s, n: profiles.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])
     return shrink(splits["train"], 64), shrink(splits["val"], 32)
 
 
@@ -29,11 +29,15 @@ def config():
     return training.TrainConfig("12", batch_size=32, learning_rate=1e-3, max_epochs=1, patience=3, seed=0)
 
 
+def train(tiny, out_dir, log):
+    return training.fit(training.autoencoder(config(), *tiny), out_dir, log=log)
+
+
 @pytest.fixture
 def shipped(tiny, tmp_path, monkeypatch):
     """A network trained into one artifact folder and published (as ``lib.published`` copies it)."""
-    trained = training.train(config(), *tiny, tmp_path / "trainer", log=lambda line: None)
-    monkeypatch.setattr(training, "PUBLISHED_DIR", tmp_path / "published")
+    trained = train(tiny, tmp_path / "trainer", log=lambda line: None)
+    monkeypatch.setattr(paths, "PUBLISHED_DIR", tmp_path / "published")
     copy = tmp_path / "published" / "smoke" / "models" / trained.folder.name
     copy.mkdir(parents=True)
     for file in published.FILES:
@@ -44,7 +48,7 @@ def shipped(tiny, tmp_path, monkeypatch):
 def test_a_published_network_is_loaded_not_trained_and_says_so(tiny, tmp_path, shipped):
     trained, copy = shipped
     lines = []
-    loaded = training.train(config(), *tiny, tmp_path / "reader", log=lines.append)
+    loaded = train(tiny, tmp_path / "reader", log=lines.append)
     assert loaded.reused and loaded.published and loaded.folder == copy
     assert loaded.trained_on.endswith(", published")
     assert all((a == b).all() for a, b in zip(loaded.model.get_weights(), trained.model.get_weights()))
@@ -53,8 +57,8 @@ def test_a_published_network_is_loaded_not_trained_and_says_so(tiny, tmp_path, s
 
 
 def test_retrain_leaves_the_published_set_out(tiny, tmp_path, shipped, monkeypatch):
-    monkeypatch.setenv(training.RETRAIN_VARIABLE, "1")
-    again = training.train(config(), *tiny, tmp_path / "reader", log=lambda line: None)
+    monkeypatch.setenv(artifacts.RETRAIN_VARIABLE, "1")
+    again = train(tiny, tmp_path / "reader", log=lambda line: None)
     assert not again.reused and not again.published
     assert (tmp_path / "reader" / "models" / shipped[1].name / "result.json").exists()
 
@@ -65,32 +69,30 @@ def test_a_damaged_published_network_is_refused_by_name(tiny, tmp_path, shipped)
     data = bytearray(weights.read_bytes())
     data[len(data) // 2] ^= 0xFF
     weights.write_bytes(bytes(data))
-    with pytest.raises(training.DamagedArtifact, match=rf"the published network {copy} is damaged.*--retrain"):
-        training.train(config(), *tiny, tmp_path / "reader", log=lambda line: None)
+    with pytest.raises(artifacts.DamagedArtifact, match=rf"the published network {copy} is damaged.*--retrain"):
+        train(tiny, tmp_path / "reader", log=lambda line: None)
     assert not (tmp_path / "reader" / "models" / copy.name / "result.json").exists()  # never used, never trained over
 
 
 def test_a_published_folder_no_current_network_has_the_key_of_is_stale(tmp_path, monkeypatch, data_dir):
-    monkeypatch.setattr(published, "PUBLISHED_DIR", tmp_path)
+    monkeypatch.setattr(paths, "PUBLISHED_DIR", tmp_path)
     (tmp_path / "smoke" / "models" / "model_12-000000000000").mkdir(parents=True)
-    found = published.survey("smoke", data_dir=data_dir)
+    found = published.survey(study.Setting("smoke", 0, data_dir))
     assert found.stale == [tmp_path / "smoke" / "models" / "model_12-000000000000"]
     assert "model 12" in found.missing and not found.published and not found.damaged
 
 
 def test_publishing_copies_the_finished_networks_the_report_needs(tmp_path, monkeypatch, data_dir):
-    from lib import study
-
     setting = study.Setting("smoke", 0, data_dir, tmp_path / "artifacts")
     trained = setting.train(["0"])["0"]
     (tmp_path / "artifacts" / "models" / "model_0-000000000000").mkdir()  # no network of the report: left alone
-    monkeypatch.setattr(published, "PUBLISHED_DIR", tmp_path / "published")
+    monkeypatch.setattr(paths, "PUBLISHED_DIR", tmp_path / "published")
     lines = []
-    names = published.publish("smoke", data_dir=data_dir, output_dir=tmp_path / "artifacts", write=lines.append)
-    assert names == ["classifier", "model 0"]  # the reader, which the setting trained first, and model 0
+    names = published.publish(setting, write=lines.append)
+    assert names == ["the reader", "model 0"]  # the reader, which the setting trained first, and model 0
     copy = tmp_path / "published" / "smoke" / "models" / trained.folder.name
     assert sorted(path.name for path in copy.iterdir()) == sorted(published.FILES)
     assert lines[-1] == f"published model 0: {copy}"
-    found = published.survey("smoke", data_dir=data_dir)
-    assert set(found.published) == {"classifier", "model 0"} and not found.stale and not found.damaged
-    assert published.publish("smoke", data_dir=data_dir, output_dir=tmp_path / "artifacts") == []  # once
+    found = published.survey(setting)
+    assert set(found.published) == {"the reader", "model 0"} and not found.stale and not found.damaged
+    assert published.publish(setting) == []  # once

@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
-from lib import evaluation, experiment, models, reference_results, report, study
+from lib import evaluation, models, paths, profiles, reference_results, study
 
-REFERENCE = reference_results.read(report.RESULTS_REFERENCE)
+REFERENCE = reference_results.read(paths.RESULTS_REFERENCE)
 UPDATE_HINT = ("if the change of result is intended, regenerate the references with "
                "`./build_report.sh --profile smoke --update-references` and commit them (README, 'Reproducibility')")
 
@@ -103,7 +103,7 @@ def test_a_missing_or_new_value_is_a_difference():
 
 @pytest.fixture(scope="module")
 def smoke_splits(data_dir):
-    return experiment.load_splits("smoke", 0, data_dir=data_dir)
+    return profiles.load_splits("smoke", 0, data_dir=data_dir)
 
 
 def retrained(model_id, data_dir, out_dir):
@@ -144,7 +144,7 @@ def test_the_corrupted_test_images_score_as_in_the_reference(smoke_splits):
 
 
 def test_a_changed_corruption_severity_fails_the_check(data_dir):
-    harsher = experiment.load_splits("smoke", 0, data_dir=data_dir, severity=4)
+    harsher = profiles.load_splits("smoke", 0, data_dir=data_dir, severity=4)
     found = reference_results.differences(identity_quality(harsher), REFERENCE, subset=True)
     assert any(line.startswith("final evaluation / quality / identity (corrupted input) / MSE / overall")
                for line in found), found
@@ -154,8 +154,8 @@ def test_a_changed_corruption_severity_fails_the_check(data_dir):
 
 CORRUPTED_CHECKSUM = """
 import hashlib, sys
-from lib import experiment
-splits = experiment.load_splits("smoke", 0, data_dir=sys.argv[1])
+from lib import profiles
+splits = profiles.load_splits("smoke", 0, data_dir=sys.argv[1])
 print(hashlib.sha256(b"".join(split.corrupted.tobytes() for split in splits.values())).hexdigest())
 """
 
@@ -165,7 +165,7 @@ def test_corrupted_images_are_byte_identical_whichever_vector_instructions_numpy
     switching off AVX-512 and AVX2 stands in for an older CPU."""
     def checksum(disabled):
         env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled}
-        run = subprocess.run([sys.executable, "-c", CORRUPTED_CHECKSUM, data_dir], cwd=report.ROOT, env=env,
+        run = subprocess.run([sys.executable, "-c", CORRUPTED_CHECKSUM, data_dir], cwd=paths.ROOT, env=env,
                              capture_output=True, text=True, check=True)
         return run.stdout.strip()
 

@@ -66,9 +66,10 @@ def test_models_are_compared_on_their_mse_whatever_loss_they_trained_on():
 
 KILLABLE = """
 import sys
-from lib import experiment, study
-splits = experiment.load_splits("smoke", 0, data_dir=sys.argv[1])
-study.train_models(["0", "1"], splits, experiment.get_profile("smoke"), 0, sys.argv[2])
+from lib import study
+setting = study.Setting("smoke", 0, sys.argv[1], sys.argv[2])
+for model_id in ("0", "1"):
+    setting.fit(setting.autoencoder(model_id))
 """
 
 
@@ -111,7 +112,7 @@ def brightness_reader():
 
 @pytest.fixture
 def test_split():
-    from lib.experiment import Split
+    from lib.profiles import Split
 
     rng = np.random.default_rng(0)
     clean = rng.random((20, 28, 28)).astype(np.float32) * 0.4

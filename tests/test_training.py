@@ -7,13 +7,13 @@ import sys
 import numpy as np
 import pytest
 
-from lib import experiment, training
+from lib import artifacts, profiles, training
 
 
 @pytest.fixture(scope="module")
 def tiny(data_dir):
-    splits = experiment.load_splits("smoke", seed=0, data_dir=data_dir)
-    shrink = lambda s, n: experiment.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])
+    splits = profiles.load_splits("smoke", seed=0, data_dir=data_dir)
+    shrink = lambda s, n: profiles.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])
     return shrink(splits["train"], 64), shrink(splits["val"], 32)
 
 
@@ -22,14 +22,19 @@ def config(max_epochs=2, seed=0, model_id="12", loss="mse"):
                                 loss=loss)
 
 
+def train(cfg, tiny, out_dir, **kwargs):
+    """``cfg``'s autoencoder trained on ``tiny``'s images (or found in the cache under ``out_dir``)."""
+    return training.fit(training.autoencoder(cfg, *tiny), out_dir, **kwargs)
+
+
 def weights_equal(a, b):
     return all(np.array_equal(x, y) for x, y in zip(a.model.get_weights(), b.model.get_weights()))
 
 
 def test_training_is_deterministic_and_cached(tiny, tmp_path):
-    first = training.train(config(), *tiny, tmp_path / "a", log=lambda line: None)
-    again = training.train(config(), *tiny, tmp_path / "b", log=lambda line: None)
-    reused = training.train(config(), *tiny, tmp_path / "a", log=lambda line: None)
+    first = train(config(), tiny, tmp_path / "a", log=lambda line: None)
+    again = train(config(), tiny, tmp_path / "b", log=lambda line: None)
+    reused = train(config(), tiny, tmp_path / "a", log=lambda line: None)
     assert not first.reused and not again.reused and reused.reused
     assert [row["loss"] for row in first.history] == [row["loss"] for row in again.history]
     assert weights_equal(first, again) and weights_equal(first, reused)
@@ -37,13 +42,13 @@ def test_training_is_deterministic_and_cached(tiny, tmp_path):
 
 
 def test_a_changed_configuration_trains_anew(tiny, tmp_path):
-    first = training.train(config(seed=0), *tiny, tmp_path, log=lambda line: None)
-    other = training.train(config(seed=1), *tiny, tmp_path, log=lambda line: None)
+    first = train(config(seed=0), tiny, tmp_path, log=lambda line: None)
+    other = train(config(seed=1), tiny, tmp_path, log=lambda line: None)
     assert first.folder != other.folder and not other.reused
 
 
 def train_killed_during_epoch(epoch, monkeypatch, *train_args):
-    """``training.train(*train_args)``, stopped by a KeyboardInterrupt inside epoch ``epoch``, as a kill would."""
+    """``train(*train_args)``, stopped by a KeyboardInterrupt inside epoch ``epoch``, as a kill would."""
     original = training.keras.Model.fit
     calls = {"n": 0}
 
@@ -55,17 +60,17 @@ def train_killed_during_epoch(epoch, monkeypatch, *train_args):
 
     monkeypatch.setattr(training.keras.Model, "fit", fit_then_die)
     with pytest.raises(KeyboardInterrupt):
-        training.train(*train_args, log=lambda line: None)
+        train(*train_args, log=lambda line: None)
     monkeypatch.setattr(training.keras.Model, "fit", original)
 
 
 @pytest.mark.parametrize("model_id", ["12", "14"])  # 14 adds dropout, whose random state must resume too
 def test_an_interrupted_run_resumes_and_ends_where_an_uninterrupted_one_does(tiny, tmp_path, monkeypatch, model_id):
-    uninterrupted = training.train(config(3, model_id=model_id), *tiny, tmp_path / "straight", log=lambda line: None)
+    uninterrupted = train(config(3, model_id=model_id), tiny, tmp_path / "straight", log=lambda line: None)
 
-    train_killed_during_epoch(3, monkeypatch, config(3, model_id=model_id), *tiny, tmp_path / "resumed")
+    train_killed_during_epoch(3, monkeypatch, config(3, model_id=model_id), tiny, tmp_path / "resumed")
     lines = []
-    resumed = training.train(config(3, model_id=model_id), *tiny, tmp_path / "resumed", log=lines.append)
+    resumed = train(config(3, model_id=model_id), tiny, tmp_path / "resumed", log=lines.append)
     assert "resuming after epoch 2" in lines[0]
     assert [r["val_loss"] for r in resumed.history] == [r["val_loss"] for r in uninterrupted.history]
     assert weights_equal(resumed, uninterrupted)
@@ -75,37 +80,38 @@ def test_a_run_resumed_elsewhere_says_where_each_stretch_of_epochs_trained(tiny,
     run, quiet = config(3, model_id="0"), (lambda line: None)
     real_device = training.backend.device
     monkeypatch.setattr(training.backend, "device", lambda: "a GPU")
-    train_killed_during_epoch(3, monkeypatch, run, *tiny, tmp_path)
+    train_killed_during_epoch(3, monkeypatch, run, tiny, tmp_path)
     monkeypatch.setattr(training.backend, "device", real_device)
     here = f"{training.backend.NAME} on {real_device()}"
     expected = f"{training.backend.NAME} on a GPU (2 epochs), then {here} (1 epoch)"
-    assert training.train(run, *tiny, tmp_path, log=quiet).trained_on == expected
-    assert training.train(run, *tiny, tmp_path, log=quiet).trained_on == expected  # now from the cache
+    assert train(run, tiny, tmp_path, log=quiet).trained_on == expected
+    assert train(run, tiny, tmp_path, log=quiet).trained_on == expected  # now from the cache
     # A run in one place names the CPU too, where it trained on one.
     single = here + (f" ({training.backend.cpu()})" if real_device() == "cpu" else "")
-    assert training.train(config(1, model_id="0"), *tiny, tmp_path / "straight", log=quiet).trained_on == single
+    assert train(config(1, model_id="0"), tiny, tmp_path / "straight", log=quiet).trained_on == single
 
 
 def test_a_checkpoint_from_before_places_were_recorded_says_its_epochs_ran_somewhere_unrecorded(
         tiny, tmp_path, monkeypatch):
     run = config(3, model_id="0")
-    train_killed_during_epoch(3, monkeypatch, run, *tiny, tmp_path)
-    checkpoint, model = next(tmp_path.glob("models/*/checkpoint.npz")), training.compiled_autoencoder(run)
-    state = training._restore(checkpoint, model)
-    del state["places"]  # as the code before this change wrote it
-    training._checkpoint(checkpoint, model, state)
+    train_killed_during_epoch(3, monkeypatch, run, tiny, tmp_path)
+    checkpoint, model = next(tmp_path.glob("models/*/checkpoint.npz")), training.autoencoder(run, *tiny).compiled()
+    state = artifacts.restore_checkpoint(checkpoint, model)
+    del state["places"]  # as the first format wrote it
+    state["format"] = 1
+    artifacts.save_checkpoint(checkpoint, model, state)
     here = f"{training.backend.NAME} on {training.backend.device()}"
-    resumed = training.train(run, *tiny, tmp_path, log=lambda line: None)
+    resumed = train(run, tiny, tmp_path, log=lambda line: None)
     assert resumed.trained_on == f"an unrecorded place (2 epochs), then {here} (1 epoch)"
 
 
 # Trains model 14 (with dropout) on ``tiny``'s images, stopped during epoch 3, in a process of its own.
 KILLED_ELSEWHERE = """
 import sys
-from lib import experiment, training
+from lib import profiles, training
 
-splits = experiment.load_splits("smoke", seed=0, data_dir=sys.argv[1])
-shrink = lambda s, n: experiment.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])
+splits = profiles.load_splits("smoke", seed=0, data_dir=sys.argv[1])
+shrink = lambda s, n: profiles.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])
 fit, calls = training.keras.Model.fit, []
 
 def fit_then_die(self, *args, **kwargs):
@@ -117,7 +123,8 @@ def fit_then_die(self, *args, **kwargs):
 training.keras.Model.fit = fit_then_die
 config = training.TrainConfig("14", batch_size=32, learning_rate=1e-3, max_epochs=3, patience=3, seed=0)
 try:
-    training.train(config, shrink(splits["train"], 64), shrink(splits["val"], 32), sys.argv[2], log=print)
+    network = training.autoencoder(config, shrink(splits["train"], 64), shrink(splits["val"], 32))
+    training.fit(network, sys.argv[2], log=print)
 except KeyboardInterrupt:
     print("killed during epoch 3")
 """
@@ -131,7 +138,7 @@ def test_a_checkpoint_from_another_backend_resumes_here(data_dir, tiny, tmp_path
                            text=True, env={**os.environ, "KERAS_BACKEND": other})
     assert "killed during epoch 3" in there.stdout, there.stderr[-2000:]
     lines = []
-    resumed = training.train(config(3, model_id="14"), *tiny, tmp_path, log=lines.append)
+    resumed = train(config(3, model_id="14"), tiny, tmp_path, log=lines.append)
     assert "resuming after epoch 2" in lines[0]
     assert len(resumed.history) == 3 and np.isfinite(resumed.history[-1]["val_loss"])
     here = f"{training.backend.NAME} on {training.backend.device()}"
@@ -140,7 +147,7 @@ def test_a_checkpoint_from_another_backend_resumes_here(data_dir, tiny, tmp_path
 
 
 def test_early_stopping_keeps_the_best_epoch(tiny, tmp_path):
-    result = training.train(config(max_epochs=12), *tiny, tmp_path, log=lambda line: None)
+    result = train(config(max_epochs=12), tiny, tmp_path, log=lambda line: None)
     best = min(range(len(result.history)), key=lambda i: result.history[i]["val_loss"])
     assert result.best_epoch == best + 1
     if len(result.history) < 12:
@@ -150,12 +157,12 @@ def test_early_stopping_keeps_the_best_epoch(tiny, tmp_path):
 def test_the_classifier_trains_on_clean_images_with_the_same_engine(tiny, tmp_path):
     from lib import classifier
 
-    train, val = tiny
-    first = classifier.train({"train": train, "val": val}, 0, tmp_path, max_epochs=2, log=lambda line: None)
-    reused = classifier.train({"train": train, "val": val}, 0, tmp_path, max_epochs=2, log=lambda line: None)
+    network = lambda: classifier.reader(classifier.config_for(0, max_epochs=2), *tiny)
+    first = training.fit(network(), tmp_path, log=lambda line: None)
+    reused = training.fit(network(), tmp_path, log=lambda line: None)
     assert not first.reused and reused.reused and weights_equal(first, reused)
     assert len(first.history) == 2 and {"accuracy", "val_accuracy", "val_loss"} <= set(first.history[0])
-    assert first.model.predict(val.clean[:4, ..., None], verbose=0).shape == (4, 10)
+    assert first.model.predict(tiny[1].clean[:4, ..., None], verbose=0).shape == (4, 10)
 
 
 def test_the_largest_seed_leaves_room_for_every_models_offset_and_every_spread_run():
@@ -191,28 +198,28 @@ def set_aside(folder):
                                           ("result.json", truncate), ("result.json", flip_one_byte)],
                          ids=["weights truncated", "weights byte flipped", "result truncated", "result byte flipped"])
 def test_a_damaged_finished_model_is_reported_set_aside_and_trained_again(tiny, tmp_path, name, damage):
-    finished = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
+    finished = train(config(1), tiny, tmp_path, log=lambda line: None)
     damage(finished.folder / name)
     lines = []
-    again = training.train(config(1), *tiny, tmp_path, log=lines.append)
+    again = train(config(1), tiny, tmp_path, log=lines.append)
     assert not again.reused and again.folder == finished.folder and weights_equal(again, finished)
     assert any("damaged" in line and str(finished.folder) in line and name in line for line in lines), lines
     [aside] = set_aside(finished.folder)
     assert (aside / name).exists()
-    assert training.train(config(1), *tiny, tmp_path, log=lambda line: None).reused  # healed
+    assert train(config(1), tiny, tmp_path, log=lambda line: None).reused  # healed
 
 
 def test_a_damaged_checkpoint_is_reported_set_aside_and_the_model_trained_from_the_start(tiny, tmp_path, monkeypatch):
-    straight = training.train(config(2), *tiny, tmp_path / "straight", log=lambda line: None)
-    train_killed_during_epoch(2, monkeypatch, config(2), *tiny, tmp_path / "damaged")
+    straight = train(config(2), tiny, tmp_path / "straight", log=lambda line: None)
+    train_killed_during_epoch(2, monkeypatch, config(2), tiny, tmp_path / "damaged")
     folder = tmp_path / "damaged" / "models" / straight.folder.name
     truncate(folder / "checkpoint.npz")
 
     lines = []
-    assert training.epochs_run(folder, log=lines.append) == (0, False)
+    assert artifacts.epochs_run(folder, log=lines.append) == (0, False)
     assert "damaged" in lines[0] and str(folder) in lines[0]
     lines = []
-    result = training.train(config(2), *tiny, tmp_path / "damaged", log=lines.append)
+    result = train(config(2), tiny, tmp_path / "damaged", log=lines.append)
     assert any("checkpoint.npz" in line and "damaged" in line for line in lines) and not any("resuming" in line for line in lines)
     assert weights_equal(result, straight) and len(set_aside(folder)) == 1
 
@@ -231,13 +238,13 @@ def test_a_second_build_waits_for_the_model_the_first_is_training_and_reuses_it(
     import shutil
     import threading
 
-    first = training.train(config(1), *tiny, tmp_path / "first", log=lambda line: None)
+    first = train(config(1), tiny, tmp_path / "first", log=lambda line: None)
     folder = tmp_path / "shared" / "models" / first.folder.name
     folder.parent.mkdir(parents=True)
     lock = hold_lock(folder, "pid 4242 on otherhost since 2026-01-01T00:00:00Z")
     lines, outcome = [], {}
     second = threading.Thread(target=lambda: outcome.update(
-        result=training.train(config(1), *tiny, tmp_path / "shared", log=lines.append)))
+        result=train(config(1), tiny, tmp_path / "shared", log=lines.append)))
     second.start()
     for _ in range(600):
         if lines:
@@ -251,31 +258,31 @@ def test_a_second_build_waits_for_the_model_the_first_is_training_and_reuses_it(
 
 
 def test_a_build_that_will_not_wait_is_told_who_holds_the_model(tiny, tmp_path):
-    first = training.train(config(1), *tiny, tmp_path / "first", log=lambda line: None)
+    first = train(config(1), tiny, tmp_path / "first", log=lambda line: None)
     folder = tmp_path / "shared" / "models" / first.folder.name
     folder.parent.mkdir(parents=True)
     with hold_lock(folder, "pid 4242 on otherhost since 2026-01-01T00:00:00Z"):
-        with pytest.raises(training.NetworkBusy, match="pid 4242 on otherhost"):
-            training.train(config(1), *tiny, tmp_path / "shared", log=lambda line: None, wait=False)
+        with pytest.raises(artifacts.NetworkBusy, match="pid 4242 on otherhost"):
+            train(config(1), tiny, tmp_path / "shared", log=lambda line: None, wait=False)
     assert not folder.exists()
 
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(tiny, tmp_path):
-    first = training.train(config(1), *tiny, tmp_path / "first", log=lambda line: None)
+    first = train(config(1), tiny, tmp_path / "first", log=lambda line: None)
     folder = tmp_path / "second" / "models" / first.folder.name
     folder.parent.mkdir(parents=True)
     hold_lock(folder, "pid 4242 on otherhost since 2026-01-01T00:00:00Z").close()  # its holder died
     lines = []
-    training.train(config(1), *tiny, tmp_path / "second", log=lines.append)
+    train(config(1), tiny, tmp_path / "second", log=lines.append)
     assert not any("waiting" in line for line in lines)
 
 
 def test_a_model_cached_before_the_checksums_is_still_reused(tiny, tmp_path):
-    finished = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
+    finished = train(config(1), tiny, tmp_path, log=lambda line: None)
     result = json.loads((finished.folder / "result.json").read_text())
     del result["sha256"], result["weights_sha256"]
     (finished.folder / "result.json").write_text(json.dumps(result))
-    reused = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
+    reused = train(config(1), tiny, tmp_path, log=lambda line: None)
     assert reused.reused and weights_equal(reused, finished)
 
 
@@ -306,27 +313,27 @@ def test_the_edge_aware_loss_is_the_mse_plus_the_mse_of_the_image_gradients():
 
 
 def test_a_model_trained_on_the_edge_aware_loss_logs_its_mse_too(tiny, tmp_path):
-    result = training.train(config(1, model_id="22", loss="mse+edges"), *tiny, tmp_path, log=lambda line: None)
+    result = train(config(1, model_id="22", loss="mse+edges"), tiny, tmp_path, log=lambda line: None)
     row = result.history[0]
     assert {"loss", "mse", "val_loss", "val_mse"} <= set(row)
     assert row["val_loss"] > row["val_mse"] > 0  # the edge term adds to the MSE
 
 
 def test_a_model_with_penalties_logs_its_mse_apart_from_its_loss(tiny, tmp_path):
-    plain = training.train(config(1, model_id="12"), *tiny, tmp_path, log=lambda line: None).history[0]
+    plain = train(config(1, model_id="12"), tiny, tmp_path, log=lambda line: None).history[0]
     assert plain["val_loss"] == pytest.approx(plain["val_mse"])  # no penalty: the loss is the MSE
-    penalised = training.train(config(1, model_id="13"), *tiny, tmp_path, log=lambda line: None).history[0]
+    penalised = train(config(1, model_id="13"), tiny, tmp_path, log=lambda line: None).history[0]
     assert penalised["val_loss"] > penalised["val_mse"] > 0  # Keras adds the L2 penalty to the loss
 
 
 def test_a_result_that_does_not_log_the_mse_is_trained_again(tiny, tmp_path):
-    finished = training.train(config(1), *tiny, tmp_path, log=lambda line: None)
+    finished = train(config(1), tiny, tmp_path, log=lambda line: None)
     result = json.loads((finished.folder / "result.json").read_text())
     result["history"] = [{k: v for k, v in row.items() if k not in ("mse", "val_mse")} for row in result["history"]]
     del result["sha256"]
     (finished.folder / "result.json").write_text(json.dumps(result))
     lines = []
-    again = training.train(config(1), *tiny, tmp_path, log=lines.append)
+    again = train(config(1), tiny, tmp_path, log=lines.append)
     assert not again.reused and "val_mse" in again.history[0]
     assert any("does not log mse; training it again" in line for line in lines)
     assert weights_equal(again, finished)
@@ -347,44 +354,28 @@ def test_a_u_nets_cache_key_is_the_same_in_every_process_and_names_its_wiring(ti
     def folder(model_id, loss="mse"):
         cfg = config(model_id=model_id, loss=loss)
         model = models.build(model_id)
-        return training.model_folder(cfg, model, training.autoencoder_data(tiny[0]), training.autoencoder_data(tiny[1]),
+        return artifacts.model_folder(cfg, model, training.autoencoder_data(tiny[0]), training.autoencoder_data(tiny[1]),
                                      tmp_path).name
 
     # Model 21 is model 20 without its skips; model 22 is model 20 trained on another loss.
     assert len({folder("20"), folder("21"), folder("20", "mse+edges")}) == 3
-    code = ("from lib import experiment, models, training\n"
-            "s = experiment.load_splits('smoke', seed=0)\n"
-            "shrink = lambda s, n: experiment.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])\n"
+    code = ("from lib import artifacts, models, profiles, training\n"
+            "s = profiles.load_splits('smoke', seed=0)\n"
+            "shrink = lambda s, n: profiles.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])\n"
             "train, val = shrink(s['train'], 64), shrink(s['val'], 32)\n"
             "models.build('12'); models.build('21')\n"  # other models built first: Keras' name counters move on
             "cfg = training.TrainConfig('20', 32, 1e-3, 2, 3, 0)\n"
-            "print(training.model_folder(cfg, models.build('20'), training.autoencoder_data(train),\n"
-            "                            training.autoencoder_data(val), '.').name)\n")
+            "print(artifacts.model_folder(cfg, models.build('20'), training.autoencoder_data(train),\n"
+            "                             training.autoencoder_data(val), '.').name)\n")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout.strip().splitlines()[-1] == folder("20")
 
 
-def cache_folder_name(profile, model_id, data_dir, tmp_path):
-    """The folder a build of ``profile`` (seed 0) keeps ``model_id`` in."""
-    splits = experiment.load_splits(profile, seed=0, data_dir=data_dir)
-    cfg = training.config_for(model_id, 0, max_epochs=experiment.get_profile(profile).max_epochs)
-    return training.model_folder(cfg, training.compiled_autoencoder(cfg), training.autoencoder_data(splits["train"]),
-                                 training.autoencoder_data(splits["val"]), tmp_path).name
-
-
-def test_the_seeds_models_keep_their_cache_keys_now_that_the_loss_is_a_setting(data_dir, tmp_path):
-    """Adding ``loss`` to the settings must not retrain every cached model of the seed's: model 0 of the
-    quick profile keeps the folder the code before it gave it (keys depend on Keras' layer configs, and
-    so on its pinned version)."""
-    assert cache_folder_name("quick", "0", data_dir, tmp_path) == "model_0-12301ed86883"
-
-
-@pytest.mark.parametrize("model_id, name", [("8.1", "model_8.1-de051dbad4cc"), ("23", "model_23-e8ebbf746b4f")])
-def test_a_network_keeps_its_cache_folder_on_every_backend(data_dir, tmp_path, model_id, name):
-    """Train on a GPU with JAX, render with TensorFlow: the lib tests run on every backend, and each must
-    find the folders the smoke build made with TensorFlow (model 8.1's from before its Keras name lost
-    its dot; U-Net 23's hashes its graph's configuration too)."""
-    assert cache_folder_name("smoke", model_id, data_dir, tmp_path) == name
+def test_a_networks_folder_is_the_one_fit_keeps_it_in(tiny, tmp_path):
+    """``Network.folder`` (what the published set and the pinned keys use) builds the network without its
+    weights; ``fit`` keys the compiled network: the two must name one folder."""
+    network = training.autoencoder(config(1, model_id="23"), *tiny)
+    assert training.fit(network, tmp_path, log=lambda line: None).folder == network.folder(tmp_path)
 
 
 @pytest.mark.parametrize("count", [300, 256], ids=["a partial last batch", "whole batches only"])

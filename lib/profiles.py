@@ -1,12 +1,10 @@
-"""The experiment's data: clean and corrupted train, validation and test images for one profile.
+"""Profiles, and the data of a run: clean and corrupted train, validation and test images for one profile.
 
 Profiles trade cost for fidelity. ``full`` is the seed's protocol (all images, early stopping);
 ``quick`` a subset and a few epochs; ``smoke`` a few hundred images and one epoch, for tests.
 """
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -92,12 +90,3 @@ def _test_images(profile, dataset, data_dir):
 def _corrupted(images, labels, corrupt, seed, severity):
     corrupted, family_ids = corrupt(images, seed=seed, severity=severity)
     return Split((images / np.float32(255)).astype(np.float32), corrupted, family_ids, labels)
-
-
-def output_dir(profile, output_dir=None):
-    """Where a profile's artifacts go: the argument, else ``$REPORT_OUTPUT_DIR/<profile>``,
-    else ``artifacts/<profile>`` in the project."""
-    if output_dir is not None:
-        return Path(output_dir)
-    root = os.environ.get("REPORT_OUTPUT_DIR") or Path(__file__).resolve().parent.parent / "artifacts"
-    return Path(root) / profile

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from lib import models, study, train, training
+from lib import artifacts, models, study, training, training_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,29 +26,29 @@ def result(epochs, seconds=0.0, reused=False):
 
 def test_the_progress_bar_counts_networks_and_epochs_and_estimates_from_the_networks_trained():
     lines, clock = [], FakeClock()
-    progress = train.Progress({f"model {index}": (1e9, 100) for index in range(4)}, lines.append, clock)
+    progress = training_stage.Progress({f"model {index}": (1e9, 100) for index in range(4)}, lines.append, clock)
     progress.log("model 0 | epoch 1/3")
     progress.finished("model 0", result(5, seconds=900.0, reused=True))
     clock.now = 600
     progress.finished("model 1", result(7, seconds=600.0))
     progress.log("model 2 | epoch 1/3")
-    assert lines[0].startswith("[" + "." * train.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed | "
+    assert lines[0].startswith("[" + "." * training_stage.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed | "
                                "time left: after the first network trained")
     assert lines[1].endswith("| model 0: reused from the cache (epochs run 5, kept 4; x)")
     # 600 s for 7 epochs; the cached network's 900 s were spent elsewhere, but its 5 epochs count: the two
     # to come are expected to run 6 epochs each.
     assert lines[3] == ("[" + "#" * 12 + "." * 12 + "] 2/4 networks | 12 epochs | 0:10:00 elapsed | "
-                        f"about {train._duration(2 * 6 * 600 / 7)} left | model 2 | epoch 1/3")
+                        f"about {training_stage._duration(2 * 6 * 600 / 7)} left | model 2 | epoch 1/3")
 
 
 def test_the_estimate_prices_the_networks_to_come_by_their_flops_and_epoch_limits():
     # U-Net 23 first: 32 epochs in 3.2 h at 400 units of work an epoch. A network of 10 units runs 32 epochs
     # at 9 s each; one limited to 12 epochs runs 12. Priced as U-Net 23 they would take 6.4 h.
     lines = []
-    progress = train.Progress({"model 23": (400.0, 100), "model 0": (10.0, 100), "classifier": (10.0, 12)},
+    progress = training_stage.Progress({"model 23": (400.0, 100), "model 0": (10.0, 100), "classifier": (10.0, 12)},
                               lines.append, FakeClock())
     progress.finished("model 23", result(32, seconds=3.2 * 3600))
-    assert f"about {train._duration(32 * 9 + 12 * 9)} left | model 23: trained" in lines[-1]
+    assert f"about {training_stage._duration(32 * 9 + 12 * 9)} left | model 23: trained" in lines[-1]
 
 
 # Seconds an epoch of each network took on the full profile (README "Measured cost": 2-core AMD EPYC Zen 3,
@@ -72,7 +72,7 @@ def test_on_the_full_profiles_measured_prices_the_estimate_stays_near_the_time_l
     names = [f"network {index}" for index in range(len(order))]
     flops = {network: models.epoch_flops(build, 54_000, 6_000) for network, build in builds.items()}
     limits = {**dict.fromkeys(models.MODEL_IDS, 100), "classifier": classifier.MAX_EPOCHS}
-    progress = train.Progress({name: (flops[network], limits[network]) for name, network in zip(names, order)},
+    progress = training_stage.Progress({name: (flops[network], limits[network]) for name, network in zip(names, order)},
                               write=lambda line: None)
     seconds = [FULL_PROFILE_SECONDS_PER_EPOCH[network] * FULL_PROFILE_EPOCHS[network] for network in order]
     ratios = []
@@ -86,7 +86,7 @@ def test_on_the_full_profiles_measured_prices_the_estimate_stays_near_the_time_l
 def test_a_network_resumed_from_its_checkpoint_counts_whole_in_the_estimate():
     # Stopped after 29 of its epochs and resumed: this process saw 3 epochs (16 min), the network cost 2.9 h.
     lines, clock = [], FakeClock()
-    progress = train.Progress({"model 23": (1.0, 100), "model 22": (1.0, 100), "model 21": (1.0, 100)},
+    progress = training_stage.Progress({"model 23": (1.0, 100), "model 22": (1.0, 100), "model 21": (1.0, 100)},
                               lines.append, clock)
     clock.now = 16 * 60
     progress.finished("model 23", result(32, seconds=2.9 * 3600))
@@ -99,43 +99,48 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
                          capture_output=True, text=True, env={**os.environ, "REPORT_DATA_DIR": data_dir})
     assert run.returncode == 0, run.stderr[-3000:]
     networks = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 2
-    assert run.stdout.strip().splitlines()[-1].startswith(f"[{'#' * train.BAR_WIDTH}] {networks}/{networks} networks | ")
+    assert run.stdout.strip().splitlines()[-1].startswith(f"[{'#' * training_stage.BAR_WIDTH}] {networks}/{networks} networks | ")
     finished = [line.split(" | ")[4].split(":")[0] for line in run.stdout.splitlines()
                 if " networks | " in line and (": trained (" in line or ": reused from the cache (" in line)]
     assert len(finished) == networks
     # The batch-size ablation's runs first, then the U-Nets, the widest first, the reader and its control; the
     # spread runs wait for every U-Net.
     assert finished[:3] == [f"model {model_id} at batch size {size}" for model_id, size in study.batch_ablation_runs()]
-    assert finished[3:9] == ["model 23", "model 22", "model 21", "model 20", "classifier", "classifier on corrupted images"]
-    assert finished[-1] == f"run {training.SPREAD_RUNS - 1} of the best U-Net"
+    assert finished[3:9] == ["model 23", "model 22", "model 21", "model 20", "the reader",
+                             "the reader trained on corrupted images"]
+    assert finished[-1].startswith(f"run {training.SPREAD_RUNS - 1} of model 2")
     assert any(" | the best U-Net is model " in line for line in run.stdout.splitlines())
 
 
 def test_networks_another_process_is_training_are_left_for_the_end_then_waited_for():
     calls, lines = [], []
 
-    def job(name, busy):
-        def run(wait):
-            calls.append((name, wait))
+    class Setting:
+        def fit(self, network, log, wait=True):
+            calls.append((network.name, wait))
+            busy = network.name == "model 0"
             if busy and not wait:
-                raise training.NetworkBusy(f"pid 7 holds {name}.lock")
+                raise artifacts.NetworkBusy(f"pid 7 holds {network.name}.lock")
             return SimpleNamespace(history=[{}], best_epoch=1, seconds=1.0, reused=busy, trained_on="x")
-        return run
 
-    names = ["model 0", "model 1", "model 2"]
-    results = train.share_out(train.Progress(dict.fromkeys(names, (1.0, 1)), lines.append),
-                              {name: job(name, busy=name == "model 0") for name in names})
+    class Network:  # hashable by identity, as training.Network is
+        def __init__(self, name):
+            self.name = name
+
+    networks = [Network(f"model {index}") for index in range(3)]
+    progress = training_stage.Progress({network.name: (1.0, 1) for network in networks}, lines.append)
+    results = training_stage.share_out(progress, networks, Setting())
     assert calls == [("model 0", False), ("model 1", False), ("model 2", False), ("model 0", True)]
-    assert list(results) == ["model 0", "model 1", "model 2"]
+    assert list(results) == networks
     assert "model 0: pid 7 holds model 0.lock; back to it after the others" in lines[0]
-    assert lines[-1].startswith(f"[{'#' * train.BAR_WIDTH}] 3/3 networks") and "model 0: reused from the cache" in lines[-1]
+    assert lines[-1].startswith(f"[{'#' * training_stage.BAR_WIDTH}] 3/3 networks") and "model 0: reused from the cache" in lines[-1]
 
 
 def test_the_training_stage_needs_neither_papermill_nor_jupyter():
     # A machine that only trains (a GPU box) gets Keras, its backend, numpy, pandas and matplotlib.
     blocked = ("papermill", "jupytext", "nbformat", "nbconvert", "jupyter_client", "traitlets", "IPython")
     code = (f"import sys; sys.modules.update(dict.fromkeys({blocked!r})); "
-            "from lib import train; train.main(['--help'])")
+            "from lib import training_stage; training_stage.main(['--help'])")
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "--backend" in run.stdout
