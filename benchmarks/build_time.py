@@ -32,8 +32,12 @@ def build(profile, workdir):
     """Run the build into ``workdir``; return (seconds, the artifact folder of the profile)."""
     env = {**os.environ, "REPORT_OUTPUT_DIR": str(workdir / "artifacts")}
     started = time.perf_counter()
-    run = subprocess.run([str(ROOT / "build_report.sh"), "--profile", profile, "--report-dir", str(workdir / "report")],
-                         env=env, capture_output=True, text=True)
+    run = subprocess.run(
+        [str(ROOT / "build_report.sh"), "--profile", profile, "--report-dir", str(workdir / "report")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     if run.returncode != 0:
         raise SystemExit(f"the {profile} build failed:\n{run.stderr[-3000:]}")
@@ -56,23 +60,31 @@ def main():
         for profile in args.profiles:
             seconds, artifacts[profile] = build(profile, tmp / profile)
             table = pd.read_csv(artifacts[profile] / "results.csv")
-            print(f"{profile:<6} build: {seconds / 60:6.1f} min wall time, {len(table)} models, "
-                  f"{table['time (s)'].sum() / 60:.1f} min of it training", flush=True)
+            print(
+                f"{profile:<6} build: {seconds / 60:6.1f} min wall time, {len(table)} models, "
+                f"{table['time (s)'].sum() / 60:.1f} min of it training",
+                flush=True,
+            )
         if args.no_determinism:
             return
         first = artifacts.get("smoke") or build("smoke", tmp / "smoke")[1]
         second = build("smoke", tmp / "smoke-again")[1]
         (table_a, final_a), (table_b, final_b) = metrics(first), metrics(second)
         same_table, same_final = table_a.equals(table_b), final_a == final_b
-        print(f"determinism on this machine, two smoke builds with seed 0 from empty artifact folders: results.csv "
-              f"{'identical' if same_table else 'DIFFERS'} (training time excluded), final_evaluation.json "
-              f"{'identical' if same_final else 'DIFFERS'}")
+        print(
+            f"determinism on this machine, two smoke builds with seed 0 from empty artifact folders: results.csv "
+            f"{'identical' if same_table else 'DIFFERS'} (training time excluded), final_evaluation.json "
+            f"{'identical' if same_final else 'DIFFERS'}"
+        )
         if not same_table:
             print(table_a.compare(table_b))
-        against_reference = reference_results.differences(reference_results.collect(first),
-                                                          reference_results.read(paths.RESULTS_REFERENCE))
-        print(f"against the committed reference ({paths.RESULTS_REFERENCE.name}, another CPU): "
-              + ("within the tolerance" if not against_reference else "\n  ".join(["DIFFERS", *against_reference])))
+        against_reference = reference_results.differences(
+            reference_results.collect(first), reference_results.read(paths.RESULTS_REFERENCE)
+        )
+        print(
+            f"against the committed reference ({paths.RESULTS_REFERENCE.name}, another CPU): "
+            + ("within the tolerance" if not against_reference else "\n  ".join(["DIFFERS", *against_reference]))
+        )
         if not (same_table and same_final) or against_reference:
             raise SystemExit(1)
 

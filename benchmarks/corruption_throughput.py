@@ -37,16 +37,18 @@ def main():
 
     def naive():
         for i in range(len(subset)):
-            families[i % len(families)](subset[i:i + 1], rng)
+            families[i % len(families)](subset[i : i + 1], rng)
 
     looped = best_of(1, naive) * n / len(subset)
     print(f"corrupt_balanced, {n:,} images, batched: {batched:.2f} s ({n / batched:,.0f} images/s)")
-    print(f"naive per-image loop (timed on {len(subset):,} images, scaled): {looped:.2f} s "
-          f"({n / looped:,.0f} images/s)")
+    print(
+        f"naive per-image loop (timed on {len(subset):,} images, scaled): {looped:.2f} s ({n / looped:,.0f} images/s)"
+    )
     print(f"speed-up of the batched version: {looped / batched:.1f}x")
     for family in families:
         share = images[: n // len(families)]
-        print(f"  {family.__name__:<15} {best_of(3, lambda: family(share, rng)):.2f} s for {len(share):,} images")
+        seconds = best_of(3, lambda family=family, share=share: family(share, rng))
+        print(f"  {family.__name__:<15} {seconds:.2f} s for {len(share):,} images")
 
 
 if __name__ == "__main__":

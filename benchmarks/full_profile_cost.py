@@ -47,13 +47,18 @@ def epoch_seconds(model, batch_size, train_data, val_data, images):
     """Seconds for one epoch over ``train_data`` and a validation pass, from ``images`` timed images."""
     (x, y), (x_val, y_val) = train_data, val_data
     timed = len(x) if images >= len(x) else max(batch_size, images // batch_size * batch_size)
-    model.fit(**backend.batches(x[:3 * batch_size], y[:3 * batch_size], batch_size=batch_size), shuffle=False,
-              verbose=0)  # traces the step
+    model.fit(
+        **backend.batches(x[: 3 * batch_size], y[: 3 * batch_size], batch_size=batch_size), shuffle=False, verbose=0
+    )  # traces the step
     started = time.perf_counter()
     model.fit(**backend.batches(x[:timed], y[:timed], batch_size=batch_size), shuffle=False, verbose=0)
     train_seconds = (time.perf_counter() - started) * len(x) / timed
-    model.evaluate(**backend.batches(x_val[:backend.EVAL_BATCH_SIZE], y_val[:backend.EVAL_BATCH_SIZE],
-                                     batch_size=backend.EVAL_BATCH_SIZE), verbose=0)
+    model.evaluate(
+        **backend.batches(
+            x_val[: backend.EVAL_BATCH_SIZE], y_val[: backend.EVAL_BATCH_SIZE], batch_size=backend.EVAL_BATCH_SIZE
+        ),
+        verbose=0,
+    )
     started = time.perf_counter()
     model.evaluate(**backend.batches(x_val, y_val, batch_size=backend.EVAL_BATCH_SIZE), verbose=0)
     return train_seconds + time.perf_counter() - started
@@ -75,8 +80,11 @@ def main():
     parser.add_argument("--models", nargs="+", metavar="MODEL_ID", help="time only these autoencoders")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--artifacts", help="the full profile's artifact folder (default: where the build puts it)")
-    parser.add_argument("--jit-compile", action="store_true",
-                        help="compile each training step with XLA, whatever the backend's default (to price it)")
+    parser.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="compile each training step with XLA, whatever the backend's default (to price it)",
+    )
     args = parser.parse_args()
     chosen = args.models or list(models.MODEL_IDS)
     for model_id in [*(args.models or []), *([args.check] if args.check is not None else [])]:
@@ -84,9 +92,12 @@ def main():
             raise SystemExit(f"{model_id!r}: not a model id of those timed; choose from {', '.join(chosen)}")
     setting = study.Setting(PROFILE, args.seed, os.environ.get("REPORT_DATA_DIR"), args.artifacts)
     splits = setting.splits
-    print(f"full profile: {len(splits['train']):,} training and {len(splits['val']):,} validation images; "
-          f"{len(chosen)} autoencoders{'' if args.models else ' and the classifier'}; {args.images:,} images timed per network; "
-          f"earlier runs read from {setting.out_dir}\n")
+    print(
+        f"full profile: {len(splits['train']):,} training and {len(splits['val']):,} validation images; "
+        f"{len(chosen)} autoencoders{'' if args.models else ' and the classifier'}; {args.images:,} images timed per "
+        "network; "
+        f"earlier runs read from {setting.out_dir}\n"
+    )
     print(f"{'network':<12} {'batch':>5} {'s/epoch':>8} {'epochs':>7} {'at most':>7}  run so far")
     rows, trained = [], networks(setting, args.models)
     for network in trained:
@@ -97,30 +108,40 @@ def main():
         seconds = epoch_seconds(model, config.batch_size, network.train_data, network.val_data, args.images)
         rows.append((seconds, config, done, finished))
         state = f"finished after {done} epochs" if finished else f"{done} epochs, not finished" if done else "-"
-        print(f"{network.name:<12} {config.batch_size:>5} {seconds:8.1f} {config.patience + 1:>3}-{config.max_epochs:<3} "
-              f"{hours(seconds * config.max_epochs):>7}  {state}", flush=True)
+        print(
+            f"{network.name:<12} {config.batch_size:>5} {seconds:8.1f} {config.patience + 1:>3}-{config.max_epochs:<3} "
+            f"{hours(seconds * config.max_epochs):>7}  {state}",
+            flush=True,
+        )
 
     least, most = training_hours([(s, c) for s, c, _, _ in rows])
-    print(f"\none epoch of every network: {sum(s for s, *_ in rows) / 60:.1f} min; early stopping runs each "
-          f"for {training.PATIENCE + 1} epochs at least and its limit at most, so the full profile's "
-          f"training takes between {least} and {most} on this machine")
+    print(
+        f"\none epoch of every network: {sum(s for s, *_ in rows) / 60:.1f} min; early stopping runs each "
+        f"for {training.PATIENCE + 1} epochs at least and its limit at most, so the full profile's "
+        f"training takes between {least} and {most} on this machine"
+    )
     finished = [(s, done) for s, _, done, over in rows if over]
     if finished:
         least, most = training_hours([(s, c) for s, c, _, over in rows if not over])
-        print(f"{len(finished)} networks finished in {setting.out_dir}: {sum(done for _, done in finished)} epochs, "
-              f"{hours(sum(s * done for s, done in finished))} at these rates; the other "
-              f"{len(rows) - len(finished)} need between {least} and {most}")
+        print(
+            f"{len(finished)} networks finished in {setting.out_dir}: {sum(done for _, done in finished)} epochs, "
+            f"{hours(sum(s * done for s, done in finished))} at these rates; the other "
+            f"{len(rows) - len(finished)} need between {least} and {most}"
+        )
 
     if args.check is not None:
         index = chosen.index(args.check)
         network = trained[index]
         keras.backend.clear_session()
         model = compiled(network, args.jit_compile)
-        whole = epoch_seconds(model, network.config.batch_size, network.train_data, network.val_data,
-                              len(network.train_data[0]))
+        whole = epoch_seconds(
+            model, network.config.batch_size, network.train_data, network.val_data, len(network.train_data[0])
+        )
         scaled = rows[index][0]
-        print(f"check, model {args.check}: a whole epoch took {whole:.1f} s; scaled from {args.images:,} images "
-              f"{scaled:.1f} s ({scaled / whole - 1:+.0%})")
+        print(
+            f"check, model {args.check}: a whole epoch took {whole:.1f} s; scaled from {args.images:,} images "
+            f"{scaled:.1f} s ({scaled / whole - 1:+.0%})"
+        )
 
 
 if __name__ == "__main__":

@@ -104,9 +104,13 @@ def installed(backend):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=4096)
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="passes over all settings; each setting's best pass is reported, since a shared "
-                             "machine's noise only ever slows a run down")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="passes over all settings; each setting's best pass is reported, since a shared "
+        "machine's noise only ever slows a run down",
+    )
     parser.add_argument("--only", nargs="+", metavar="LABEL", help="run only the settings whose label starts so")
     args = parser.parse_args()
     settings = [setting for setting in SETTINGS if not args.only or setting[0].startswith(tuple(args.only))]
@@ -119,10 +123,14 @@ def main():
     flags = open("/proc/cpuinfo").read()
     bf16 = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in flags]
     cores = len(os.sched_getaffinity(0))
-    print(f"CPU: {cpu_model()}, {cores} cores; bfloat16 in hardware: "
-          f"{', '.join(bf16) if bf16 else 'no (no avx512_bf16 or amx_bf16 flag): emulated'}")
-    print(f"model 12: {step_flops / 1e6:.1f} MFLOPs per training image; measured peak {peak / 1e9:.0f} GFLOP/s "
-          f"(float32 matrix product, {cores} cores) -> at most {bound:,.0f} images/s")
+    print(
+        f"CPU: {cpu_model()}, {cores} cores; bfloat16 in hardware: "
+        f"{', '.join(bf16) if bf16 else 'no (no avx512_bf16 or amx_bf16 flag): emulated'}"
+    )
+    print(
+        f"model 12: {step_flops / 1e6:.1f} MFLOPs per training image; measured peak {peak / 1e9:.0f} GFLOP/s "
+        f"(float32 matrix product, {cores} cores) -> at most {bound:,.0f} images/s"
+    )
     best = {}
     for round_ in range(args.rounds):
         for label, env, batch, xla in settings:
@@ -130,18 +138,28 @@ def main():
                 print(f"round {round_ + 1}: {label:<50} skipped: {env['KERAS_BACKEND']} is not installed")
                 continue
             images = args.images // 8 if "BENCH_PRECISION" in env and not bf16 else args.images
-            run = subprocess.run([sys.executable, "-c", WORKER, str(images), str(batch), "1" if xla else "0"],
-                                 env={**os.environ, **env}, capture_output=True, text=True, check=True)
+            run = subprocess.run(
+                [sys.executable, "-c", WORKER, str(images), str(batch), "1" if xla else "0"],
+                env={**os.environ, **env},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             measured = json.loads(run.stdout.strip().splitlines()[-1])
             if label not in best or measured["images_per_s"] > best[label]["images_per_s"]:
                 best[label] = measured
-            print(f"round {round_ + 1}: {label:<50} {measured['images_per_s']:6.0f} images/s, "
-                  f"{measured['cores_busy']:.2f} cores busy", flush=True)
+            print(
+                f"round {round_ + 1}: {label:<50} {measured['images_per_s']:6.0f} images/s, "
+                f"{measured['cores_busy']:.2f} cores busy",
+                flush=True,
+            )
     print(f"\nbest of {args.rounds} rounds, {args.images:,} images per run:")
     for label, measured in best.items():
         speed = measured["images_per_s"]
-        print(f"{label:<52} {speed:8.0f} images/s  ({speed / bound:.1%} of the peak bound, "
-              f"{measured['cores_busy']:.2f} cores busy)  loss after 2 epochs {measured['loss']:.5f}")
+        print(
+            f"{label:<52} {speed:8.0f} images/s  ({speed / bound:.1%} of the peak bound, "
+            f"{measured['cores_busy']:.2f} cores busy)  loss after 2 epochs {measured['loss']:.5f}"
+        )
 
 
 if __name__ == "__main__":

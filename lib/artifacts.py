@@ -29,7 +29,7 @@ import numpy as np
 
 from . import RETRAIN_VARIABLE, paths
 from .backend import keras
-
+from .files import atomic_write
 
 # Version 2 records where each stretch of epochs ran (``places``) and carries SHA-256 digests; ``upgraded``
 # reads the records of version 1 (no ``format`` field) as version 2.
@@ -86,6 +86,7 @@ def is_finished(folder):
 
 # Finished runs.
 
+
 def write_finished(folder, best_weights, record):
     """Write the best weights, then ``record`` (result.json) with their digests: a reader that finds
     result.json finds the weights it describes."""
@@ -139,6 +140,7 @@ def upgraded(record):
 
 
 # Runs under way.
+
 
 def save_checkpoint(path, model, state):
     """Weights, optimizer slots, random states, best weights and bookkeeping in one file, replaced atomically."""
@@ -197,9 +199,10 @@ def _seed_states(model):
 
 # Damage and locks.
 
+
 def set_aside(folder, what, damage, log):
     """Rename a damaged folder (kept for inspection, never deleted) so that training starts over."""
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     aside = folder.with_name(f"{folder.name}.damaged-{stamp}")
     folder.rename(aside)
     log(f"{what}: {damage} in {folder}; the folder is set aside as {aside.name} and the model trained again")
@@ -221,7 +224,9 @@ def claim(folder, what, log, wait=True):
             holder = lock.read().strip() or "another process"
             if not wait:
                 raise NetworkBusy(f"{holder} holds {lock_path}") from None
-            log(f"{what}: waiting for {holder}, which holds {lock_path} while it trains or reads this model in {folder}")
+            log(
+                f"{what}: waiting for {holder}, which holds {lock_path} while it trains or reads this model in {folder}"
+            )
             fcntl.flock(lock, fcntl.LOCK_EX)
         lock.seek(0)
         lock.truncate()
@@ -232,23 +237,18 @@ def claim(folder, what, log, wait=True):
 
 # Files and provenance.
 
-def atomic_write(path, write):
-    """Write ``path`` through ``write(tmp_path)`` and move it into place, so readers never see half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    write(str(tmp))
-    os.replace(tmp, path)
-
 
 def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def code_version():
     """The project's git commit, marked where the work tree differs from it; None outside a git clone."""
+
     def git(*args):
-        return subprocess.run(["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
 
     try:
         commit = git("rev-parse", "HEAD")

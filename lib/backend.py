@@ -12,16 +12,17 @@ from . import BACKENDS
 
 NAME = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 if NAME not in BACKENDS:
-    raise ValueError(f"KERAS_BACKEND={NAME!r} is not a backend this project runs on; choose one of "
-                     f"{', '.join(BACKENDS)} (or leave it unset for tensorflow)")
+    raise ValueError(
+        f"KERAS_BACKEND={NAME!r} is not a backend this project runs on; choose one of "
+        f"{', '.join(BACKENDS)} (or leave it unset for tensorflow)"
+    )
 # The networks here are small: each process takes GPU memory as it needs it rather than most of the card
 # up front, so that several training stages (or a notebook beside one) can share one GPU.
 if NAME == "jax":
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     # XLA picks GPU kernels by speed, some of them with atomics that sum in varying order; this flag
     # keeps to deterministic ones. It has to be set before JAX starts, and does nothing on a CPU.
-    os.environ["XLA_FLAGS"] = " ".join(filter(None, [os.environ.get("XLA_FLAGS"),
-                                                    "--xla_gpu_deterministic_ops=true"]))
+    os.environ["XLA_FLAGS"] = " ".join(filter(None, [os.environ.get("XLA_FLAGS"), "--xla_gpu_deterministic_ops=true"]))
 if NAME == "tensorflow":
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 if NAME == "torch":
@@ -40,11 +41,9 @@ if NAME == "jax":
 
     use_scatter_free_max_pool()
 
-# Compile each training step with XLA? Measured (README, "Measured throughput"): on TensorFlow XLA was
-# not faster on every CPU (model 12: 428 against 575 images/s on a Zen 4, 389 against 358 on a Zen 3,
-# but no faster on the full profile's data there: 11.0 min an epoch of five networks either way),
-# and PyTorch's torch.compile slower than eager (306-363 against 499-511); JAX needs it, as eager JAX
-# runs op by op, unusably slowly.
+# Each training step is compiled with XLA on JAX only: eager JAX runs op by op, unusably slowly, while on
+# the CPU TensorFlow with XLA was not reliably faster and torch.compile was slower than eager (the
+# README's measured throughput).
 JIT_COMPILE = NAME == "jax"
 EVAL_BATCH_SIZE = 1024  # images per batch where nothing is trained: evaluation and prediction
 

@@ -8,9 +8,10 @@ like the autoencoders. Unlike the benchmark's Adadelta, it uses Adam (1e-3) with
 early stopping, which reaches the same accuracy in fewer epochs.
 """
 
+from keras import layers
+
 from . import training
 from .backend import keras
-from keras import layers
 
 MODEL_ID = "classifier"
 # The control: the same reader trained on the corrupted training images. Does correcting help reading more
@@ -23,17 +24,20 @@ MAX_EPOCHS = 12  # the benchmark's epoch count
 
 
 def build(classes=10):
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        layers.Conv2D(32, (3, 3), activation="relu"),
-        layers.Conv2D(64, (3, 3), activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Dropout(0.25),
-        layers.Flatten(),
-        layers.Dense(128, activation="relu"),
-        layers.Dropout(0.5),
-        layers.Dense(classes, activation="softmax"),
-    ], name=MODEL_ID)
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(32, (3, 3), activation="relu"),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Dropout(0.25),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(classes, activation="softmax"),
+        ],
+        name=MODEL_ID,
+    )
 
 
 def config_for(seed, max_epochs=None, model_id=MODEL_ID):
@@ -49,8 +53,14 @@ def reader(config, train_split, val_split):
     on the corrupted images."""
     on_corrupted = config.model_id == CONTROL_ID
     name = "the reader trained on corrupted images" if on_corrupted else "the reader"
-    return training.Network(name, config, build, "accuracy", labelled_images(train_split, on_corrupted),
-                            labelled_images(val_split, on_corrupted))
+    return training.Network(
+        name,
+        config,
+        build,
+        "accuracy",
+        labelled_images(train_split, on_corrupted),
+        labelled_images(val_split, on_corrupted),
+    )
 
 
 def labelled_images(split, corrupted=False):

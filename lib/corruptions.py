@@ -89,7 +89,7 @@ def corrupt_balanced(images, seed, severity=3):
 
     def corrupt(index):
         family, rng = FAMILY_FUNCTIONS[index], np.random.default_rng(streams[index])
-        corrupted[index::len(FAMILIES)] = family(images[index::len(FAMILIES)], rng, severity)
+        corrupted[index :: len(FAMILIES)] = family(images[index :: len(FAMILIES)], rng, severity)
 
     with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
         list(pool.map(corrupt, range(len(FAMILIES))))
@@ -110,8 +110,8 @@ def corrupt_pairs(images, seed, severity=3):
     streams = np.random.SeedSequence(seed).spawn(len(FAMILY_PAIRS))
     for index, (first, second) in enumerate(FAMILY_PAIRS):
         rng = np.random.default_rng(streams[index])
-        once = FAMILY_FUNCTIONS[first](images[index::len(FAMILY_PAIRS)], rng, severity)
-        corrupted[index::len(FAMILY_PAIRS)] = FAMILY_FUNCTIONS[second](once, rng, severity)
+        once = FAMILY_FUNCTIONS[first](images[index :: len(FAMILY_PAIRS)], rng, severity)
+        corrupted[index :: len(FAMILY_PAIRS)] = FAMILY_FUNCTIONS[second](once, rng, severity)
     return corrupted, pair_ids
 
 
@@ -124,8 +124,10 @@ def _rung(ladder, severity):
 def _check_severity(severity):
     # bool is an int to Python, but True is no severity; numpy's integers are.
     if isinstance(severity, bool) or not isinstance(severity, (int, np.integer)) or severity not in SEVERITIES:
-        raise ValueError(f"severity must be an integer from {SEVERITIES[0]} to {SEVERITIES[-1]}, "
-                         f"got {severity!r} ({type(severity).__name__}); 3 is the default")
+        raise ValueError(
+            f"severity must be an integer from {SEVERITIES[0]} to {SEVERITIES[-1]}, "
+            f"got {severity!r} ({type(severity).__name__}); 3 is the default"
+        )
 
 
 def _check_batch(images):
@@ -133,11 +135,14 @@ def _check_batch(images):
     if not isinstance(images, np.ndarray):
         raise ValueError(f"images must be a numpy array, got {type(images).__name__}")
     if images.ndim != 3:
-        raise ValueError(f"images must have shape (N, height, width), got shape {images.shape}"
-                         " (reshape flat images to (N, 28, 28))")
+        raise ValueError(
+            f"images must have shape (N, height, width), got shape {images.shape} (reshape flat images to (N, 28, 28))"
+        )
     if min(images.shape[1:]) < MIN_IMAGE_SIDE:
-        raise ValueError(f"images must be at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} pixels (the largest black "
-                         f"patch), got shape {images.shape}")
+        raise ValueError(
+            f"images must be at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} pixels (the largest black "
+            f"patch), got shape {images.shape}"
+        )
     if images.dtype != np.uint8 and not np.issubdtype(images.dtype, np.floating):
         raise ValueError(f"images must be uint8 (0-255) or float (0-1), got dtype {images.dtype}")
 
@@ -150,8 +155,10 @@ def _as_unit_float(images):
     if not np.all(np.isfinite(images)):
         raise ValueError("images contain NaN or infinite values")
     if images.size and (images.min() < 0.0 or images.max() > 1.0):
-        raise ValueError(f"float images must lie in [0, 1], got values in [{images.min()}, {images.max()}];"
-                         " divide uint8 images by 255 or pass them as uint8")
+        raise ValueError(
+            f"float images must lie in [0, 1], got values in [{images.min()}, {images.max()}];"
+            " divide uint8 images by 255 or pass them as uint8"
+        )
     return images.astype(np.float64)
 
 
@@ -188,11 +195,11 @@ def _rotate_chunk(x, angles):
     padded = np.pad(x, ((0, 0), (2, 2), (2, 2))).reshape(-1)
     r0, c0 = np.floor(src_r), np.floor(src_c)
     fr, fc = src_r - r0, src_c - c0
-    top_left = ((np.arange(n)[:, None, None] * (height + 4) + r0.astype(np.int64) + 2) * padded_width
-                + c0.astype(np.int64) + 2)
+    top_left = (
+        (np.arange(n)[:, None, None] * (height + 4) + r0.astype(np.int64) + 2) * padded_width + c0.astype(np.int64) + 2
+    )
 
     def at(offset):
         return np.take(padded, top_left + offset)
 
-    return ((1 - fr) * ((1 - fc) * at(0) + fc * at(1))
-            + fr * ((1 - fc) * at(padded_width) + fc * at(padded_width + 1)))
+    return (1 - fr) * ((1 - fc) * at(0) + fc * at(1)) + fr * ((1 - fc) * at(padded_width) + fc * at(padded_width + 1))

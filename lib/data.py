@@ -41,8 +41,18 @@ DATASETS = {
             "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
             "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
         },
-        "classes": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+        "classes": (
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ),
     },
 }
 SPLIT_PREFIX = {"train": "train", "test": "t10k"}
@@ -95,7 +105,8 @@ def _verified_file(name, filename, data_dir):
             raise DataFileError(
                 f"{path} does not exist. Put the official file from {url} there "
                 f"(data folder: {'data_dir argument' if data_dir is not None else 'REPORT_DATA_DIR'}"
-                f"={folder}), or unset REPORT_DATA_DIR to download into the Keras cache.")
+                f"={folder}), or unset REPORT_DATA_DIR to download into the Keras cache."
+            )
     else:
         path = _download(name, filename, url, expected)
     actual = _md5(path)
@@ -103,7 +114,8 @@ def _verified_file(name, filename, data_dir):
         raise DataFileError(
             f"{path} has MD5 {actual}, but the official file has {expected}: it is corrupt or not the "
             f"official release, and is not used. Replace it with a fresh download of {url} "
-            f"(or point REPORT_DATA_DIR at a folder holding the official files).")
+            f"(or point REPORT_DATA_DIR at a folder holding the official files)."
+        )
     return path
 
 
@@ -145,7 +157,7 @@ def _read_idx(path, ndim):
     magic = int.from_bytes(raw[:4], "big")
     if magic != _IDX_MAGIC[ndim]:
         raise DataFileError(f"{path} is not an IDX file of {ndim} dimension(s) (magic {magic:#x})")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != np.prod(shape):
         raise DataFileError(f"{path} holds {body.size} bytes of data, its header promises {shape}")

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from . import backend, corruptions
-from .corruptions import FAMILIES, PAIR_NAMES
 from .backend import EVAL_BATCH_SIZE
+from .corruptions import FAMILIES, PAIR_NAMES
 
 # A model counts as collapsed when its output hardly depends on its input (its spread across images
 # is under a tenth of the clean images' spread), when it scores no better than 95% of all-black or of
@@ -55,11 +55,12 @@ def per_sample_ssim(predicted, clean):
     (Gaussian weights, sigma 1.5) that fits inside the image, as ``tf.image.ssim`` computes it. In float64
     numpy rather than a float32 kernel, so the value is the same on every machine and backend."""
     x, y = np.asarray(predicted, np.float64), np.asarray(clean, np.float64)
-    c1, c2 = SSIM_K1 ** 2, SSIM_K2 ** 2
+    c1, c2 = SSIM_K1**2, SSIM_K2**2
     mean_x, mean_y = _gaussian_window_means(x), _gaussian_window_means(y)
-    luminance = (2 * mean_x * mean_y + c1) / (mean_x ** 2 + mean_y ** 2 + c1)
-    structure = ((2 * _gaussian_window_means(x * y) - 2 * mean_x * mean_y + c2)
-                 / (_gaussian_window_means(x * x + y * y) - mean_x ** 2 - mean_y ** 2 + c2))
+    luminance = (2 * mean_x * mean_y + c1) / (mean_x**2 + mean_y**2 + c1)
+    structure = (2 * _gaussian_window_means(x * y) - 2 * mean_x * mean_y + c2) / (
+        _gaussian_window_means(x * x + y * y) - mean_x**2 - mean_y**2 + c2
+    )
     return (luminance * structure).mean(axis=(1, 2))
 
 
@@ -125,19 +126,32 @@ def collapse_verdict(predicted, split, mean_image, reader_accuracy=None):
     mean = per_sample_mse(np.broadcast_to(mean_image, split.clean.shape), split.clean).mean()
     spread = output_spread(predicted, split.clean)
     if mse >= COLLAPSE_MSE_FRACTION * black:
-        return Verdict(True, "all black", f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f}")
+        return Verdict(
+            True, "all black", f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f}"
+        )
     if spread < MIN_OUTPUT_SPREAD:
-        return Verdict(True, "constant", f"collapsed: its outputs barely depend on the input (spread {spread:.3f} "
-                                         "of the clean images')")
+        return Verdict(
+            True,
+            "constant",
+            f"collapsed: its outputs barely depend on the input (spread {spread:.3f} of the clean images')",
+        )
     if mse >= COLLAPSE_MSE_FRACTION * mean:
-        return Verdict(True, "mean image", f"collapsed: MSE {mse:.4f} is no better than the mean training image's "
-                                           f"{mean:.4f}")
+        return Verdict(
+            True, "mean image", f"collapsed: MSE {mse:.4f} is no better than the mean training image's {mean:.4f}"
+        )
     if reader_accuracy is not None and reader_accuracy <= AT_CHANCE:
-        return Verdict(True, "read at chance", f"collapsed: the reader reads {reader_accuracy:.1f}% of its outputs, "
-                                               f"where guessing reads {CHANCE:.0f}%")
+        return Verdict(
+            True,
+            "read at chance",
+            f"collapsed: the reader reads {reader_accuracy:.1f}% of its outputs, where guessing reads {CHANCE:.0f}%",
+        )
     read = "" if reader_accuracy is None else f", read {reader_accuracy:.1f}%"
-    return Verdict(False, "learned", f"learned: MSE {mse:.4f} against {black:.4f} for all-black and {mean:.4f} for "
-                                     f"the mean image, output spread {spread:.2f}{read}")
+    return Verdict(
+        False,
+        "learned",
+        f"learned: MSE {mse:.4f} against {black:.4f} for all-black and {mean:.4f} for "
+        f"the mean image, output spread {spread:.2f}{read}",
+    )
 
 
 def by_family(values, family_ids, groups=FAMILIES):
@@ -155,8 +169,9 @@ def edge_contrast(predicted, split):
 
 def reader_probabilities(reader, images):
     """The reader's class probabilities for (N, 28, 28) images, (N, classes)."""
-    return reader.predict(**backend.batches(np.asarray(images, np.float32)[..., None], batch_size=EVAL_BATCH_SIZE),
-                          verbose=0)
+    return reader.predict(
+        **backend.batches(np.asarray(images, np.float32)[..., None], batch_size=EVAL_BATCH_SIZE), verbose=0
+    )
 
 
 def read_correctly(reader, images, split):
@@ -179,7 +194,7 @@ def mcnemar_p(correct_a, correct_b):
     if discordant == 0:
         return 1.0
     tail = sum(math.comb(discordant, k) for k in range(min(a_only, b_only) + 1))
-    return min(1.0, 2 * tail / 2 ** discordant)
+    return min(1.0, 2 * tail / 2**discordant)
 
 
 def recovered_share(corrected, uncorrected, clean):
@@ -225,24 +240,34 @@ UNCORRECTED = "uncorrected input"  # the identity baseline, where tables need sh
 
 def corrections(models_by_name, split):
     """The uncorrected input and each model's corrections of ``split``: method name -> images."""
-    return {UNCORRECTED: split.corrupted,
-            **{name: reconstruct(model, split.corrupted) for name, model in models_by_name.items()}}
+    return {
+        UNCORRECTED: split.corrupted,
+        **{name: reconstruct(model, split.corrupted) for name, model in models_by_name.items()},
+    }
 
 
 def mse_and_readability(outputs, split, reader, groups=FAMILIES):
     """Test MSE and the reader's accuracy (%) of each method's outputs: columns (metric, method), rows
     overall and each group."""
-    columns = {("MSE", name): by_family(per_sample_mse(predicted, split.clean), split.family_ids, groups)
-               for name, predicted in outputs.items()}
-    columns |= {("read correctly (%)", name): reader_accuracy(reader, predicted, split, groups)
-                for name, predicted in outputs.items()}
+    columns = {
+        ("MSE", name): by_family(per_sample_mse(predicted, split.clean), split.family_ids, groups)
+        for name, predicted in outputs.items()
+    }
+    columns |= {
+        ("read correctly (%)", name): reader_accuracy(reader, predicted, split, groups)
+        for name, predicted in outputs.items()
+    }
     return pd.DataFrame(columns)
 
 
 def severity_table(models_by_name, reader, splits_by_severity):
     """``mse_and_readability`` overall, for the uncorrected input and each model, at each severity (rows)."""
-    table = pd.DataFrame({severity: mse_and_readability(corrections(models_by_name, split), split, reader).loc["overall"]
-                          for severity, split in splits_by_severity.items()}).T
+    table = pd.DataFrame(
+        {
+            severity: mse_and_readability(corrections(models_by_name, split), split, reader).loc["overall"]
+            for severity, split in splits_by_severity.items()
+        }
+    ).T
     table.index.name = "severity"
     return table
 
@@ -255,8 +280,12 @@ def pairs_table(models_by_name, reader, split):
 def metric_table(predictions, split, metric="MSE"):
     """One metric's mean per method (rows), overall and per corruption family (columns)."""
     return pd.DataFrame.from_dict(
-        {name: by_family(METRICS[metric](predicted, split.clean), split.family_ids)
-         for name, predicted in predictions.items()}, orient="index")
+        {
+            name: by_family(METRICS[metric](predicted, split.clean), split.family_ids)
+            for name, predicted in predictions.items()
+        },
+        orient="index",
+    )
 
 
 def quality_table(predictions, split):
@@ -271,8 +300,9 @@ def quality_by_method(quality):
 
 def accuracy_table(classifier, inputs, split):
     """The classifier's accuracy (%) on each set of images (rows), overall and per corruption family."""
-    return pd.DataFrame.from_dict({name: reader_accuracy(classifier, images, split) for name, images in inputs.items()},
-                                  orient="index")
+    return pd.DataFrame.from_dict(
+        {name: reader_accuracy(classifier, images, split) for name, images in inputs.items()}, orient="index"
+    )
 
 
 def as_tree(frame):

@@ -5,18 +5,19 @@ image (with MSE, unless its spec names another loss). ``MODELS`` holds each mode
 training settings side by side.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
+from keras import layers
 
 from .backend import keras
-from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
 
 
 # --- building blocks -------------------------------------------------------------------------------
+
 
 def conv(filters, kernel=3, transpose=False, activation="relu", **options):
     """One 'same'-padded convolution (transposed in a decoder): the seed's default layer."""
@@ -55,47 +56,110 @@ def to_image(activation="linear", **options):
 
 # --- baseline convolutional family (models 0-4), as printed except where noted --------------------
 
+
 def baseline_0():
-    return [conv(32), *downsample(), conv(32), *downsample(), layers.BatchNormalization(),
-            layers.Flatten(), *dense_funnel([1, 4]), layers.Reshape((2, 2, 1)),
-            conv(4, 2), layers.BatchNormalization(), upsample(7),
-            *[layers.BatchNormalization() for _ in range(3)], upsample(2),
-            conv(1)]
+    return [
+        conv(32),
+        *downsample(),
+        conv(32),
+        *downsample(),
+        layers.BatchNormalization(),
+        layers.Flatten(),
+        *dense_funnel([1, 4]),
+        layers.Reshape((2, 2, 1)),
+        conv(4, 2),
+        layers.BatchNormalization(),
+        upsample(7),
+        *[layers.BatchNormalization() for _ in range(3)],
+        upsample(2),
+        conv(1),
+    ]
 
 
 def baseline_1():
-    return [*conv_stack(32, 2), *downsample(), *conv_stack(32, 2), layers.BatchNormalization(),
-            layers.Flatten(), *dense_funnel([1, 4]), layers.Reshape((2, 2, 1)),
-            conv(4, 2), conv(16, 2), upsample(7), *conv_stack(32, 2),
-            layers.BatchNormalization(), layers.BatchNormalization(), conv(32), upsample(2), conv(32),
-            conv(1)]
+    return [
+        *conv_stack(32, 2),
+        *downsample(),
+        *conv_stack(32, 2),
+        layers.BatchNormalization(),
+        layers.Flatten(),
+        *dense_funnel([1, 4]),
+        layers.Reshape((2, 2, 1)),
+        conv(4, 2),
+        conv(16, 2),
+        upsample(7),
+        *conv_stack(32, 2),
+        layers.BatchNormalization(),
+        layers.BatchNormalization(),
+        conv(32),
+        upsample(2),
+        conv(32),
+        conv(1),
+    ]
 
 
 def baseline_2():
-    return [*conv_stack(32, 2), *downsample(), *conv_stack(32, 2), *downsample(),
-            *dense_funnel([256, 64, 8, 1]),
-            conv(4, 2), conv(16, 2), *conv_stack(32, 2), upsample(2), upsample(2), conv(32),
-            conv(1)]
+    return [
+        *conv_stack(32, 2),
+        *downsample(),
+        *conv_stack(32, 2),
+        *downsample(),
+        *dense_funnel([256, 64, 8, 1]),
+        conv(4, 2),
+        conv(16, 2),
+        *conv_stack(32, 2),
+        upsample(2),
+        upsample(2),
+        conv(32),
+        conv(1),
+    ]
 
 
 def baseline_3():
-    return [*conv_stack(32, 2), *downsample(), *conv_stack(32, 2), layers.MaxPooling2D((2, 2)),
-            *conv_stack(64, 2), layers.BatchNormalization(), layers.BatchNormalization(),
-            *dense_funnel([64, 64, 1]),
-            conv(64, 2), *conv_stack(16, 3, kernel=2), conv(16), conv(64),
-            upsample(2), upsample(2), conv(32), conv(1)]
+    return [
+        *conv_stack(32, 2),
+        *downsample(),
+        *conv_stack(32, 2),
+        layers.MaxPooling2D((2, 2)),
+        *conv_stack(64, 2),
+        layers.BatchNormalization(),
+        layers.BatchNormalization(),
+        *dense_funnel([64, 64, 1]),
+        conv(64, 2),
+        *conv_stack(16, 3, kernel=2),
+        conv(16),
+        conv(64),
+        upsample(2),
+        upsample(2),
+        conv(32),
+        conv(1),
+    ]
 
 
 def baseline_4():
     pool = layers.MaxPooling2D
-    return [conv(32), pool((2, 2)), pool((2, 2)), *conv_stack(32, 2), pool((2, 2)), pool((2, 2)),
-            layers.BatchNormalization(), *dense_funnel([256, 64, 64, 1]),
-            conv(4, 2, transpose=True), conv(16, 2, transpose=True), upsample(7),
-            *conv_stack(32, 3, transpose=True), upsample(2), upsample(2),
-            *conv_stack(32, 2), *conv_stack(1, 3)]
+    return [
+        conv(32),
+        pool((2, 2)),
+        pool((2, 2)),
+        *conv_stack(32, 2),
+        pool((2, 2)),
+        pool((2, 2)),
+        layers.BatchNormalization(),
+        *dense_funnel([256, 64, 64, 1]),
+        conv(4, 2, transpose=True),
+        conv(16, 2, transpose=True),
+        upsample(7),
+        *conv_stack(32, 3, transpose=True),
+        upsample(2),
+        upsample(2),
+        *conv_stack(32, 2),
+        *conv_stack(1, 3),
+    ]
 
 
 # --- deep funnel family (models 5-14) -------------------------------------------------------------
+
 
 def deep_funnel(encoder_convs, funnel, outer_l2=0.0, outer_dropout=0.0):
     """Conv stacks at full and half resolution, a dense funnel to the bottleneck, and its mirror image.
@@ -108,13 +172,24 @@ def deep_funnel(encoder_convs, funnel, outer_l2=0.0, outer_dropout=0.0):
     penalty = {"kernel_regularizer": keras.regularizers.L2(outer_l2)} if outer_l2 else {}
     dropout = [layers.Dropout(outer_dropout)] if outer_dropout else []
     return [
-        *dropout, conv(32, **penalty), *conv_stack(32, full - 1), *downsample(),
-        *conv_stack(16, half), *downsample(),
-        layers.Flatten(), *dense_funnel(funnel), *dense_funnel(mirrored(funnel)),
-        layers.Reshape((7, 7, 1)), layers.BatchNormalization(),
-        upsample(), *conv_stack(16, half, transpose=True), layers.BatchNormalization(),
-        upsample(), *conv_stack(32, full, transpose=True),
-        *dropout, to_image(**penalty),
+        *dropout,
+        conv(32, **penalty),
+        *conv_stack(32, full - 1),
+        *downsample(),
+        *conv_stack(16, half),
+        *downsample(),
+        layers.Flatten(),
+        *dense_funnel(funnel),
+        *dense_funnel(mirrored(funnel)),
+        layers.Reshape((7, 7, 1)),
+        layers.BatchNormalization(),
+        upsample(),
+        *conv_stack(16, half, transpose=True),
+        layers.BatchNormalization(),
+        upsample(),
+        *conv_stack(32, full, transpose=True),
+        *dropout,
+        to_image(**penalty),
     ]
 
 
@@ -152,18 +227,30 @@ def light(latent, model_id, batch_norm=False):
 
     return [
         # As printed: no activation on the convolutions, and 'valid' padding on the first one.
-        layers.Conv2D(32, (3, 3), **init), layers.MaxPooling2D((2, 2), padding="same"), *after_pooling(),
-        layers.Conv2D(32, (3, 3), padding="same", **init), layers.MaxPooling2D((2, 2), padding="same"),
+        layers.Conv2D(32, (3, 3), **init),
+        layers.MaxPooling2D((2, 2), padding="same"),
         *after_pooling(),
-        layers.Flatten(), *dense_funnel([128], **penalty), layers.Dropout(0.5),
+        layers.Conv2D(32, (3, 3), padding="same", **init),
+        layers.MaxPooling2D((2, 2), padding="same"),
+        *after_pooling(),
+        layers.Flatten(),
+        *dense_funnel([128], **penalty),
+        layers.Dropout(0.5),
         layers.Dense(latent, activation="relu"),
-        *dense_funnel([49], **penalty), layers.Dropout(0.5), layers.Reshape((7, 7, 1)),
-        upsample(), layers.Conv2DTranspose(32, (3, 3), padding="same", **init), *after_conv(),
-        upsample(), layers.Conv2DTranspose(1, (3, 3), padding="same", **init), *after_conv(),
+        *dense_funnel([49], **penalty),
+        layers.Dropout(0.5),
+        layers.Reshape((7, 7, 1)),
+        upsample(),
+        layers.Conv2DTranspose(32, (3, 3), padding="same", **init),
+        *after_conv(),
+        upsample(),
+        layers.Conv2DTranspose(1, (3, 3), padding="same", **init),
+        *after_conv(),
     ]
 
 
 # --- U-Net family (models 20-23): beyond the seed -------------------------------------------------
+
 
 def conv_pair(x, filters, name):
     """Two ReLU 3x3 convolutions at one resolution, the U-Net's unit of work."""
@@ -184,6 +271,7 @@ def u_net(width=16, skips=True):
     Returns the function from the input tensor to the output; every layer is named, so the graph's
     configuration (and with it the cache key) is the same in every process.
     """
+
     def network(image):
         features = {28: conv_pair(image, width, "down28")}
         features[14] = conv_pair(layers.MaxPooling2D(name="pool28")(features[28]), 2 * width, "down14")
@@ -200,6 +288,7 @@ def u_net(width=16, skips=True):
 
 # --- the study ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ModelSpec:
     """One model of the study: its family, how to build it, how to train it, what we had to decide."""
@@ -208,7 +297,7 @@ class ModelSpec:
     layers: Callable[[], list] | None = None  # a plain stack of layers (the seed's models) ...
     network: Callable | None = None  # ... or a function from input to output tensor (skip connections)
     loss: str = "mse"  # a name of ``training.LOSSES``
-    accelerator_sized: bool = False  # too slow for the full profile on a 2-core CPU (see the README)
+    accelerator_sized: bool = False  # priced for an accelerator: the costliest network per epoch on a CPU
     batch_size: int = 128
     learning_rate: float = 1e-3
     max_epochs: int = 100
@@ -220,79 +309,171 @@ SEED_FAMILIES = ("baseline", "sweep", "deep", "regularised", "light")
 MODEL_FAMILIES = (*SEED_FAMILIES, "u-net")  # one notebook each, in this order
 
 MODELS = {
-    "0": ModelSpec("baseline", baseline_0, note=(
-        "As printed, two UpSampling2D((7, 7)) and two UpSampling2D((2, 2)) would grow the 2x2 map to "
-        "392x392. One of each is kept (2 -> 14 -> 28), the smallest change that meets 28x28.")),
-    "1": ModelSpec("baseline", baseline_1, note=(
-        "As printed, Reshape((2, 2, 1)) follows a 1-unit Dense layer and cannot build; model 0's "
-        "Dense(4) is put back before it. The last layer printed with 12 maps has 1, to output an image.")),
-    "2": ModelSpec("baseline", baseline_2, note=(
-        "The encoder has no Flatten, so its dense layers act on each pixel of the 7x7 map, as printed. "
-        "Of the printed 2 x UpSampling2D((7, 7)) and 3 x UpSampling2D((2, 2)) only two of the latter are "
-        "kept (7 -> 14 -> 28), and a 1-map output convolution (ReLU, as in models 0 and 1) is added "
-        "after the printed last layer, which has 32 maps.")),
-    "3": ModelSpec("baseline", baseline_3, note=(
-        "The seed's listing is cut off mid-line. The first decoder convolution gets padding='same' "
-        "(valid padding would make the map 6x6), the printed kernel (2, 2, 2) is read as (2, 2), and "
-        "after the cut the decoder ends as model 2's does (upsample twice to 28x28, a 32-map and a 1-map "
-        "convolution).")),
-    "4": ModelSpec("baseline", baseline_4, note=(
-        "As printed the encoder pools 28 -> 1 and the decoder would grow 1 -> 49 -> 784. One "
-        "UpSampling2D((7, 7)) and two UpSampling2D((2, 2)) are kept (1 -> 7 -> 28).")),
+    "0": ModelSpec(
+        "baseline",
+        baseline_0,
+        note=(
+            "As printed, two UpSampling2D((7, 7)) and two UpSampling2D((2, 2)) would grow the 2x2 map to "
+            "392x392. One of each is kept (2 -> 14 -> 28), the smallest change that meets 28x28."
+        ),
+    ),
+    "1": ModelSpec(
+        "baseline",
+        baseline_1,
+        note=(
+            "As printed, Reshape((2, 2, 1)) follows a 1-unit Dense layer and cannot build; model 0's "
+            "Dense(4) is put back before it. The last layer printed with 12 maps has 1, to output an image."
+        ),
+    ),
+    "2": ModelSpec(
+        "baseline",
+        baseline_2,
+        note=(
+            "The encoder has no Flatten, so its dense layers act on each pixel of the 7x7 map, as printed. "
+            "Of the printed 2 x UpSampling2D((7, 7)) and 3 x UpSampling2D((2, 2)) only two of the latter are "
+            "kept (7 -> 14 -> 28), and a 1-map output convolution (ReLU, as in models 0 and 1) is added "
+            "after the printed last layer, which has 32 maps."
+        ),
+    ),
+    "3": ModelSpec(
+        "baseline",
+        baseline_3,
+        note=(
+            "The seed's listing is cut off mid-line. The first decoder convolution gets padding='same' "
+            "(valid padding would make the map 6x6), the printed kernel (2, 2, 2) is read as (2, 2), and "
+            "after the cut the decoder ends as model 2's does (upsample twice to 28x28, a 32-map and a 1-map "
+            "convolution)."
+        ),
+    ),
+    "4": ModelSpec(
+        "baseline",
+        baseline_4,
+        note=(
+            "As printed the encoder pools 28 -> 1 and the decoder would grow 1 -> 49 -> 784. One "
+            "UpSampling2D((7, 7)) and two UpSampling2D((2, 2)) are kept (1 -> 7 -> 28)."
+        ),
+    ),
     "5": ModelSpec("sweep", lambda: sweep(4), note="The sweep's printed structure with a 4-unit bottleneck."),
     "6": ModelSpec("sweep", lambda: sweep(3), note="The sweep's printed structure with a 3-unit bottleneck."),
     "7": ModelSpec("sweep", lambda: sweep(7), note="The sweep's printed structure, as printed (7 units)."),
-    "8": ModelSpec("sweep", lambda: sweep(6), note=(
-        "The seed gives no width for model 8; the sweep covers 3 to 7 units and 6 is the only width "
-        "left unassigned, so model 8 has 6 units.")),
+    "8": ModelSpec(
+        "sweep",
+        lambda: sweep(6),
+        note=(
+            "The seed gives no width for model 8; the sweep covers 3 to 7 units and 6 is the only width "
+            "left unassigned, so model 8 has 6 units."
+        ),
+    ),
     "8.1": ModelSpec("sweep", lambda: sweep(5), note="The sweep's printed structure with a 5-unit bottleneck."),
-    "9": ModelSpec("deep", lambda: sweep(4), seed_offset=1, note=(
-        "Model 9 is in the seed's table but never described. It is rebuilt as model 5 (the 4-unit "
-        "bottleneck the seed fixed for the models after the sweep), trained with another seed: the "
-        "gap between models 5 and 9 then measures run-to-run variation.")),
-    "10": ModelSpec("deep", lambda: deep_funnel((3, 3), [49, 40, 30, 20, 4]),
-                    note="As printed: three convolutions per resolution and a 4-unit bottleneck."),
-    "11": ModelSpec("deep", lambda: deep_funnel((3, 4), [49, 40, 30, 20, 4]), note=(
-        "Not printed: model 10 with one more 16-map convolution in the encoder and one in the decoder "
-        "(the seed's 'two convolutional layers ... at the encoder and decoder stage'), which is what "
-        "model 12's summary shows before its extra dense layers.")),
-    "12": ModelSpec("deep", lambda: deep_funnel((3, 4), MODEL_12_FUNNEL), note=(
-        "Built from the seed's 'Final model architecture' summary, which the seed's own listing "
-        "contradicts: the summary has four 16-map convolutions on each side and an 8-unit bottleneck, "
-        "the listing one convolution and 4 units. The summary is what was trained. The seed trained its "
-        "deep models at batch size 512 (its text on model 16); in a trial on this project's machines "
-        "model 12 collapsed to an all-black output at 512 and kept learning at 128, so 128 is used.")),
-    "13": ModelSpec("regularised", lambda: deep_funnel((3, 4), MODEL_12_FUNNEL, outer_l2=0.001),
-                    note="Model 12 with an L2 kernel penalty of 0.001 on its first and last convolution."),
-    "14": ModelSpec("regularised", lambda: deep_funnel((3, 4), MODEL_12_FUNNEL, outer_dropout=0.1), note=(
-        "Model 12 with dropout 0.1 'at the beginning and at the end': on the input, and before the "
-        "output layer (dropout after it would blank output pixels).")),
-    "15": ModelSpec("light", lambda: light(4, "15"), note=(
-        "As printed, including its quirks: no activation on the convolutions, 'valid' padding on the "
-        "first, dropout after the output layer. The two transposed convolutions get padding='same' so "
-        "that the output is 28x28. The seed's activity regulariser is never defined; L2 1e-5 is used.")),
-    "16": ModelSpec("light", lambda: light(8, "16"), batch_size=32,
-                    note="Model 15 with an 8-unit bottleneck, at the seed's batch size of 32."),
-    "17": ModelSpec("light", lambda: light(16, "17"), batch_size=32,
-                    note="Model 16 with a 16-unit bottleneck."),
-    "18": ModelSpec("light", lambda: light(32, "18"), batch_size=32,
-                    note="Model 16 with a 32-unit bottleneck."),
-    "19": ModelSpec("light", lambda: light(32, "19", batch_norm=True), batch_size=32, note=(
-        "Model 18 with its regularisers replaced: batch normalisation after each pooling layer, dropout "
-        "only on the dense layers. The seed does not give its bottleneck; model 18's 32 units are kept.")),
-    "20": ModelSpec("u-net", network=u_net(16), note=(
-        "Not in the seed. A U-Net with 16, 32 and 64 maps and skip connections, about as many parameters as "
-        "model 12, sized to train the full profile on a 2-core CPU.")),
-    "21": ModelSpec("u-net", network=u_net(16, skips=False), note=(
-        "Model 20 without its skip connections: the same encoder and decoder, so the decoder rebuilds the "
-        "image from the 7x7 code alone. How much do the skips matter?")),
-    "22": ModelSpec("u-net", network=u_net(16), loss="mse+edges", note=(
-        "Model 20 trained on an edge-aware loss, the seed's wish for 'a second loss term ... for clearly "
-        "defined contrast edges': MSE plus the MSE of the image gradients (differences of neighbouring "
-        "pixels), which blur flattens.")),
-    "23": ModelSpec("u-net", network=u_net(32), accelerator_sized=True, note=(
-        "Model 20 at twice the width (32, 64 and 128 maps), four times the arithmetic: how much does size "
-        "buy? Accelerator-sized: on the full profile it is meant for a GPU.")),
+    "9": ModelSpec(
+        "deep",
+        lambda: sweep(4),
+        seed_offset=1,
+        note=(
+            "Model 9 is in the seed's table but never described. It is rebuilt as model 5 (the 4-unit "
+            "bottleneck the seed fixed for the models after the sweep), trained with another seed: the "
+            "gap between models 5 and 9 then measures run-to-run variation."
+        ),
+    ),
+    "10": ModelSpec(
+        "deep",
+        lambda: deep_funnel((3, 3), [49, 40, 30, 20, 4]),
+        note="As printed: three convolutions per resolution and a 4-unit bottleneck.",
+    ),
+    "11": ModelSpec(
+        "deep",
+        lambda: deep_funnel((3, 4), [49, 40, 30, 20, 4]),
+        note=(
+            "Not printed: model 10 with one more 16-map convolution in the encoder and one in the decoder "
+            "(the seed's 'two convolutional layers ... at the encoder and decoder stage'), which is what "
+            "model 12's summary shows before its extra dense layers."
+        ),
+    ),
+    "12": ModelSpec(
+        "deep",
+        lambda: deep_funnel((3, 4), MODEL_12_FUNNEL),
+        note=(
+            "Built from the seed's 'Final model architecture' summary, which the seed's own listing "
+            "contradicts: the summary has four 16-map convolutions on each side and an 8-unit bottleneck, "
+            "the listing one convolution and 4 units. The summary is what was trained. The seed trained its "
+            "deep models at batch size 512 (its text on model 16); in a trial on this project's machines "
+            "model 12 collapsed to an all-black output at 512 and kept learning at 128, so 128 is used."
+        ),
+    ),
+    "13": ModelSpec(
+        "regularised",
+        lambda: deep_funnel((3, 4), MODEL_12_FUNNEL, outer_l2=0.001),
+        note="Model 12 with an L2 kernel penalty of 0.001 on its first and last convolution.",
+    ),
+    "14": ModelSpec(
+        "regularised",
+        lambda: deep_funnel((3, 4), MODEL_12_FUNNEL, outer_dropout=0.1),
+        note=(
+            "Model 12 with dropout 0.1 'at the beginning and at the end': on the input, and before the "
+            "output layer (dropout after it would blank output pixels)."
+        ),
+    ),
+    "15": ModelSpec(
+        "light",
+        lambda: light(4, "15"),
+        note=(
+            "As printed, including its quirks: no activation on the convolutions, 'valid' padding on the "
+            "first, dropout after the output layer. The two transposed convolutions get padding='same' so "
+            "that the output is 28x28. The seed's activity regulariser is never defined; L2 1e-5 is used."
+        ),
+    ),
+    "16": ModelSpec(
+        "light",
+        lambda: light(8, "16"),
+        batch_size=32,
+        note="Model 15 with an 8-unit bottleneck, at the seed's batch size of 32.",
+    ),
+    "17": ModelSpec("light", lambda: light(16, "17"), batch_size=32, note="Model 16 with a 16-unit bottleneck."),
+    "18": ModelSpec("light", lambda: light(32, "18"), batch_size=32, note="Model 16 with a 32-unit bottleneck."),
+    "19": ModelSpec(
+        "light",
+        lambda: light(32, "19", batch_norm=True),
+        batch_size=32,
+        note=(
+            "Model 18 with its regularisers replaced: batch normalisation after each pooling layer, dropout "
+            "only on the dense layers. The seed does not give its bottleneck; model 18's 32 units are kept."
+        ),
+    ),
+    "20": ModelSpec(
+        "u-net",
+        network=u_net(16),
+        note=(
+            "Not in the seed. A U-Net with 16, 32 and 64 maps and skip connections, about as many parameters as "
+            "model 12, sized to train the full profile on a 2-core CPU."
+        ),
+    ),
+    "21": ModelSpec(
+        "u-net",
+        network=u_net(16, skips=False),
+        note=(
+            "Model 20 without its skip connections: the same encoder and decoder, so the decoder rebuilds the "
+            "image from the 7x7 code alone. How much do the skips matter?"
+        ),
+    ),
+    "22": ModelSpec(
+        "u-net",
+        network=u_net(16),
+        loss="mse+edges",
+        note=(
+            "Model 20 trained on an edge-aware loss, the seed's wish for 'a second loss term ... for clearly "
+            "defined contrast edges': MSE plus the MSE of the image gradients (differences of neighbouring "
+            "pixels), which blur flattens."
+        ),
+    ),
+    "23": ModelSpec(
+        "u-net",
+        network=u_net(32),
+        accelerator_sized=True,
+        note=(
+            "Model 20 at twice the width (32, 64 and 128 maps), four times the arithmetic: how much does size "
+            "buy? Accelerator-sized: on the full profile it is meant for a GPU."
+        ),
+    ),
 }
 MODEL_IDS = tuple(MODELS)
 SEED_MODEL_IDS = tuple(model_id for model_id, spec in MODELS.items() if spec.family in SEED_FAMILIES)
@@ -328,8 +509,12 @@ def code(model):
     """
     inner = [layer for layer in model.layers[:-1] if not isinstance(layer, keras.layers.InputLayer)]
     narrowest = min(inner, key=lambda layer: int(np.prod(layer.output.shape[1:])))
-    skips = [tuple(tensor.shape[1:]) for layer in inner if isinstance(layer, layers.Concatenate)
-             for tensor in layer.input[1:]]
+    skips = [
+        tuple(tensor.shape[1:])
+        for layer in inner
+        if isinstance(layer, layers.Concatenate)
+        for tensor in layer.input[1:]
+    ]
     return tuple(narrowest.output.shape[1:]), skips
 
 
@@ -372,26 +557,47 @@ def epoch_flops(build, train_images, val_images):
 
 def layer_table(model):
     """One row per layer: name, type, output shape and parameter count, as in Keras' summary."""
-    return [(layer.name, type(layer).__name__, tuple(layer.output.shape), layer.count_params())
-            for layer in model.layers]
+    return [
+        (layer.name, type(layer).__name__, tuple(layer.output.shape), layer.count_params()) for layer in model.layers
+    ]
 
 
 # The seed's printed summary of model 12 (section 4), layer by layer: type, output shape, parameters.
 SEED_MODEL_12_SUMMARY = (
-    ("Conv2D", (None, 28, 28, 32), 320), ("Conv2D", (None, 28, 28, 32), 9248),
-    ("Conv2D", (None, 28, 28, 32), 9248), ("MaxPooling2D", (None, 14, 14, 32), 0),
-    ("BatchNormalization", (None, 14, 14, 32), 128), ("Conv2D", (None, 14, 14, 16), 4624),
-    ("Conv2D", (None, 14, 14, 16), 2320), ("Conv2D", (None, 14, 14, 16), 2320),
-    ("Conv2D", (None, 14, 14, 16), 2320), ("MaxPooling2D", (None, 7, 7, 16), 0),
-    ("BatchNormalization", (None, 7, 7, 16), 64), ("Flatten", (None, 784), 0),
-    ("Dense", (None, 49), 38465), ("Dense", (None, 40), 2000), ("Dense", (None, 30), 1230),
-    ("Dense", (None, 20), 620), ("Dense", (None, 10), 210), ("Dense", (None, 8), 88),
-    ("Dense", (None, 10), 90), ("Dense", (None, 20), 220), ("Dense", (None, 30), 630),
-    ("Dense", (None, 40), 1240), ("Dense", (None, 49), 2009), ("Reshape", (None, 7, 7, 1), 0),
-    ("BatchNormalization", (None, 7, 7, 1), 4), ("UpSampling2D", (None, 14, 14, 1), 0),
-    ("Conv2DTranspose", (None, 14, 14, 16), 160), ("Conv2DTranspose", (None, 14, 14, 16), 2320),
-    ("Conv2DTranspose", (None, 14, 14, 16), 2320), ("Conv2DTranspose", (None, 14, 14, 16), 2320),
-    ("BatchNormalization", (None, 14, 14, 16), 64), ("UpSampling2D", (None, 28, 28, 16), 0),
-    ("Conv2DTranspose", (None, 28, 28, 32), 4640), ("Conv2DTranspose", (None, 28, 28, 32), 9248),
-    ("Conv2DTranspose", (None, 28, 28, 32), 9248), ("Conv2DTranspose", (None, 28, 28, 1), 289),
+    ("Conv2D", (None, 28, 28, 32), 320),
+    ("Conv2D", (None, 28, 28, 32), 9248),
+    ("Conv2D", (None, 28, 28, 32), 9248),
+    ("MaxPooling2D", (None, 14, 14, 32), 0),
+    ("BatchNormalization", (None, 14, 14, 32), 128),
+    ("Conv2D", (None, 14, 14, 16), 4624),
+    ("Conv2D", (None, 14, 14, 16), 2320),
+    ("Conv2D", (None, 14, 14, 16), 2320),
+    ("Conv2D", (None, 14, 14, 16), 2320),
+    ("MaxPooling2D", (None, 7, 7, 16), 0),
+    ("BatchNormalization", (None, 7, 7, 16), 64),
+    ("Flatten", (None, 784), 0),
+    ("Dense", (None, 49), 38465),
+    ("Dense", (None, 40), 2000),
+    ("Dense", (None, 30), 1230),
+    ("Dense", (None, 20), 620),
+    ("Dense", (None, 10), 210),
+    ("Dense", (None, 8), 88),
+    ("Dense", (None, 10), 90),
+    ("Dense", (None, 20), 220),
+    ("Dense", (None, 30), 630),
+    ("Dense", (None, 40), 1240),
+    ("Dense", (None, 49), 2009),
+    ("Reshape", (None, 7, 7, 1), 0),
+    ("BatchNormalization", (None, 7, 7, 1), 4),
+    ("UpSampling2D", (None, 14, 14, 1), 0),
+    ("Conv2DTranspose", (None, 14, 14, 16), 160),
+    ("Conv2DTranspose", (None, 14, 14, 16), 2320),
+    ("Conv2DTranspose", (None, 14, 14, 16), 2320),
+    ("Conv2DTranspose", (None, 14, 14, 16), 2320),
+    ("BatchNormalization", (None, 14, 14, 16), 64),
+    ("UpSampling2D", (None, 28, 28, 16), 0),
+    ("Conv2DTranspose", (None, 28, 28, 32), 4640),
+    ("Conv2DTranspose", (None, 28, 28, 32), 9248),
+    ("Conv2DTranspose", (None, 28, 28, 32), 9248),
+    ("Conv2DTranspose", (None, 28, 28, 1), 289),
 )

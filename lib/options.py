@@ -9,6 +9,7 @@ import os
 
 from . import BACKENDS, RETRAIN_VARIABLE
 
+
 def seed(text):
     """--seed: an integer every model can train with."""
     from .training import check_seed  # here, so that --help and the other checks need no TensorFlow
@@ -26,16 +27,23 @@ def seed(text):
 
 def add_backend_option(parser):
     """--backend, defaulting to $KERAS_BACKEND (else tensorflow); argparse checks the default too."""
-    parser.add_argument("--backend", type=backend_name, default=os.environ.get("KERAS_BACKEND", "tensorflow"),
-                        metavar="{" + ",".join(BACKENDS) + "}",
-                        help="the Keras backend that trains and evaluates (default: $KERAS_BACKEND, else tensorflow)")
+    parser.add_argument(
+        "--backend",
+        type=backend_name,
+        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+        metavar="{" + ",".join(BACKENDS) + "}",
+        help="the Keras backend that trains and evaluates (default: $KERAS_BACKEND, else tensorflow)",
+    )
 
 
 def add_retrain_option(parser):
     """--retrain: leave the published set of trained networks out, and train every network from scratch."""
-    parser.add_argument("--retrain", action="store_true",
-                        help="train every network from scratch instead of loading the published set "
-                             "(published/<profile>/); networks already in the artifact folder are still reused")
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train every network from scratch instead of loading the published set "
+        "(published/<profile>/); networks already in the artifact folder are still reused",
+    )
 
 
 def apply_retrain(args):
@@ -46,6 +54,8 @@ def apply_retrain(args):
 
 def backend_name(text):
     if text not in BACKENDS:
-        raise argparse.ArgumentTypeError(f"{text!r} (from --backend or KERAS_BACKEND) is not a backend this "
-                                         f"project runs on; choose one of {', '.join(BACKENDS)}")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} (from --backend or KERAS_BACKEND) is not a backend this "
+            f"project runs on; choose one of {', '.join(BACKENDS)}"
+        )
     return text

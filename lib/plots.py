@@ -4,8 +4,6 @@ Each figure carries a sentence saying what it shows, which the HTML report gives
 (for a screen reader, or a reader who cannot see the picture).
 """
 
-import functools
-import math
 import weakref
 
 import matplotlib.pyplot as plt
@@ -26,69 +24,6 @@ def described(fig, alt_text):
     return fig
 
 
-def configure_notebook():
-    """Tables as HTML in the browser and as LaTeX tables in the PDF, numbers as ``number_text`` writes them and
-    text whole in both."""
-    from IPython import get_ipython  # here: a machine that only trains needs no Jupyter
-
-    shell = get_ipython()
-    if shell is not None:  # adds a LaTeX form; the HTML form stays
-        for table_type in (pd.DataFrame, pd.Series):
-            shell.display_formatter.formatters["text/latex"].for_type(table_type, table_latex)
-    pd.set_option("styler.format.escape", "latex")
-    # Row labels of several levels repeat on every row: spanning them needs \multirow, which nbconvert's LaTeX lacks.
-    pd.set_option("styler.sparse.index", False)
-    pd.set_option("display.float_format", number_text)
-    # The HTML form cuts text at 50 characters; a model trained in two places is named in about 65.
-    pd.set_option("display.max_colwidth", None)
-    if shell is not None:
-        _attach_alt_text(shell)
-
-
-def _attach_alt_text(shell):
-    """Make a figure's PNG carry its alt text as output metadata (``{"alt": ...}``, as nbconvert reads it)."""
-    # Importing the inline backend configures it (its PNG formatter among others) if it is the backend and
-    # has not been configured yet, so that it does not later replace the formatter set here.
-    import matplotlib_inline.backend_inline  # noqa: F401
-    from matplotlib.figure import Figure
-
-    png = shell.display_formatter.formatters["image/png"]
-    try:
-        draw = png.lookup_by_type(Figure)
-    except KeyError:  # not the inline backend: figures do not become the notebook's images
-        return
-    if isinstance(draw, functools.partial) and draw.func is _png_with_alt_text:
-        return  # set before in this kernel (a notebook's first cell run again)
-    png.for_type(Figure, functools.partial(_png_with_alt_text, draw))
-
-
-def _png_with_alt_text(draw, fig):
-    image, alt_text = draw(fig), ALT_TEXT.get(fig)
-    return image if image is None or alt_text is None else (image, {"alt": alt_text})
-
-
-def number_text(value):
-    """A number as the report's tables show it: four significant digits, without trailing zeros, and never
-    with an exponent, which a reader misses in a column of percentages (pandas wrote 1.6077e+01 beside
-    2.7639e-01 there). Tables set MSEs, PSNRs and percentages side by side, so a fixed count of decimals
-    gave the percentages false precision (18.0000) or the small numbers too few digits."""
-    if math.isnan(value):
-        return "NaN"
-    if value == 0 or math.isinf(value):
-        return f"{value:g}"
-    decimals = max(0, 3 - math.floor(math.log10(abs(value))))
-    text = f"{value:.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def table_latex(table):
-    """A table's LaTeX form, numbers as ``number_text`` writes them, shrunk where it is wider than the text: a
-    LaTeX tabular does not wrap, and the PDF would cut off its right-hand columns. nbconvert's LaTeX preamble
-    loads adjustbox and caps every box at 0.9 of the line's width, so such a table ends up that wide."""
-    return ("\\begin{adjustbox}{max width=\\linewidth}\n" + table.to_latex(float_format=number_text)
-            + "\\end{adjustbox}\n")
-
-
 def _image_axes(rows, cols, size=1.1, **kwargs):
     fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size), squeeze=False, **kwargs)
     for ax in axes.flat:
@@ -105,8 +40,11 @@ def class_samples(images, labels, class_names, per_class=8):
             ax.imshow(images[index], cmap="gray", vmin=0, vmax=255)
         axes[label, 0].set_ylabel(f"{label}: {name}", rotation=0, ha="right", va="center")
     fig.suptitle("Training images, one row per class")
-    return described(fig, f"{per_class} training images of each of the {len(class_names)} classes, one row per class, "
-                          f"labelled with its number and name ({', '.join(class_names)}).")
+    return described(
+        fig,
+        f"{per_class} training images of each of the {len(class_names)} classes, one row per class, "
+        f"labelled with its number and name ({', '.join(class_names)}).",
+    )
 
 
 def corruption_examples(clean, corrupted, family_ids, per_family=6):
@@ -120,8 +58,11 @@ def corruption_examples(clean, corrupted, family_ids, per_family=6):
         axes[2 * family + 1, 0].set_ylabel(name.replace("_", " "), rotation=0, ha="right", va="center")
     fig.suptitle("Each corruption family: clean (upper row) and corrupted (lower row)")
     names = ", ".join(name.replace("_", " ") for name in FAMILIES)
-    return described(fig, f"For each of the {len(FAMILIES)} corruption families ({names}), a row of {per_family} "
-                          "clean training images above the same images corrupted.")
+    return described(
+        fig,
+        f"For each of the {len(FAMILIES)} corruption families ({names}), a row of {per_family} "
+        "clean training images above the same images corrupted.",
+    )
 
 
 def mse_history(result):
@@ -151,7 +92,7 @@ def loss_curves(histories, baselines, title):
             ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.set_title(name, fontsize="medium")
         ax.set_xlabel("epoch")
-    for ax in axes.flat[len(histories):]:
+    for ax in axes.flat[len(histories) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("MSE")
@@ -159,9 +100,12 @@ def loss_curves(histories, baselines, title):
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small", bbox_to_anchor=(0.5, 0))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.1 if rows == 1 else 0.06, 1, 1))
-    return described(fig, f"{title}: the training and validation MSE of each epoch on a logarithmic scale, one "
-                          f"panel per model ({', '.join(histories)}), with the validation MSE of the baselines "
-                          f"({', '.join(baselines)}) as horizontal lines.")
+    return described(
+        fig,
+        f"{title}: the training and validation MSE of each epoch on a logarithmic scale, one "
+        f"panel per model ({', '.join(histories)}), with the validation MSE of the baselines "
+        f"({', '.join(baselines)}) as horizontal lines.",
+    )
 
 
 def clean_corrupted_reconstructed(examples):
@@ -182,8 +126,11 @@ def clean_corrupted_reconstructed(examples):
         axes[0, column].set_title(f"{name}\n(pseudocolor)", fontsize="small")
         axes[0, column + 3].set_title(f"{name}\n(grayscale)", fontsize="small")
     titles = "; ".join(" ".join(title.split()) for title in examples)
-    return described(fig, f"For each of {len(examples)} images ({titles}): the clean, the corrupted and the "
-                          "reconstructed image, first in pseudocolor, then in grayscale.")
+    return described(
+        fig,
+        f"For each of {len(examples)} images ({titles}): the clean, the corrupted and the "
+        "reconstructed image, first in pseudocolor, then in grayscale.",
+    )
 
 
 def model_ranking(table, baselines):
@@ -194,17 +141,27 @@ def model_ranking(table, baselines):
     positions = np.arange(len(ordered))
     colours = ["tab:red" if collapsed else "tab:blue" for collapsed in ordered["collapsed"]]
     ax.barh(positions, ordered["val MSE"], color=colours, label="this project (red: collapsed)")
-    ax.scatter(ordered["seed val loss"], positions, color="black", marker="D", s=18, zorder=3,
-               label="the seed's validation loss")
+    ax.scatter(
+        ordered["seed val loss"],
+        positions,
+        color="black",
+        marker="D",
+        s=18,
+        zorder=3,
+        label="the seed's validation loss",
+    )
     for (name, value), style in zip(baselines.items(), BASELINE_STYLES, strict=True):
         ax.axvline(value, color="gray", linestyle=style, label=name)
     ax.set_yticks(positions, [f"model {model_id}" for model_id in ordered.index])
     ax.set_xlabel("validation MSE")
     ax.set_title("All models ranked by validation MSE")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    return described(fig, f"A bar for each of the {len(ordered)} models, its validation MSE, the best at the top and "
-                          "collapsed models in red; a diamond marks the validation loss the seed reported, and the "
-                          f"baselines' MSE ({', '.join(baselines)}) are vertical lines.")
+    return described(
+        fig,
+        f"A bar for each of the {len(ordered)} models, its validation MSE, the best at the top and "
+        "collapsed models in red; a diamond marks the validation loss the seed reported, and the "
+        f"baselines' MSE ({', '.join(baselines)}) are vertical lines.",
+    )
 
 
 def family_grid(clean, outputs, title, size=1.0):
@@ -216,8 +173,9 @@ def family_grid(clean, outputs, title, size=1.0):
             axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
         axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
     fig.suptitle(title)
-    return described(fig, f"{title}: {len(clean)} images, clean in the first row, then in a row each: "
-                          f"{', '.join(outputs)}.")
+    return described(
+        fig, f"{title}: {len(clean)} images, clean in the first row, then in a row each: {', '.join(outputs)}."
+    )
 
 
 def error_histograms(errors, family_ids, metric="per-sample MSE"):
@@ -227,8 +185,13 @@ def error_histograms(errors, family_ids, metric="per-sample MSE"):
     bins = np.geomspace(max(everything.min(), 1e-4), everything.max(), 40)
     for family, (ax, name) in enumerate(zip(axes.flat, FAMILIES)):
         for method, values in errors.items():
-            ax.hist(np.maximum(values[family_ids == family], bins[0]), bins=bins, histtype="step",
-                    linewidth=1.5, label=method)
+            ax.hist(
+                np.maximum(values[family_ids == family], bins[0]),
+                bins=bins,
+                histtype="step",
+                linewidth=1.5,
+                label=method,
+            )
         ax.set_xscale("log")
         ax.set_title(name.replace("_", " "), fontsize="medium")
         ax.set_xlabel(metric)
@@ -238,8 +201,11 @@ def error_histograms(errors, family_ids, metric="per-sample MSE"):
     legend_panel.axis("off")
     legend_panel.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize="small")
     fig.tight_layout()
-    return described(fig, f"Histograms of the {metric} on a logarithmic scale, a panel for each corruption family, "
-                          f"a line for each of {', '.join(errors)}.")
+    return described(
+        fig,
+        f"Histograms of the {metric} on a logarithmic scale, a panel for each corruption family, "
+        f"a line for each of {', '.join(errors)}.",
+    )
 
 
 def severity_curves(table, baseline):
@@ -258,9 +224,12 @@ def severity_curves(table, baseline):
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, 0))
     fig.tight_layout(rect=(0, 0.16, 1, 1))
-    return described(fig, f"Against the severity of the corruption ({', '.join(map(str, table.index))}): the share of "
-                          "images the reader reads correctly (left) and the test MSE (right), a line for each of "
-                          f"{', '.join(table['MSE'])} ({baseline} dashed).")
+    return described(
+        fig,
+        f"Against the severity of the corruption ({', '.join(map(str, table.index))}): the share of "
+        "images the reader reads correctly (left) and the test MSE (right), a line for each of "
+        f"{', '.join(table['MSE'])} ({baseline} dashed).",
+    )
 
 
 def readability_against_mse(table, clean_accuracy, identity):
@@ -271,8 +240,13 @@ def readability_against_mse(table, clean_accuracy, identity):
     for family, group in table.groupby("family", sort=False):
         ax.scatter(group["test MSE"], group["read correctly (%)"], s=28, label=f"{family} family")
         for model_id, row in group.iterrows():
-            ax.annotate(model_id, (row["test MSE"], row["read correctly (%)"]), fontsize="x-small",
-                        xytext=(3, 2), textcoords="offset points")
+            ax.annotate(
+                model_id,
+                (row["test MSE"], row["read correctly (%)"]),
+                fontsize="x-small",
+                xytext=(3, 2),
+                textcoords="offset points",
+            )
     ax.axhline(clean_accuracy, color="gray", linestyle=":", label="clean images")
     ax.scatter(*identity, color="black", marker="x", s=40, label="uncorrected input", zorder=3)
     ax.set_xscale("log")
@@ -281,7 +255,10 @@ def readability_against_mse(table, clean_accuracy, identity):
     ax.set_title("Every model: test error and readability of its corrections")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
-    return described(fig, f"A point for each of the {len(table)} models, labelled with its number and coloured by "
-                          "family: its test MSE across (logarithmic scale), the share of its corrections the reader "
-                          "reads correctly up; a dotted line marks the clean images' share and a cross the "
-                          "uncorrected input.")
+    return described(
+        fig,
+        f"A point for each of the {len(table)} models, labelled with its number and coloured by "
+        "family: its test MSE across (logarithmic scale), the share of its corrections the reader "
+        "reads correctly up; a dotted line marks the clean images' share and a cross the "
+        "uncorrected input.",
+    )

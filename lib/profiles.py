@@ -61,9 +61,12 @@ def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=3):
     profile = get_profile(profile)
     train_images, train_labels = data.load_dataset(dataset, "train", data_dir)
     train_idx, val_idx = data.train_val_split(len(train_images), VAL_FRACTION, seed)
-    splits = {name: _corrupted(train_images[idx], train_labels[idx], corruptions.corrupt_balanced,
-                               (seed, SPLIT_CODES[name]), severity)
-              for name, idx in (("train", train_idx[:profile.n_train]), ("val", val_idx[:profile.n_val]))}
+    splits = {
+        name: _corrupted(
+            train_images[idx], train_labels[idx], corruptions.corrupt_balanced, (seed, SPLIT_CODES[name]), severity
+        )
+        for name, idx in (("train", train_idx[: profile.n_train]), ("val", val_idx[: profile.n_val]))
+    }
     splits["test"] = test_split(profile.name, seed, dataset, data_dir, severity)
     return splits
 

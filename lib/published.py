@@ -63,13 +63,20 @@ def survey(setting):
             result.damaged[folder] = str(damage)
             continue
         result.published[network.name] = folder
-    u_nets = {model_id: records.get(setting.autoencoder(model_id).folder("").name)
-              for model_id in study.family_ids("u-net")}
+    u_nets = {
+        model_id: records.get(setting.autoencoder(model_id).folder("").name) for model_id in study.family_ids("u-net")
+    }
     # Only the best U-Net's spread runs are needed, and which one that is needs every U-Net.
-    best = (study.best_new_model({model_id: SimpleNamespace(**record) for model_id, record in u_nets.items()})
-            if all(u_nets.values()) else None)
-    result.missing = {network.name: folder for network, folder in result.missing.items()
-                      if not network.run or network.config.model_id == best}
+    best = (
+        study.best_new_model({model_id: SimpleNamespace(**record) for model_id, record in u_nets.items()})
+        if all(u_nets.values())
+        else None
+    )
+    result.missing = {
+        network.name: folder
+        for network, folder in result.missing.items()
+        if not network.run or network.config.model_id == best
+    }
     return result
 
 
@@ -112,8 +119,10 @@ def main(argv=None):
     if not args.check:
         publish(setting)
     result = survey(setting)
-    print(f"{len(result.published)} networks published in {paths.PUBLISHED_DIR / args.profile}, {len(result.missing)} "
-          f"missing: {', '.join(result.missing) or 'none'}")
+    print(
+        f"{len(result.published)} networks published in {paths.PUBLISHED_DIR / args.profile}, {len(result.missing)} "
+        f"missing: {', '.join(result.missing) or 'none'}"
+    )
     for folder in result.stale:
         print(f"STALE: {folder} is no network of the current code", file=sys.stderr)
     for folder, damage in result.damaged.items():

@@ -28,7 +28,15 @@ from traitlets import default
 
 from . import profiles, reference_results
 from .options import add_backend_option, add_retrain_option, apply_retrain, seed
-from .paths import NOTEBOOK_DIR, REFERENCE_DIR, REPORT_DIR, RESULTS_REFERENCE, absolute, absolute_environment, output_dir
+from .paths import (
+    NOTEBOOK_DIR,
+    REFERENCE_DIR,
+    REPORT_DIR,
+    RESULTS_REFERENCE,
+    absolute,
+    absolute_environment,
+    output_dir,
+)
 
 NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py")))
 SYNC_COMMAND = ".venv/bin/jupytext --sync notebooks/*.py"
@@ -38,11 +46,17 @@ TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoenco
 # Discussion) stands as it is; the notebooks named here become subsections of a new section heading.
 GROUPED_SECTIONS = {
     "Methods": ("01_data", "02_perturbations", "03_training_protocol"),
-    "Results": ("04_baseline_models", "05_bottleneck_sweep", "06_deep_models", "07_regularised_models",
-                "08_light_models", "09_u_net", "10_model_comparison"),
+    "Results": (
+        "04_baseline_models",
+        "05_bottleneck_sweep",
+        "06_deep_models",
+        "07_regularised_models",
+        "08_light_models",
+        "09_u_net",
+        "10_model_comparison",
+    ),
 }
-PDF_TOOLS = {"xelatex": "texlive-xetex texlive-fonts-recommended texlive-plain-generic lmodern",
-             "pandoc": "pandoc"}
+PDF_TOOLS = {"xelatex": "texlive-xetex texlive-fonts-recommended texlive-plain-generic lmodern", "pandoc": "pandoc"}
 
 
 class NotebookFailed(RuntimeError):
@@ -83,16 +97,28 @@ def execute(profile, seed, report_dir):
         print(f"[{name}] running on the {profile} profile ...", flush=True)
         started = time.perf_counter()
         try:
-            papermill.execute_notebook(str(source), str(target), parameters={"PROFILE": profile, "SEED": seed},
-                                       kernel_name="python3", language="python", cwd=str(source.parent), stdout_file=sys.stdout, stderr_file=sys.stderr,
-                                       progress_bar=False, kernel_manager_class=QuietKernelManager)
+            papermill.execute_notebook(
+                str(source),
+                str(target),
+                parameters={"PROFILE": profile, "SEED": seed},
+                kernel_name="python3",
+                language="python",
+                cwd=str(source.parent),
+                stdout_file=sys.stdout,
+                stderr_file=sys.stderr,
+                progress_bar=False,
+                kernel_manager_class=QuietKernelManager,
+            )
         except papermill.PapermillExecutionError as error:
-            raise NotebookFailed(f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
-                                 f"The partly executed notebook is kept at {target}") from None
+            raise NotebookFailed(
+                f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+                f"The partly executed notebook is kept at {target}"
+            ) from None
         except KeyboardInterrupt:
             raise BuildInterrupted(
                 f"interrupted while notebook {name} was running; its partly executed copy is {target}. "
-                "Run the same command again to resume: trained models are cached after every epoch.") from None
+                "Run the same command again to resume: trained models are cached after every epoch."
+            ) from None
         print(f"[{name}] done in {time.perf_counter() - started:.0f} s", flush=True)
         paths.append(target)
     return paths
@@ -119,10 +145,13 @@ def combine(paths, profile, seed, backend="tensorflow"):
     combined.metadata["title"] = TITLE
     # The PDF takes its title from the metadata, so the heading cell is for the HTML only.
     combined.cells.append(nbformat.v4.new_markdown_cell(f"# {TITLE}", metadata={"tags": ["pdf-hidden"]}))
-    combined.cells.append(nbformat.v4.new_markdown_cell(
-        f"A reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
-        f"**{profile}** profile with seed {seed}, Keras on {backend}; every number below was computed by the "
-        f"notebooks of this build."))
+    combined.cells.append(
+        nbformat.v4.new_markdown_cell(
+            f"A reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
+            f"**{profile}** profile with seed {seed}, Keras on {backend}; every number below was computed by the "
+            f"notebooks of this build."
+        )
+    )
     section_of = {name: section for section, names in GROUPED_SECTIONS.items() for name in names}
     for path in paths:
         cells = nbformat.read(path, as_version=4).cells
@@ -138,6 +167,7 @@ def combine(paths, profile, seed, backend="tensorflow"):
 
 def _demote_headings(cell):
     """One heading level down, in the cell's markdown and in the markdown it displays."""
+
     def demote(text):
         return re.sub(r"^(#{1,5}) ", r"#\1 ", text, flags=re.MULTILINE)
 
@@ -157,8 +187,10 @@ def export(notebook_path, fmt):
         extra.append("--TagRemovePreprocessor.remove_cell_tags=pdf-hidden")
     else:
         extra.append(f"--template-file={HTML_TEMPLATE}")
-    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "--no-input", *extra,
-                    str(notebook_path)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "--no-input", *extra, str(notebook_path)],
+        check=True,
+    )
 
 
 def missing_pdf_tools():
@@ -181,10 +213,18 @@ def writable_folder_problem(folder):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=list(profiles.PROFILES), default="full")
-    parser.add_argument("--seed", type=seed, default=0, help="the run's seed (default 0); one that some model cannot train with is refused, naming the range")
-    parser.add_argument("--update-references", action="store_true",
-                        help="make this build the test references (smoke profile only), when a change of result "
-                             "is intended: the executed notebooks (nbval) and smoke_results.json")
+    parser.add_argument(
+        "--seed",
+        type=seed,
+        default=0,
+        help="the run's seed (default 0); one that some model cannot train with is refused, naming the range",
+    )
+    parser.add_argument(
+        "--update-references",
+        action="store_true",
+        help="make this build the test references (smoke profile only), when a change of result "
+        "is intended: the executed notebooks (nbval) and smoke_results.json",
+    )
     parser.add_argument("--report-dir", type=absolute, help="where the report goes (default: report/<profile>)")
     add_backend_option(parser)
     add_retrain_option(parser)
@@ -197,12 +237,17 @@ def main(argv=None):
     report_dir = args.report_dir or REPORT_DIR / args.profile
     problem = writable_folder_problem(report_dir)
     if problem:
-        parser.error(f"--report-dir {report_dir} cannot take the report ({problem}); "
-                     "name a folder you can write to, or leave it out for report/<profile>")
+        parser.error(
+            f"--report-dir {report_dir} cannot take the report ({problem}); "
+            "name a folder you can write to, or leave it out for report/<profile>"
+        )
     drifted = drifted_notebooks()
     if drifted:
-        print(f"BUILD REFUSED: the .ipynb of {', '.join(drifted)} does not say what its .py source says, and "
-              f"the .ipynb is what runs. Bring each pair level with: {SYNC_COMMAND}", file=sys.stderr)
+        print(
+            f"BUILD REFUSED: the .ipynb of {', '.join(drifted)} does not say what its .py source says, and "
+            f"the .ipynb is what runs. Bring each pair level with: {SYNC_COMMAND}",
+            file=sys.stderr,
+        )
         return 1
 
     try:
@@ -216,9 +261,12 @@ def main(argv=None):
     try:
         return render(paths, args, report_dir)
     except KeyboardInterrupt:
-        print(f"BUILD STOPPED: interrupted while the report was being exported; every notebook had run and is "
-              f"kept in {report_dir / 'executed'}. Run the same command again: every trained model comes from "
-              "the cache.", file=sys.stderr)
+        print(
+            f"BUILD STOPPED: interrupted while the report was being exported; every notebook had run and is "
+            f"kept in {report_dir / 'executed'}. Run the same command again: every trained model comes from "
+            "the cache.",
+            file=sys.stderr,
+        )
         return 130
 
 
@@ -231,8 +279,11 @@ def render(executed_paths, args, report_dir):
     missing = missing_pdf_tools()
     if missing:
         packages = " ".join(PDF_TOOLS[tool] for tool in missing)
-        print(f"No PDF: {', '.join(missing)} not found. Install with: sudo apt-get install {packages} "
-              f"(or run scripts/setup.sh as root), then build again.", file=sys.stderr)
+        print(
+            f"No PDF: {', '.join(missing)} not found. Install with: sudo apt-get install {packages} "
+            f"(or run scripts/setup.sh as root), then build again.",
+            file=sys.stderr,
+        )
         return 2
     export(combined_path, "pdf")
     print(f"PDF report:  {combined_path.with_suffix('.pdf')}")
@@ -249,8 +300,10 @@ def update_references(executed_paths, artifact_dir):
     for path in executed_paths:
         shutil.copy(path, REFERENCE_DIR / path.name)
     reference_results.write(reference_results.collect(artifact_dir), RESULTS_REFERENCE)
-    print(f"Updated the references in {REFERENCE_DIR}: the executed notebooks (nbval) and "
-          f"{RESULTS_REFERENCE.name} (the results regression test)")
+    print(
+        f"Updated the references in {REFERENCE_DIR}: the executed notebooks (nbval) and "
+        f"{RESULTS_REFERENCE.name} (the results regression test)"
+    )
 
 
 if __name__ == "__main__":

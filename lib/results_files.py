@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .artifacts import atomic_write
+from .files import atomic_write
 
 TABLE, FINAL = "results.csv", "final_evaluation.json"
 # What final_evaluation.json holds, key by key.
@@ -51,8 +51,10 @@ def write_table(out_dir, table):
 def write_final(out_dir, summary):
     """Write the final evaluation's summary, which must hold exactly the keys of ``FINAL_SCHEMA``."""
     if set(summary) != set(FINAL_SCHEMA):
-        raise ValueError(f"the final evaluation's summary lacks {sorted(set(FINAL_SCHEMA) - set(summary))} and has "
-                         f"{sorted(set(summary) - set(FINAL_SCHEMA))} beyond results_files.FINAL_SCHEMA")
+        raise ValueError(
+            f"the final evaluation's summary lacks {sorted(set(FINAL_SCHEMA) - set(summary))} and has "
+            f"{sorted(set(summary) - set(FINAL_SCHEMA))} beyond results_files.FINAL_SCHEMA"
+        )
     atomic_write(Path(out_dir) / FINAL, lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
 
 
@@ -69,6 +71,8 @@ def _existing(out_dir, name):
     path = Path(out_dir) / name
     if not path.exists():
         writer = "10_model_comparison" if name == TABLE else "11_final_evaluation"
-        raise ResultsMissing(f"{name} not found in {out_dir}: run notebook {writer} first with the same PROFILE and "
-                             "OUTPUT_DIR (./build_report.sh runs every notebook in order)")
+        raise ResultsMissing(
+            f"{name} not found in {out_dir}: run notebook {writer} first with the same PROFILE and "
+            "OUTPUT_DIR (./build_report.sh runs every notebook in order)"
+        )
     return path

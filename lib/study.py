@@ -15,11 +15,27 @@ from .corruptions import FAMILIES
 
 # The seed's table of all models: (training loss, validation loss) as printed.
 SEED_RESULTS = {
-    "0": (0.1, 0.1), "1": (0.09, 0.09), "2": (0.09, 0.091), "3": (0.109, 0.109), "4": (0.111, 0.112),
-    "5": (0.0856, 0.0865), "6": (0.1158, 0.1506), "7": (0.1113, 0.1561), "8": (0.1088, 0.1089),
-    "8.1": (0.0880, 0.0886), "9": (0.1091, 0.1224), "10": (0.0820, 0.0837), "11": (0.0818, 0.0830),
-    "12": (0.0717, 0.0756), "13": (0.0771, 0.0788), "14": (0.0730, 0.0758), "15": (0.1574, 0.1575),
-    "16": (0.1413, 0.1421), "17": (0.1631, 0.1634), "18": (0.1601, 0.1611), "19": (0.0901, 0.1408),
+    "0": (0.1, 0.1),
+    "1": (0.09, 0.09),
+    "2": (0.09, 0.091),
+    "3": (0.109, 0.109),
+    "4": (0.111, 0.112),
+    "5": (0.0856, 0.0865),
+    "6": (0.1158, 0.1506),
+    "7": (0.1113, 0.1561),
+    "8": (0.1088, 0.1089),
+    "8.1": (0.0880, 0.0886),
+    "9": (0.1091, 0.1224),
+    "10": (0.0820, 0.0837),
+    "11": (0.0818, 0.0830),
+    "12": (0.0717, 0.0756),
+    "13": (0.0771, 0.0788),
+    "14": (0.0730, 0.0758),
+    "15": (0.1574, 0.1575),
+    "16": (0.1413, 0.1421),
+    "17": (0.1631, 0.1634),
+    "18": (0.1601, 0.1611),
+    "19": (0.0901, 0.1408),
 }
 
 
@@ -35,8 +51,12 @@ BATCH_ABLATION_SIZES = (128, 512)
 
 def batch_ablation_runs():
     """(model id, batch size) of every run the batch-size ablation needs that the study itself does not train."""
-    return [(model_id, batch_size) for model_id in BATCH_ABLATION_MODELS for batch_size in BATCH_ABLATION_SIZES
-            if batch_size != models.spec(model_id).batch_size]
+    return [
+        (model_id, batch_size)
+        for model_id in BATCH_ABLATION_MODELS
+        for batch_size in BATCH_ABLATION_SIZES
+        if batch_size != models.spec(model_id).batch_size
+    ]
 
 
 def kept_mse(result):
@@ -73,16 +93,27 @@ def results_table(results, setting):
         train_mse, val_mse = kept_mse(result)
         judged = verdict(result, val, setting)
         seed_train, seed_val = SEED_RESULTS.get(model_id, (np.nan, np.nan))
-        rows.append({
-            "model": model_id, "family": models.spec(model_id).family,
-            "parameters": result.model.count_params(), "code": models.code_text(result.model),
-            "code values": models.code_size(result.model), "batch size": result.config.batch_size,
-            "epochs": len(result.history), "best epoch": result.best_epoch,
-            "train MSE": train_mse, "val MSE": val_mse, "val loss": result.history[result.best_epoch - 1]["val_loss"],
-            "collapsed": judged.collapsed, "verdict": judged.kind,
-            "seed train loss": seed_train, "seed val loss": seed_val, "time (s)": round(result.seconds, 1),
-            "trained on": result.trained_on,
-        })
+        rows.append(
+            {
+                "model": model_id,
+                "family": models.spec(model_id).family,
+                "parameters": result.model.count_params(),
+                "code": models.code_text(result.model),
+                "code values": models.code_size(result.model),
+                "batch size": result.config.batch_size,
+                "epochs": len(result.history),
+                "best epoch": result.best_epoch,
+                "train MSE": train_mse,
+                "val MSE": val_mse,
+                "val loss": result.history[result.best_epoch - 1]["val_loss"],
+                "collapsed": judged.collapsed,
+                "verdict": judged.kind,
+                "seed train loss": seed_train,
+                "seed val loss": seed_val,
+                "time (s)": round(result.seconds, 1),
+                "trained on": result.trained_on,
+            }
+        )
     return pd.DataFrame(rows).set_index("model")
 
 
@@ -94,12 +125,17 @@ def batch_ablation_table(runs, setting):
     for (model_id, batch_size), result in runs.items():
         judged = verdict(result, setting.splits["val"], setting)
         rows[(model_id, batch_size)] = {
-            "epochs": len(result.history), "best epoch": result.best_epoch,
-            "val MSE after epoch 1": result.history[0]["val_mse"], "val MSE": kept_mse(result)[1],
-            "seconds per epoch": result.seconds / len(result.history), "verdict": judged.kind}
+            "epochs": len(result.history),
+            "best epoch": result.best_epoch,
+            "val MSE after epoch 1": result.history[0]["val_mse"],
+            "val MSE": kept_mse(result)[1],
+            "seconds per epoch": result.seconds / len(result.history),
+            "verdict": judged.kind,
+        }
     table = pd.DataFrame(rows).T.rename_axis(["model", "batch size"])
-    return table.astype({"epochs": int, "best epoch": int, "val MSE after epoch 1": float, "val MSE": float,
-                         "seconds per epoch": float})
+    return table.astype(
+        {"epochs": int, "best epoch": int, "val MSE after epoch 1": float, "val MSE": float, "seconds per epoch": float}
+    )
 
 
 def spread_table(runs, test, reader):
@@ -109,9 +145,11 @@ def spread_table(runs, test, reader):
     for run, result in enumerate(runs):
         corrected = evaluation.reconstruct(result.model, test.corrupted)
         rows[f"run {run} (seed {result.config.seed})"] = {
-            "best epoch": result.best_epoch, "val MSE": kept_mse(result)[1],
+            "best epoch": result.best_epoch,
+            "val MSE": kept_mse(result)[1],
             "test MSE": evaluation.per_sample_mse(corrected, test.clean).mean(),
-            "read correctly (%)": evaluation.reader_accuracy(reader, corrected, test)["overall"]}
+            "read correctly (%)": evaluation.reader_accuracy(reader, corrected, test)["overall"],
+        }
     table = pd.DataFrame(rows).T
     return pd.concat([table, table.agg(["mean", "std"]).rename(index={"std": "standard deviation"})])
 
@@ -134,12 +172,15 @@ def readability_table(corrections, test, right, mean_image):
     for model_id, corrected in corrections.items():
         accuracy = evaluation.by_family(100.0 * right[model_id], test.family_ids)
         worst = min(FAMILIES, key=accuracy.get)
-        rows[model_id] = {"family": models.spec(model_id).family,
-                          "test MSE": evaluation.per_sample_mse(corrected, test.clean).mean(),
-                          "edge contrast (%)": evaluation.edge_contrast(corrected, test)["overall"],
-                          "read correctly (%)": accuracy["overall"], "worst family": worst,
-                          "read correctly there (%)": accuracy[worst],
-                          "verdict": evaluation.collapse_verdict(corrected, test, mean_image, accuracy["overall"]).kind}
+        rows[model_id] = {
+            "family": models.spec(model_id).family,
+            "test MSE": evaluation.per_sample_mse(corrected, test.clean).mean(),
+            "edge contrast (%)": evaluation.edge_contrast(corrected, test)["overall"],
+            "read correctly (%)": accuracy["overall"],
+            "worst family": worst,
+            "read correctly there (%)": accuracy[worst],
+            "verdict": evaluation.collapse_verdict(corrected, test, mean_image, accuracy["overall"]).kind,
+        }
     numbers = ["test MSE", "edge contrast (%)", "read correctly (%)", "read correctly there (%)"]
     return pd.DataFrame(rows).T.astype(dict.fromkeys(numbers, float)).rename_axis("model")
 
@@ -147,11 +188,19 @@ def readability_table(corrections, test, right, mean_image):
 def what_differs(first, second):
     """Everything that differs between two models of the study, one phrase each: family, depth, size,
     code, loss, batch size, learning rate, seed offset."""
+
     def describe(model_id):
         spec, model = models.spec(model_id), models.build(model_id)
-        return {"family": spec.family, "layers": len(model.layers), "parameters": f"{model.count_params():,}",
-                "code": models.code_text(model), "loss": spec.loss, "batch size": spec.batch_size,
-                "learning rate": f"{spec.learning_rate:g}", "seed offset": spec.seed_offset}
+        return {
+            "family": spec.family,
+            "layers": len(model.layers),
+            "parameters": f"{model.count_params():,}",
+            "code": models.code_text(model),
+            "loss": spec.loss,
+            "batch size": spec.batch_size,
+            "learning rate": f"{spec.learning_rate:g}",
+            "seed offset": spec.seed_offset,
+        }
 
     a, b = describe(first), describe(second)
     return [f"{name} {a[name]} against {b[name]}" for name in a if a[name] != b[name]]
@@ -162,8 +211,10 @@ def noise_levels(table, spread):
     two seeds) and the spread runs of the best U-Net. ``val MSE``: the larger of |5 - 9| and the spread runs'
     range; ``read``: the spread runs' range of accuracy (points). Differences below are within noise."""
     runs = spread.drop(index=["mean", "standard deviation"])
-    return {"val MSE": max(abs(table.loc["5", "val MSE"] - table.loc["9", "val MSE"]), np.ptp(runs["val MSE"])),
-            "read": float(np.ptp(runs["read correctly (%)"]))}
+    return {
+        "val MSE": max(abs(table.loc["5", "val MSE"] - table.loc["9", "val MSE"]), np.ptp(runs["val MSE"])),
+        "read": float(np.ptp(runs["read correctly (%)"])),
+    }
 
 
 def judged_difference(difference, noise, p_value=None):
@@ -183,7 +234,8 @@ def ranking_agreement(table):
     moved = (ours - theirs).abs().sort_values(ascending=False, kind="stable")
     return {
         "spearman": float(np.corrcoef(ours, theirs)[0, 1]),
-        "our best": table["val loss"].idxmin(), "seed best": table["seed val loss"].idxmin(),
+        "our best": table["val loss"].idxmin(),
+        "seed best": table["seed val loss"].idxmin(),
         "ranks": pd.DataFrame({"our rank": ours.astype(int), "seed rank": theirs.astype(int)}),
         "moved most": list(moved.index[:3]),
     }
@@ -225,23 +277,30 @@ class Setting:
 
     def reader_network(self, on_corrupted=False):
         """The reader, or with ``on_corrupted`` its control trained on the corrupted images."""
-        config = classifier.config_for(self.seed, self.profile.max_epochs,
-                                       classifier.CONTROL_ID if on_corrupted else classifier.MODEL_ID)
+        config = classifier.config_for(
+            self.seed, self.profile.max_epochs, classifier.CONTROL_ID if on_corrupted else classifier.MODEL_ID
+        )
         return classifier.reader(config, self.splits["train"], self.splits["val"])
 
     def planned_networks(self, spread_model=None):
         """Every network the report needs, in the order the training stage trains them; the spread runs once
         the best U-Net, ``spread_model``, is known.
 
-        The batch-size ablation's runs go first: what they find decides the batch size of the seed's models.
+        The batch-size ablation goes first, at both sizes (at the study's own size these are the study's runs of
+        those models): what it finds decides the batch size of the seed's models.
         The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
         network: the U-Nets go next, the widest first, so that stages started together do not all wait on
         it at the end."""
         u_nets = family_ids("u-net")[::-1]
-        plan = [self.autoencoder(model_id, batch_size=size) for model_id, size in batch_ablation_runs()]
+        ablation = [(model_id, size) for model_id in BATCH_ABLATION_MODELS for size in BATCH_ABLATION_SIZES]
+        plan = [self.autoencoder(model_id, batch_size=size) for model_id, size in ablation]
         plan += [self.autoencoder(model_id) for model_id in u_nets]
         plan += [self.reader_network(), self.reader_network(on_corrupted=True)]
-        plan += [self.autoencoder(model_id) for model_id in models.MODEL_IDS if model_id not in u_nets]
+        plan += [
+            self.autoencoder(model_id)
+            for model_id in models.MODEL_IDS
+            if model_id not in u_nets and model_id not in BATCH_ABLATION_MODELS
+        ]
         if spread_model is not None:
             plan += [self.autoencoder(spread_model, run) for run in range(1, training.SPREAD_RUNS)]
         return plan
@@ -252,14 +311,17 @@ class Setting:
 
     def train(self, model_ids):
         """The models, trained or loaded, and the reader that judges them (first, so that its log comes here)."""
-        self.reader_run
+        _ = self.reader_run
         return {model_id: self.fit(self.autoencoder(model_id)) for model_id in model_ids}
 
     def train_batch_ablation(self):
         """Every (model, batch size) of the batch-size ablation -> its ``TrainResult`` (the study's own runs
         from the cache)."""
-        return {(model_id, batch_size): self.fit(self.autoencoder(model_id, batch_size=batch_size))
-                for model_id in BATCH_ABLATION_MODELS for batch_size in BATCH_ABLATION_SIZES}
+        return {
+            (model_id, batch_size): self.fit(self.autoencoder(model_id, batch_size=batch_size))
+            for model_id in BATCH_ABLATION_MODELS
+            for batch_size in BATCH_ABLATION_SIZES
+        }
 
     def train_spread(self, model_id):
         """Every run of ``model_id`` (run 0 is the study's own, from the cache): the run-to-run spread."""
@@ -278,41 +340,3 @@ class Setting:
     def control_reader(self):
         """The control: the reader's network and protocol trained on the corrupted images instead."""
         return self.fit(self.reader_network(on_corrupted=True)).model
-
-
-def describe_family(results):
-    """For a notebook: each model's decisions and size. Exact on every machine (no trained number in it)."""
-    from IPython.display import Markdown, display
-
-    for model_id, result in results.items():
-        spec = models.spec(model_id)
-        loss = "" if spec.loss == "mse" else f", loss {spec.loss}"
-        size = " Accelerator-sized." if spec.accelerator_sized else ""
-        display(Markdown(
-            f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; batch size "
-            f"{spec.batch_size}, learning rate {spec.learning_rate:g}{loss}. The decoder works from a code of "
-            f"{models.code_text(result.model)}.{size}"))
-
-
-def show_family(results, setting, title):
-    """For a notebook: how each model trained and its verdict, then one figure of all their loss curves.
-    These numbers come out of training, so they agree across machines within a tolerance only."""
-    import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display
-
-    from . import plots
-
-    val = setting.splits["val"]
-    lines = []
-    for model_id, result in results.items():
-        reason = verdict(result, val, setting).reason
-        train_mse, val_mse = kept_mse(result)
-        seed = (f" (the seed reported {SEED_RESULTS[model_id][0]} and {SEED_RESULTS[model_id][1]})"
-                if model_id in SEED_RESULTS else "")
-        lines.append(
-            f"- **Model {model_id}** kept epoch {result.best_epoch} of {len(result.history)}: training MSE "
-            f"{train_mse:.4f}, validation MSE {val_mse:.4f}{seed}. Verdict: {reason}.")
-    display(Markdown("\n".join(lines)))
-    histories = {f"model {model_id}": plots.mse_history(result) for model_id, result in results.items()}
-    plots.loss_curves(histories, setting.val_baselines.to_dict(), f"{title} ({setting.profile.name} profile)")
-    plt.show()

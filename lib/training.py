@@ -56,9 +56,12 @@ class Network:
         """The network with seeded initial weights, compiled for training."""
         backend.make_deterministic(self.config.seed)
         model = self.build()
-        model.compile(optimizer=keras.optimizers.Adam(self.config.learning_rate),
-                      loss=LOSSES.get(self.config.loss, self.config.loss), metrics=[self.metric],
-                      jit_compile=backend.JIT_COMPILE)
+        model.compile(
+            optimizer=keras.optimizers.Adam(self.config.learning_rate),
+            loss=LOSSES.get(self.config.loss, self.config.loss),
+            metrics=[self.metric],
+            jit_compile=backend.JIT_COMPILE,
+        )
         return model
 
     def folder(self, out_dir):
@@ -84,8 +87,10 @@ class TrainResult:
 def check_seed(seed):
     """Refuse a run seed that some model cannot train with, naming the valid range."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}: Keras takes seeds "
-                         f"below 2**32 and a model adds up to {2**32 - 1 - MAX_SEED} to the run's seed")
+        raise ValueError(
+            f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}: Keras takes seeds "
+            f"below 2**32 and a model adds up to {2**32 - 1 - MAX_SEED} to the run's seed"
+        )
 
 
 def config_for(model_id, seed, max_epochs=None, run=0, batch_size=None):
@@ -96,9 +101,15 @@ def config_for(model_id, seed, max_epochs=None, run=0, batch_size=None):
     check_seed(seed)
     if run not in range(SPREAD_RUNS):
         raise ValueError(f"run must be an integer from 0 to {SPREAD_RUNS - 1}, got {run!r}")
-    return TrainConfig(model_id, spec.batch_size if batch_size is None else batch_size, spec.learning_rate,
-                       max_epochs if max_epochs is not None else spec.max_epochs, PATIENCE,
-                       seed + spec.seed_offset + run, spec.loss)
+    return TrainConfig(
+        model_id,
+        spec.batch_size if batch_size is None else batch_size,
+        spec.learning_rate,
+        max_epochs if max_epochs is not None else spec.max_epochs,
+        PATIENCE,
+        seed + spec.seed_offset + run,
+        spec.loss,
+    )
 
 
 def autoencoder(config, train_split, val_split, run=0):
@@ -110,8 +121,15 @@ def autoencoder(config, train_split, val_split, run=0):
         name += f" at batch size {config.batch_size}"
     if run:
         name = f"run {run} of {name}"
-    return Network(name, config, lambda: models.build(config.model_id), "mse", autoencoder_data(train_split),
-                   autoencoder_data(val_split), run)
+    return Network(
+        name,
+        config,
+        lambda: models.build(config.model_id),
+        "mse",
+        autoencoder_data(train_split),
+        autoencoder_data(val_split),
+        run,
+    )
 
 
 def autoencoder_data(split):
@@ -172,15 +190,20 @@ def _reuse(model, config, folder, log, published=False):
             raise
         raise DamagedArtifact(
             f"the published network {folder} is damaged ({damage}) and is not used: restore it with "
-            f"'git checkout -- {folder}', or train every network from scratch with --retrain") from None
+            f"'git checkout -- {folder}', or train every network from scratch with --retrain"
+        ) from None
     unlogged = [name for name in model.get_compile_config()["metrics"] if f"val_{name}" not in record["history"][0]]
     if unlogged:
-        log(f"model {config.model_id}: the result in {folder.name} does not log {', '.join(unlogged)}; training "
-            "it again")
+        log(
+            f"model {config.model_id}: the result in {folder.name} does not log {', '.join(unlogged)}; training "
+            "it again"
+        )
         return None
     model.set_weights(weights)
-    log(f"model {config.model_id}: reusing {'the published network' if published else 'the trained model'} in "
-        f"{folder.name}")
+    log(
+        f"model {config.model_id}: reusing {'the published network' if published else 'the trained model'} in "
+        f"{folder.name}"
+    )
     return _result(model, config, record, folder, reused=True, published=published)
 
 
@@ -208,16 +231,31 @@ def _train(model, network, folder, log):
             state.update(best_val_loss=row["val_loss"], best_epoch=epoch + 1, wait=0, best=model.get_weights())
         else:
             state["wait"] += 1
-        log(f"model {config.model_id} | epoch {epoch + 1}/{config.max_epochs} | "
+        log(
+            f"model {config.model_id} | epoch {epoch + 1}/{config.max_epochs} | "
             + " | ".join(f"{name} {value:.5f}" for name, value in row.items() if name not in ("epoch", "seconds"))
-            + f" | {row['seconds']:.1f} s" + (" | early stop" if state["wait"] >= config.patience else ""))
+            + f" | {row['seconds']:.1f} s"
+            + (" | early stop" if state["wait"] >= config.patience else "")
+        )
         artifacts.save_checkpoint(checkpoint, model, state)
     model.set_weights(state["best"])
-    record = artifacts.write_finished(folder, state["best"], {
-        "config": asdict(config), "history": state["history"], "best_epoch": state["best_epoch"],
-        "seconds": sum(row["seconds"] for row in state["history"]), "backend": backend.NAME,
-        "device": backend.device(), "versions": backend.versions(), "places": state["places"], "cpu": backend.cpu(),
-        "commit": artifacts.code_version(), "finished": artifacts.utc_now()})
+    record = artifacts.write_finished(
+        folder,
+        state["best"],
+        {
+            "config": asdict(config),
+            "history": state["history"],
+            "best_epoch": state["best_epoch"],
+            "seconds": sum(row["seconds"] for row in state["history"]),
+            "backend": backend.NAME,
+            "device": backend.device(),
+            "versions": backend.versions(),
+            "places": state["places"],
+            "cpu": backend.cpu(),
+            "commit": artifacts.code_version(),
+            "finished": artifacts.utc_now(),
+        },
+    )
     checkpoint.unlink()
     return _result(model, config, record, folder, reused=False)
 
@@ -229,22 +267,47 @@ def _epoch(model, network, epoch):
     epoch_random = np.random.default_rng((network.config.seed, epoch))
     order = epoch_random.permutation(len(x))
     seeding = backend.global_generator_callbacks(int(epoch_random.integers(2**63)))
-    trained = model.fit(**backend.batches(x[order], y[order], batch_size=network.config.batch_size), epochs=1,
-                        shuffle=False, verbose=0, callbacks=seeding)
-    scores = model.evaluate(**backend.batches(x_val, y_val, batch_size=backend.EVAL_BATCH_SIZE), verbose=0,
-                            return_dict=True)
-    return {"epoch": epoch + 1, **{name: float(values[0]) for name, values in trained.history.items()},
-            **{f"val_{name}": float(value) for name, value in scores.items()}, "seconds": time.perf_counter() - started}
+    trained = model.fit(
+        **backend.batches(x[order], y[order], batch_size=network.config.batch_size),
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+        callbacks=seeding,
+    )
+    scores = model.evaluate(
+        **backend.batches(x_val, y_val, batch_size=backend.EVAL_BATCH_SIZE), verbose=0, return_dict=True
+    )
+    return {
+        "epoch": epoch + 1,
+        **{name: float(values[0]) for name, values in trained.history.items()},
+        **{f"val_{name}": float(value) for name, value in scores.items()},
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def _fresh_state(model):
-    return {"history": [], "best_val_loss": float("inf"), "best_epoch": 0, "wait": 0, "places": [],
-            "best": model.get_weights()}
+    return {
+        "history": [],
+        "best_val_loss": float("inf"),
+        "best_epoch": 0,
+        "wait": 0,
+        "places": [],
+        "best": model.get_weights(),
+    }
 
 
 def _result(model, config, record, folder, reused, published=False):
-    return TrainResult(model, config, record["history"], record["best_epoch"], record["seconds"], reused, folder,
-                       trained_on(record) + (", published" if published else ""), published)
+    return TrainResult(
+        model,
+        config,
+        record["history"],
+        record["best_epoch"],
+        record["seconds"],
+        reused,
+        folder,
+        trained_on(record) + (", published" if published else ""),
+        published,
+    )
 
 
 def trained_on(record):

@@ -52,10 +52,17 @@ class Progress:
         filled = round(BAR_WIDTH * self.done / networks)
         elapsed = self.clock() - self.started
         left = self.time_left()
-        estimate = ("done" if not self.pending else "time left: after the first network trained" if left is None
-                    else f"about {_duration(left)} left")
-        return (f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{networks} networks | "
-                f"{self.epochs} epochs | {_duration(elapsed)} elapsed | {estimate}")
+        estimate = (
+            "done"
+            if not self.pending
+            else "time left: after the first network trained"
+            if left is None
+            else f"about {_duration(left)} left"
+        )
+        return (
+            f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{networks} networks | "
+            f"{self.epochs} epochs | {_duration(elapsed)} elapsed | {estimate}"
+        )
 
     def log(self, line):
         self.write(f"{self.status()} | {line}")
@@ -68,8 +75,10 @@ class Progress:
         if not result.reused:
             self.training_seconds += result.seconds
             self.trained_flops += flops * len(result.history)
-        self.log(f"{name}: {'reused from the cache' if result.reused else 'trained'} "
-                 f"(epochs run {len(result.history)}, kept {result.best_epoch}; {result.trained_on})")
+        self.log(
+            f"{name}: {'reused from the cache' if result.reused else 'trained'} "
+            f"(epochs run {len(result.history)}, kept {result.best_epoch}; {result.trained_on})"
+        )
 
 
 def _duration(seconds):
@@ -102,7 +111,7 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
 
     done = share_out(progress, first, setting)
     spread_model = study.best_new_model({model_id: done[network] for model_id, network in u_nets.items()})
-    runs = setting.planned_networks(spread_model)[len(first):]
+    runs = setting.planned_networks(spread_model)[len(first) :]
     for run, network in enumerate(runs, 1):
         del progress.pending[f"spread run {run}"]
         progress.pending[network.name] = prices[u_nets[spread_model].name]

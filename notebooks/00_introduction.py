@@ -41,20 +41,29 @@ SEED = 0
 # %%
 from IPython.display import Markdown, display
 
-from lib import profiles, models, study
+from lib import models, profiles, study
 
 seed_best = min(study.SEED_RESULTS, key=lambda model_id: study.SEED_RESULTS[model_id][1])
-display(Markdown(
-    f"The seed's table holds {len(models.SEED_MODEL_IDS)} models in {len(models.SEED_FAMILIES)} families; its final "
-    f"model was model {seed_best}, at a validation MSE of {study.SEED_RESULTS[seed_best][1]}. This report adds "
-    f"{len(models.MODEL_IDS) - len(models.SEED_MODEL_IDS)} models in one family of its own."))
+display(
+    Markdown(
+        f"The seed's table holds {len(models.SEED_MODEL_IDS)} models in {len(models.SEED_FAMILIES)} families; its "
+        "final "
+        f"model was model {seed_best}, at a validation MSE of {study.SEED_RESULTS[seed_best][1]}. This report adds "
+        f"{len(models.MODEL_IDS) - len(models.SEED_MODEL_IDS)} models in one family of its own."
+    )
+)
 
 # %%
 profile = profiles.get_profile(PROFILE)
-display(Markdown(
-    f"This build uses the **{profile.name}** profile with seed {SEED}: "
-    + ("all the official images and each model's own epoch limit with early stopping, the seed's protocol."
-       if profile.name == "full" else
-       f"at most {profile.n_train:,} training and {profile.n_val:,} validation images and "
-       f"{profile.max_epochs} epoch{'s' if profile.max_epochs > 1 else ''} per model. Its numbers show that "
-       f"the pipeline works; they are not a verdict on the models (build the full profile for that).")))
+display(
+    Markdown(
+        f"This build uses the **{profile.name}** profile with seed {SEED}: "
+        + (
+            "all the official images and each model's own epoch limit with early stopping, the seed's protocol."
+            if profile.name == "full"
+            else f"at most {profile.n_train:,} training and {profile.n_val:,} validation images and "
+            f"{profile.max_epochs} epoch{'s' if profile.max_epochs > 1 else ''} per model. Its numbers show that "
+            f"the pipeline works; they are not a verdict on the models (build the full profile for that)."
+        )
+    )
+)

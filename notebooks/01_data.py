@@ -19,9 +19,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from lib import data, profiles, plots
+from lib import data, notebook, plots, profiles
 
-plots.configure_notebook()
+notebook.configure()
 
 profile = profiles.get_profile(PROFILE)
 images, labels = data.load_dataset("kmnist", "train", DATA_DIR)
@@ -46,8 +46,10 @@ plt.show()
 
 # %%
 splits = profiles.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
-counts = pd.DataFrame({name: np.bincount(split.labels, minlength=len(classes)) for name, split in splits.items()},
-                      index=pd.Index([f"{i}: {c}" for i, c in enumerate(classes)], name="class"))
+counts = pd.DataFrame(
+    {name: np.bincount(split.labels, minlength=len(classes)) for name, split in splits.items()},
+    index=pd.Index([f"{i}: {c}" for i, c in enumerate(classes)], name="class"),
+)
 counts.loc["total"] = counts.sum()
 print(f"profile {profile.name}: official train {len(images):,} / official test {len(test_images):,} images")
 counts
@@ -57,5 +59,13 @@ counts
 # change, they change.
 
 # %%
-pd.DataFrame({name: {"images": len(split), "sha256 of clean pixels": hashlib.sha256(split.clean.tobytes()).hexdigest()[:16],
-                     "mean pixel": float(split.clean.mean())} for name, split in splits.items()}).T
+pd.DataFrame(
+    {
+        name: {
+            "images": len(split),
+            "sha256 of clean pixels": hashlib.sha256(split.clean.tobytes()).hexdigest()[:16],
+            "mean pixel": float(split.clean.mean()),
+        }
+        for name, split in splits.items()
+    }
+).T

@@ -17,9 +17,9 @@ import hashlib
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from lib import corruptions, evaluation, profiles, plots
+from lib import corruptions, evaluation, notebook, plots, profiles
 
-plots.configure_notebook()
+notebook.configure()
 
 splits = profiles.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
 train = splits["train"]
@@ -39,8 +39,7 @@ plt.show()
 # all-black image (MSE = mean of x squared) is the other bound: a network that outputs nothing scores it.
 
 # %%
-table = evaluation.metric_table({"identity (corrupted input)": train.corrupted,
-                                 "all black": 0 * train.clean}, train).T
+table = evaluation.metric_table({"identity (corrupted input)": train.corrupted, "all black": 0 * train.clean}, train).T
 table["images"] = [len(train)] + [int((train.family_ids == i).sum()) for i in range(len(corruptions.FAMILIES))]
 table
 
@@ -49,5 +48,7 @@ table
 # change if and only if the corruptions do:
 
 # %%
-pd.Series({name: hashlib.sha256(split.corrupted.tobytes()).hexdigest()[:16] for name, split in splits.items()},
-          name="sha256 of corrupted pixels").to_frame()
+pd.Series(
+    {name: hashlib.sha256(split.corrupted.tobytes()).hexdigest()[:16] for name, split in splits.items()},
+    name="sha256 of corrupted pixels",
+).to_frame()

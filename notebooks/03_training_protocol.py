@@ -27,23 +27,39 @@ SEED = 0
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import profiles, models, plots, study, training
+from lib import models, notebook, profiles, study, training
 
-plots.configure_notebook()
+notebook.configure()
 profile = profiles.get_profile(PROFILE)
-configs = {model_id: training.config_for(model_id, SEED, max_epochs=profile.max_epochs) for model_id in models.MODEL_IDS}
-pd.DataFrame({model_id: {"family": models.spec(model_id).family, "batch size": config.batch_size,
-                         "learning rate": config.learning_rate, "epoch limit": config.max_epochs,
-                         "patience": config.patience, "training seed": config.seed, "loss": config.loss}
-              for model_id, config in configs.items()}).T.rename_axis("model")
+configs = {
+    model_id: training.config_for(model_id, SEED, max_epochs=profile.max_epochs) for model_id in models.MODEL_IDS
+}
+pd.DataFrame(
+    {
+        model_id: {
+            "family": models.spec(model_id).family,
+            "batch size": config.batch_size,
+            "learning rate": config.learning_rate,
+            "epoch limit": config.max_epochs,
+            "patience": config.patience,
+            "training seed": config.seed,
+            "loss": config.loss,
+        }
+        for model_id, config in configs.items()
+    }
+).T.rename_axis("model")
 
 # %%
 sizes = pd.Series({model_id: models.spec(model_id).batch_size for model_id in models.SEED_MODEL_IDS})
-display(Markdown(
-    f"The seed trained its deep models with batch size 512 and its light models 16-19 with 32. Here "
-    f"{(sizes == 128).sum()} of its {len(sizes)} models (models {', '.join(sizes.index[sizes == 128])}) train at 128 "
-    f"and {(sizes == 32).sum()} keep the seed's 32 (models {', '.join(sizes.index[sizes == 32])}). An epoch at 512 "
-    f"takes a quarter of the steps it takes at 128, and batch normalisation's moving statistics, which the "
-    f"validation loss is measured with, may not settle in so few (see \"Honest results\" in the README). "
-    f"Whether that holds is measured, not assumed: models {', '.join(study.BATCH_ABLATION_MODELS)} are trained at "
-    f"both sizes, and the comparison notebook sets them side by side."))
+display(
+    Markdown(
+        f"The seed trained its deep models with batch size 512 and its light models 16-19 with 32. Here "
+        f"{(sizes == 128).sum()} of its {len(sizes)} models (models {', '.join(sizes.index[sizes == 128])}) train at "
+        "128 "
+        f"and {(sizes == 32).sum()} keep the seed's 32 (models {', '.join(sizes.index[sizes == 32])}). An epoch at 512 "
+        f"takes a quarter of the steps it takes at 128, and batch normalisation's moving statistics, which the "
+        f'validation loss is measured with, may not settle in so few (see "Honest results" in the README). '
+        f"Whether that holds is measured, not assumed: models {', '.join(study.BATCH_ABLATION_MODELS)} are trained at "
+        f"both sizes, and the comparison notebook sets them side by side."
+    )
+)

@@ -19,9 +19,9 @@ DATA_DIR = None  # None: $REPORT_DATA_DIR, else the Keras cache
 OUTPUT_DIR = None  # None: $REPORT_OUTPUT_DIR/<profile>, else artifacts/<profile>
 
 # %%
-from lib import plots, study
+from lib import notebook, study
 
-plots.configure_notebook()
+notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 MODEL_IDS = study.family_ids("baseline")
 
@@ -36,7 +36,7 @@ results = setting.train(MODEL_IDS)
 # ## Each model: what had to be decided
 
 # %%
-study.describe_family(results)
+notebook.describe_family(results)
 
 # %% [markdown]
 # ## How they trained
@@ -48,4 +48,4 @@ study.describe_family(results)
 # trivial answers score on the validation set; a curve that settles on one of them has collapsed.
 
 # %% tags=["nbval-ignore-output"]
-study.show_family(results, setting, "Baseline convolutional models")
+notebook.show_family(results, setting, "Baseline convolutional models")

@@ -31,15 +31,11 @@ OUTPUT_DIR = None  # None: $REPORT_OUTPUT_DIR/<profile>, else artifacts/<profile
 # %%
 import pandas as pd
 
-from lib import models, plots, study
+from lib import models, notebook, study
 
-plots.configure_notebook()
+notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 MODEL_IDS = study.family_ids("u-net")
-
-# %% [markdown]
-# Training prints one line per epoch here in the notebook (the report leaves the log out). A model
-# trained before with the same architecture, settings and data is loaded from the artifact cache instead.
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 results = setting.train(MODEL_IDS)
@@ -48,15 +44,16 @@ results = setting.train(MODEL_IDS)
 # ## Each model: what it asks
 
 # %%
-study.describe_family(results)
+notebook.describe_family(results)
 
 # %% [markdown]
 # Model 20 layer by layer: the `skip` layers concatenate the decoder's upsampled maps with the
 # encoder's maps of the same size.
 
 # %%
-pd.DataFrame(models.layer_table(results["20"].model),
-             columns=["layer", "type", "output shape", "parameters"]).set_index("layer")
+pd.DataFrame(
+    models.layer_table(results["20"].model), columns=["layer", "type", "output shape", "parameters"]
+).set_index("layer")
 
 # %% [markdown]
 # ## How they trained
@@ -66,4 +63,4 @@ pd.DataFrame(models.layer_table(results["20"].model),
 # the validation MSE of the trivial answers.
 
 # %% tags=["nbval-ignore-output"]
-study.show_family(results, setting, "U-Nets")
+notebook.show_family(results, setting, "U-Nets")

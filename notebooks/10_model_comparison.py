@@ -17,9 +17,9 @@ OUTPUT_DIR = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from lib import models, plots, results_files, study
+from lib import models, notebook, plots, results_files, study
 
-plots.configure_notebook()
+notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
@@ -61,21 +61,27 @@ overall_best = study.best_model(results, models.MODEL_IDS)
 seed_models = table.loc[list(models.SEED_MODEL_IDS)]
 identity = setting.val_baselines["identity (corrupted input)"]
 collapsed_text = ", ".join(f"{model_id} ({table.loc[model_id, 'verdict']})" for model_id in collapsed) or "none"
-display(Markdown(
-    f"Of the seed's {len(seed_models)} models, our best by validation MSE is **model {seed_best}** "
-    f"({table.loc[seed_best, 'val MSE']:.4f}, code {table.loc[seed_best, 'code']}); the seed's best was model "
-    f"{agreement['seed best']} ({table.loc[agreement['seed best'], 'seed val loss']:.4f}). Ranked by validation loss, "
-    f"the quantity the seed reported, the two rankings agree with a Spearman rank correlation of "
-    f"{agreement['spearman']:.2f} over these {len(seed_models)} models. The ranks moved most for models "
-    + ", ".join(f"{m} (ours {agreement['ranks'].loc[m, 'our rank']}, seed {agreement['ranks'].loc[m, 'seed rank']})"
-                for m in agreement["moved most"])
-    + f". Over all {len(table)} models, U-Nets included, the best is **model {overall_best}** "
-    f"({table.loc[overall_best, 'val MSE']:.4f}, {table.loc[overall_best, 'family']} family). "
-    f"Collapsed here: {collapsed_text}. "
-    f"The identity baseline (the uncorrected input) scores {identity:.4f}; "
-    f"{int((seed_models['val MSE'] < identity).sum())} of the seed's {len(seed_models)} models and "
-    f"{int((table['val MSE'] < identity).sum()) - int((seed_models['val MSE'] < identity).sum())} "
-    f"of the {len(table) - len(seed_models)} U-Nets beat it."))
+display(
+    Markdown(
+        f"Of the seed's {len(seed_models)} models, our best by validation MSE is **model {seed_best}** "
+        f"({table.loc[seed_best, 'val MSE']:.4f}, code {table.loc[seed_best, 'code']}); the seed's best was model "
+        f"{agreement['seed best']} ({table.loc[agreement['seed best'], 'seed val loss']:.4f}). Ranked by validation "
+        "loss, "
+        f"the quantity the seed reported, the two rankings agree with a Spearman rank correlation of "
+        f"{agreement['spearman']:.2f} over these {len(seed_models)} models. The ranks moved most for models "
+        + ", ".join(
+            f"{m} (ours {agreement['ranks'].loc[m, 'our rank']}, seed {agreement['ranks'].loc[m, 'seed rank']})"
+            for m in agreement["moved most"]
+        )
+        + f". Over all {len(table)} models, U-Nets included, the best is **model {overall_best}** "
+        f"({table.loc[overall_best, 'val MSE']:.4f}, {table.loc[overall_best, 'family']} family). "
+        f"Collapsed here: {collapsed_text}. "
+        f"The identity baseline (the uncorrected input) scores {identity:.4f}; "
+        f"{int((seed_models['val MSE'] < identity).sum())} of the seed's {len(seed_models)} models and "
+        f"{int((table['val MSE'] < identity).sum()) - int((seed_models['val MSE'] < identity).sum())} "
+        f"of the {len(table) - len(seed_models)} U-Nets beat it."
+    )
+)
 
 # %% [markdown]
 # ## The seed's batch size, measured
@@ -84,17 +90,19 @@ display(Markdown(
 # argument that an epoch at 512 takes a quarter of the steps, too few for batch normalisation's moving
 # statistics to settle before early stopping judges a model (README, "Honest results"). The argument is
 # tested here on three models, model 3 of the baseline family, model 7 of the sweep and the seed's final
-# model 12, each trained at both sizes with the study's seeds, to the end of early stopping. If the moving statistics are to blame, the runs at 512 validate worse after their first
-# epochs, or collapse.
+# model 12, each trained at both sizes with the study's seeds, to the end of early stopping. If the moving
+# statistics are to blame, the runs at 512 validate worse after their first epochs, or collapse.
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 ablation_runs = setting.train_batch_ablation()
 
 # %% tags=["nbval-ignore-output"]
 ablation = study.batch_ablation_table(ablation_runs, setting)
-plots.loss_curves({f"model {model_id}, batch size {size}": plots.mse_history(run)
-                   for (model_id, size), run in ablation_runs.items()},
-                  setting.val_baselines.to_dict(), f"Batch size 128 against 512 ({setting.profile.name} profile)")
+plots.loss_curves(
+    {f"model {model_id}, batch size {size}": plots.mse_history(run) for (model_id, size), run in ablation_runs.items()},
+    setting.val_baselines.to_dict(),
+    f"Batch size 128 against 512 ({setting.profile.name} profile)",
+)
 plt.show()
 ablation
 
@@ -109,8 +117,13 @@ for model_id in study.BATCH_ABLATION_MODELS:
         f"{small['verdict']}) against {large['val MSE']:.4f} at 512 ({large['epochs']} epochs, {large['verdict']}): "
         f"512 is {study.judged_difference(difference, noise)}"
         + ("" if study.judged_difference(difference, noise) == "within noise" else f" by {abs(difference):.4f}")
-        + f". After the first epoch: {small['val MSE after epoch 1']:.4f} against {large['val MSE after epoch 1']:.4f}.")
-display(Markdown(
-    f"Judged against the run-to-run noise of validation MSE that models 5 and 9 show (one network, two seeds: "
-    f"{noise:.4f}):\n\n" + "\n".join(lines)
-    + f"\n\nThe study trains models 0-15 at batch size {models.spec('12').batch_size}."))
+        + f". After the first epoch: {small['val MSE after epoch 1']:.4f} against {large['val MSE after epoch 1']:.4f}."
+    )
+display(
+    Markdown(
+        f"Judged against the run-to-run noise of validation MSE that models 5 and 9 show (one network, two seeds: "
+        f"{noise:.4f}):\n\n"
+        + "\n".join(lines)
+        + f"\n\nThe study trains models 0-15 at batch size {models.spec('12').batch_size}."
+    )
+)

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import corruptions, evaluation, models, plots, results_files, study
+from lib import corruptions, evaluation, models, notebook, plots, results_files, study
 
-plots.configure_notebook()
+notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 results = setting.train(models.MODEL_IDS)
 comparison = study.results_table(results, setting)
@@ -35,18 +35,25 @@ SEED_PICK = study.best_model(results, models.SEED_MODEL_IDS)
 FINAL_MODEL = study.best_model(results, models.MODEL_IDS)
 BEST_NEW = study.best_new_model(results)
 # One name per model: where the seed's pick is the best overall, every table has one column for both.
-seed_name, final_name = ((f"model {FINAL_MODEL} (seed's pick, best overall)",) * 2 if SEED_PICK == FINAL_MODEL
-                         else (f"model {SEED_PICK} (seed's pick)", f"model {FINAL_MODEL} (best overall)"))
+seed_name, final_name = (
+    (f"model {FINAL_MODEL} (seed's pick, best overall)",) * 2
+    if SEED_PICK == FINAL_MODEL
+    else (f"model {SEED_PICK} (seed's pick)", f"model {FINAL_MODEL} (best overall)")
+)
 model, spec = results[FINAL_MODEL].model, models.spec(FINAL_MODEL)
 final = comparison.loc[FINAL_MODEL]
-display(Markdown(
-    f"The seed's pick is **model {SEED_PICK}** ({comparison.loc[SEED_PICK, 'family']} family, validation MSE "
-    f"{comparison.loc[SEED_PICK, 'val MSE']:.4f}, code {comparison.loc[SEED_PICK, 'code']}); the best model overall "
-    f"is **model {FINAL_MODEL}** ({final['family']} family, {final['val MSE']:.4f}, code {final['code']}, kept at "
-    f"epoch {final['best epoch']} of {final['epochs']}), "
-    + ("the same model." if SEED_PICK == FINAL_MODEL else f"the final model of this report.")
-    + f"\n\n{spec.note}\n\nIt has {final['parameters']:,} parameters and was trained with batch size "
-    f"{spec.batch_size} and Adam at learning rate {spec.learning_rate:g}. Its layers:"))
+display(
+    Markdown(
+        f"The seed's pick is **model {SEED_PICK}** ({comparison.loc[SEED_PICK, 'family']} family, validation MSE "
+        f"{comparison.loc[SEED_PICK, 'val MSE']:.4f}, code {comparison.loc[SEED_PICK, 'code']}); the best model "
+        "overall "
+        f"is **model {FINAL_MODEL}** ({final['family']} family, {final['val MSE']:.4f}, code {final['code']}, kept at "
+        f"epoch {final['best epoch']} of {final['epochs']}), "
+        + ("the same model." if SEED_PICK == FINAL_MODEL else "the final model of this report.")
+        + f"\n\n{spec.note}\n\nIt has {final['parameters']:,} parameters and was trained with batch size "
+        f"{spec.batch_size} and Adam at learning rate {spec.learning_rate:g}. Its layers:"
+    )
+)
 
 # %%
 pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape", "parameters"]).set_index("layer")
@@ -64,8 +71,16 @@ pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape"
 # %% tags=["nbval-ignore-output"]
 corrected = study.test_corrections(results, test)
 seed_corrected, reconstructed = corrected[SEED_PICK], corrected[FINAL_MODEL]
-headline = evaluation.headline_table({seed_name: seed_corrected, final_name: reconstructed,
-                                      evaluation.UNCORRECTED: test.corrupted, "clean images": test.clean}, test, reader)
+headline = evaluation.headline_table(
+    {
+        seed_name: seed_corrected,
+        final_name: reconstructed,
+        evaluation.UNCORRECTED: test.corrupted,
+        "clean images": test.clean,
+    },
+    test,
+    reader,
+)
 headline
 
 # %% tags=["nbval-ignore-output"]
@@ -74,19 +89,31 @@ families = list(corruptions.FAMILIES)
 right = study.read_right(corrected, test, reader)
 uncorrected_right = evaluation.read_correctly(reader, test.corrupted, test)
 seed_against_uncorrected = evaluation.mcnemar_p(right[SEED_PICK], uncorrected_right)
-display(Markdown(
-    f"The reader recognises {read.loc['overall', 'clean images']:.1f}% of the clean test images and "
-    f"{read.loc['overall', evaluation.UNCORRECTED]:.1f}% of the corrupted ones. After correction by the seed's pick it "
-    f"reads {read.loc['overall', seed_name]:.1f}%, "
-    + ("no different, within the test set's noise, from" if seed_against_uncorrected >= 0.05 else
-       "more than" if read.loc['overall', seed_name] > read.loc['overall', evaluation.UNCORRECTED] else "**less** than")
-    + f" the uncorrected input (McNemar's test over the same {len(test):,} images: p = {seed_against_uncorrected:.2g}); "
-    f"after correction by model {FINAL_MODEL} it reads "
-    f"**{read.loc['overall', final_name]:.1f}%**, and at least {read.loc[families, final_name].min():.1f}% on every "
-    f"family (worst: {read.loc[families, final_name].idxmin().replace('_', ' ')}). Test MSE "
-    f"{headline.loc[('MSE', 'overall'), final_name]:.4f} against {headline.loc[('MSE', 'overall'), seed_name]:.4f}; "
-    f"edge contrast {headline.loc[('edge contrast (%)', 'overall'), final_name]:.0f}% of the clean images' against "
-    f"{headline.loc[('edge contrast (%)', 'overall'), seed_name]:.0f}%."))
+display(
+    Markdown(
+        f"The reader recognises {read.loc['overall', 'clean images']:.1f}% of the clean test images and "
+        f"{read.loc['overall', evaluation.UNCORRECTED]:.1f}% of the corrupted ones. After correction by the seed's "
+        "pick it "
+        f"reads {read.loc['overall', seed_name]:.1f}%, "
+        + (
+            "no different, within the test set's noise, from"
+            if seed_against_uncorrected >= 0.05
+            else "more than"
+            if read.loc["overall", seed_name] > read.loc["overall", evaluation.UNCORRECTED]
+            else "**less** than"
+        )
+        + f" the uncorrected input (McNemar's test over the same {len(test):,} images: "
+        f"p = {seed_against_uncorrected:.2g}); "
+        f"after correction by model {FINAL_MODEL} it reads "
+        f"**{read.loc['overall', final_name]:.1f}%**, and at least {read.loc[families, final_name].min():.1f}% on "
+        "every "
+        f"family (worst: {read.loc[families, final_name].idxmin().replace('_', ' ')}). Test MSE "
+        f"{headline.loc[('MSE', 'overall'), final_name]:.4f} against "
+        f"{headline.loc[('MSE', 'overall'), seed_name]:.4f}; "
+        f"edge contrast {headline.loc[('edge contrast (%)', 'overall'), final_name]:.0f}% of the clean images' against "
+        f"{headline.loc[('edge contrast (%)', 'overall'), seed_name]:.0f}%."
+    )
+)
 
 # %% [markdown]
 # The targets this project set itself for the full profile (the seed's protocol), why each is where it
@@ -97,19 +124,29 @@ display(Markdown(
 model_12_mse = evaluation.per_sample_mse(corrected["12"], test.clean).mean()
 reached = {
     "read correctly, overall (%)": (
-        ">= 93", "within about 2 points of what this reader reaches on clean images (95.1% in the KMNIST benchmark)",
-        read.loc["overall", final_name], read.loc["overall", final_name] >= 93),
+        ">= 93",
+        "within about 2 points of what this reader reaches on clean images (95.1% in the KMNIST benchmark)",
+        read.loc["overall", final_name],
+        read.loc["overall", final_name] >= 93,
+    ),
     "read correctly, worst family (%)": (
-        ">= 90", "no family left behind: the hardest within about 5 points of clean",
-        read.loc[families, final_name].min(), read.loc[families, final_name].min() >= 90),
+        ">= 90",
+        "no family left behind: the hardest within about 5 points of clean",
+        read.loc[families, final_name].min(),
+        read.loc[families, final_name].min() >= 90,
+    ),
     "test MSE, as a fraction of model 12's": (
-        "<= 0.2", "a fifth of the seed's final model's error: a gain far beyond any run-to-run or cross-CPU spread",
+        "<= 0.2",
+        "a fifth of the seed's final model's error: a gain far beyond any run-to-run or cross-CPU spread",
         headline.loc[("MSE", "overall"), final_name] / model_12_mse,
-        headline.loc[("MSE", "overall"), final_name] <= 0.2 * model_12_mse),
+        headline.loc[("MSE", "overall"), final_name] <= 0.2 * model_12_mse,
+    ),
     "edge contrast (% of the clean images')": (
-        ">= 90", "the seed's complaint was blur, which removes edge contrast: keep nearly all of it",
+        ">= 90",
+        "the seed's complaint was blur, which removes edge contrast: keep nearly all of it",
         headline.loc[("edge contrast (%)", "overall"), final_name],
-        headline.loc[("edge contrast (%)", "overall"), final_name] >= 90),
+        headline.loc[("edge contrast (%)", "overall"), final_name] >= 90,
+    ),
 }
 pd.DataFrame(reached, index=["target", "why there", f"model {FINAL_MODEL} ({setting.profile.name} profile)", "met"]).T
 
@@ -130,15 +167,22 @@ readability.sort_values("read correctly (%)", ascending=False)
 seed_readability = readability.loc[list(models.SEED_MODEL_IDS), "read correctly (%)"]
 new_readability = readability.loc[study.family_ids("u-net"), "read correctly (%)"]
 most_readable_seed = seed_readability.idxmax()
-beating = [model_id for model_id, value in new_readability.items()
-           if value > seed_readability.max() and evaluation.mcnemar_p(right[model_id], right[most_readable_seed]) < 0.05]
-display(Markdown(
-    f"The most readable of the seed's models is model {most_readable_seed} ({seed_readability.max():.1f}%, code "
-    f"{comparison.loc[most_readable_seed, 'code']}); {len(beating)} of the {len(new_readability)} U-Nets read better "
-    f"beyond the test set's noise (McNemar's test, p < 0.05)"
-    + (f" ({', '.join(f'model {m}: {new_readability[m]:.1f}%' for m in beating)})" if beating else "")
-    + f". {int((seed_readability > read.loc['overall', evaluation.UNCORRECTED]).sum())} of the seed's "
-    f"{len(seed_readability)} models output characters more readable than the uncorrected input."))
+beating = [
+    model_id
+    for model_id, value in new_readability.items()
+    if value > seed_readability.max() and evaluation.mcnemar_p(right[model_id], right[most_readable_seed]) < 0.05
+]
+display(
+    Markdown(
+        f"The most readable of the seed's models is model {most_readable_seed} ({seed_readability.max():.1f}%, code "
+        f"{comparison.loc[most_readable_seed, 'code']}); {len(beating)} of the {len(new_readability)} U-Nets read "
+        "better "
+        f"beyond the test set's noise (McNemar's test, p < 0.05)"
+        + (f" ({', '.join(f'model {m}: {new_readability[m]:.1f}%' for m in beating)})" if beating else "")
+        + f". {int((seed_readability > read.loc['overall', evaluation.UNCORRECTED]).sum())} of the seed's "
+        f"{len(seed_readability)} models output characters more readable than the uncorrected input."
+    )
+)
 
 # %% [markdown]
 # ## Controls: does correcting help a reader at all?
@@ -157,32 +201,62 @@ display(Markdown(
 control_right = evaluation.read_correctly(control_reader, test.corrupted, test)
 undone_right = evaluation.best_reading_over_undoings(reader, test.corrupted) == test.labels
 control_name, undoing_name = "reader trained on corrupted images", "reader tries flips and turns"
-answers = {f"corrected by {seed_name}": right[SEED_PICK], f"corrected by {final_name}": right[FINAL_MODEL],
-           control_name: control_right, undoing_name: undone_right}
-controls = pd.DataFrame({"clean images": read["clean images"], evaluation.UNCORRECTED: read[evaluation.UNCORRECTED],
-                         **{name: evaluation.by_family(100.0 * hits, test.family_ids) for name, hits in answers.items()}}).T
-recovered = pd.DataFrame({name: evaluation.recovered_share(controls.loc[name], controls.loc[evaluation.UNCORRECTED],
-                                                           controls.loc["clean images"]) for name in answers}).T
-display(Markdown("**Read correctly (%)**, overall and per family"), controls,
-        Markdown("**Share of the lost readability recovered** (1: all of it)"), recovered)
+answers = {
+    f"corrected by {seed_name}": right[SEED_PICK],
+    f"corrected by {final_name}": right[FINAL_MODEL],
+    control_name: control_right,
+    undoing_name: undone_right,
+}
+controls = pd.DataFrame(
+    {
+        "clean images": read["clean images"],
+        evaluation.UNCORRECTED: read[evaluation.UNCORRECTED],
+        **{name: evaluation.by_family(100.0 * hits, test.family_ids) for name, hits in answers.items()},
+    }
+).T
+recovered = pd.DataFrame(
+    {
+        name: evaluation.recovered_share(
+            controls.loc[name], controls.loc[evaluation.UNCORRECTED], controls.loc["clean images"]
+        )
+        for name in answers
+    }
+).T
+display(
+    Markdown("**Read correctly (%)**, overall and per family"),
+    controls,
+    Markdown("**Share of the lost readability recovered** (1: all of it)"),
+    recovered,
+)
 
 # %% tags=["nbval-ignore-output"]
 control_p = evaluation.mcnemar_p(right[FINAL_MODEL], control_right)
 geometric = ["rotation", "flip"]
 final_answer = f"corrected by {final_name}"
-display(Markdown(
-    f"The reader trained on corrupted images reads {controls.loc[control_name, 'overall']:.1f}% of the corrupted "
-    f"test images; the reader trained on clean images reads {controls.loc[final_answer, 'overall']:.1f}% "
-    f"of model {FINAL_MODEL}'s corrections (McNemar's test over the same images: p = {control_p:.2g}), so "
-    + ("the two are within the test set's noise." if control_p >= 0.05 else
-       "correcting first reads better." if controls.loc[final_answer, "overall"] > controls.loc[control_name, "overall"]
-       else "**training the reader on corrupted images reads better** than correcting.")
-    + " On the geometric families, trying flips and turns reads "
-    + " and ".join(f"{controls.loc[undoing_name, family]:.1f}% of the {family} images" for family in geometric)
-    + ", against " + " and ".join(f"{controls.loc[final_answer, family]:.1f}%" for family in geometric)
-    + f" after correction by model {FINAL_MODEL}. Model {FINAL_MODEL} wins back "
-    + ", ".join(f"{recovered.loc[final_answer, family]:.0%} on {family.replace('_', ' ')}"
-                for family in corruptions.FAMILIES) + " of what corruption cost the reader."))
+display(
+    Markdown(
+        f"The reader trained on corrupted images reads {controls.loc[control_name, 'overall']:.1f}% of the corrupted "
+        f"test images; the reader trained on clean images reads {controls.loc[final_answer, 'overall']:.1f}% "
+        f"of model {FINAL_MODEL}'s corrections (McNemar's test over the same images: p = {control_p:.2g}), so "
+        + (
+            "the two are within the test set's noise."
+            if control_p >= 0.05
+            else "correcting first reads better."
+            if controls.loc[final_answer, "overall"] > controls.loc[control_name, "overall"]
+            else "**training the reader on corrupted images reads better** than correcting."
+        )
+        + " On the geometric families, trying flips and turns reads "
+        + " and ".join(f"{controls.loc[undoing_name, family]:.1f}% of the {family} images" for family in geometric)
+        + ", against "
+        + " and ".join(f"{controls.loc[final_answer, family]:.1f}%" for family in geometric)
+        + f" after correction by model {FINAL_MODEL}. Model {FINAL_MODEL} wins back "
+        + ", ".join(
+            f"{recovered.loc[final_answer, family]:.0%} on {family.replace('_', ' ')}"
+            for family in corruptions.FAMILIES
+        )
+        + " of what corruption cost the reader."
+    )
+)
 
 # %% [markdown]
 # ## Image quality beside the baselines
@@ -190,31 +264,53 @@ display(Markdown(
 # Per metric, each method's mean over the test set, overall and per corruption family.
 
 # %% tags=["nbval-ignore-output"]
-predictions = {seed_name: seed_corrected, final_name: reconstructed,
-               **evaluation.baseline_predictions(test, splits["train"].clean.mean(axis=0))}
+predictions = {
+    seed_name: seed_corrected,
+    final_name: reconstructed,
+    **evaluation.baseline_predictions(test, splits["train"].clean.mean(axis=0)),
+}
 quality = evaluation.quality_table(predictions, test)
 for metric in evaluation.METRICS:
     display(Markdown(f"**{metric}** per method, overall and per corruption family"), quality[metric])
 
 # %% tags=["nbval-ignore-output"]
-ours, identity, median = (quality.loc[name] for name in (final_name, "identity (corrupted input)", "median filter (3x3)"))
+ours, identity, median = (
+    quality.loc[name] for name in (final_name, "identity (corrupted input)", "median filter (3x3)")
+)
 helped = [family.replace("_", " ") for family in corruptions.FAMILIES if ours["MSE", family] < identity["MSE", family]]
 final_verdict = evaluation.collapse_verdict(reconstructed, test, setting.mean_image, read.loc["overall", final_name])
-display(Markdown(
-    f"On {len(test):,} test images model {FINAL_MODEL} scores an MSE of **{ours['MSE', 'overall']:.4f}**, against "
-    f"{identity['MSE', 'overall']:.4f} for the uncorrected input, {median['MSE', 'overall']:.4f} for the median "
-    f"filter and {quality.loc['all black', ('MSE', 'overall')]:.4f} for an all-black image; in PSNR "
-    f"{ours['PSNR (dB)', 'overall']:.1f} dB against {identity['PSNR (dB)', 'overall']:.1f} dB, in SSIM "
-    f"{ours['SSIM', 'overall']:.3f} against {identity['SSIM', 'overall']:.3f}. It improves the MSE of the corrupted "
-    f"input for {', '.join(helped) if helped else 'no corruption family'} ({len(helped)} of "
-    f"{len(corruptions.FAMILIES)} families). Verdict: {final_verdict.reason}."))
+display(
+    Markdown(
+        f"On {len(test):,} test images model {FINAL_MODEL} scores an MSE of **{ours['MSE', 'overall']:.4f}**, against "
+        f"{identity['MSE', 'overall']:.4f} for the uncorrected input, {median['MSE', 'overall']:.4f} for the median "
+        f"filter and {quality.loc['all black', ('MSE', 'overall')]:.4f} for an all-black image; in PSNR "
+        f"{ours['PSNR (dB)', 'overall']:.1f} dB against {identity['PSNR (dB)', 'overall']:.1f} dB, in SSIM "
+        f"{ours['SSIM', 'overall']:.3f} against {identity['SSIM', 'overall']:.3f}. It improves the MSE of the "
+        "corrupted "
+        f"input for {', '.join(helped) if helped else 'no corruption family'} ({len(helped)} of "
+        f"{len(corruptions.FAMILIES)} families). Verdict: {final_verdict.reason}."
+    )
+)
 
 # %% tags=["nbval-ignore-output"]
-accuracy = evaluation.accuracy_table(reader, {
-    "clean": test.clean, "corrupted (identity)": test.corrupted, f"corrected by {seed_name}": seed_corrected,
-    f"corrected by {final_name}": reconstructed, "median filter (3x3)": predictions["median filter (3x3)"]}, test)
-display(Markdown(f"The reader's accuracy (%) on each set of images (kept epoch {reader_run.best_epoch} of "
-                 f"{len(reader_run.history)} of its training):"), accuracy)
+accuracy = evaluation.accuracy_table(
+    reader,
+    {
+        "clean": test.clean,
+        "corrupted (identity)": test.corrupted,
+        f"corrected by {seed_name}": seed_corrected,
+        f"corrected by {final_name}": reconstructed,
+        "median filter (3x3)": predictions["median filter (3x3)"],
+    },
+    test,
+)
+display(
+    Markdown(
+        f"The reader's accuracy (%) on each set of images (kept epoch {reader_run.best_epoch} of "
+        f"{len(reader_run.history)} of its training):"
+    ),
+    accuracy,
+)
 
 # %% [markdown]
 # ## Each corruption family, corrected
@@ -226,10 +322,16 @@ display(Markdown(f"The reader's accuracy (%) on each set of images (kept epoch {
 rng = np.random.default_rng(SEED)
 for family_id, family in enumerate(corruptions.FAMILIES):
     chosen = rng.choice(np.flatnonzero(test.family_ids == family_id), size=8, replace=False)
-    plots.family_grid(test.clean[chosen], {"corrupted": test.corrupted[chosen], f"model {SEED_PICK}": seed_corrected[chosen],
-                                           f"model {FINAL_MODEL}": reconstructed[chosen],
-                                           "median filter": predictions["median filter (3x3)"][chosen]},
-                      family.replace("_", " "))
+    plots.family_grid(
+        test.clean[chosen],
+        {
+            "corrupted": test.corrupted[chosen],
+            f"model {SEED_PICK}": seed_corrected[chosen],
+            f"model {FINAL_MODEL}": reconstructed[chosen],
+            "median filter": predictions["median filter (3x3)"][chosen],
+        },
+        family.replace("_", " "),
+    )
     plt.show()
 
 # %% [markdown]
@@ -245,12 +347,17 @@ examples = {}
 for rank, index in evaluation.ranked_examples(errors).items():
     family = corruptions.FAMILIES[test.family_ids[index]].replace("_", " ")
     examples[f"{rank} test\n#{index}, {family}\nMSE {errors[index]:.4f}"] = (
-        test.clean[index], test.corrupted[index], reconstructed[index])
+        test.clean[index],
+        test.corrupted[index],
+        reconstructed[index],
+    )
 index = int(np.random.default_rng(SEED).integers(len(val)))
-val_reconstructed = evaluation.reconstruct(model, val.corrupted[index:index + 1])[0]
+val_reconstructed = evaluation.reconstruct(model, val.corrupted[index : index + 1])[0]
 family = corruptions.FAMILIES[val.family_ids[index]].replace("_", " ")
-examples[f"random validation\n#{index}, {family}\nMSE {evaluation.per_sample_mse(val_reconstructed[None], val.clean[index:index + 1])[0]:.4f}"] = (
-    val.clean[index], val.corrupted[index], val_reconstructed)
+examples[
+    f"random validation\n#{index}, {family}\nMSE "
+    f"{evaluation.per_sample_mse(val_reconstructed[None], val.clean[index : index + 1])[0]:.4f}"
+] = (val.clean[index], val.corrupted[index], val_reconstructed)
 plots.clean_corrupted_reconstructed(examples)
 plt.show()
 
@@ -261,9 +368,13 @@ plt.show()
 # corrupted input's, it corrects.
 
 # %%
-plots.error_histograms({name: evaluation.per_sample_mse(predictions[name], test.clean)
-                        for name in (seed_name, final_name, "identity (corrupted input)", "median filter (3x3)")},
-                       test.family_ids)
+plots.error_histograms(
+    {
+        name: evaluation.per_sample_mse(predictions[name], test.clean)
+        for name in (seed_name, final_name, "identity (corrupted input)", "median filter (3x3)")
+    },
+    test.family_ids,
+)
 plt.show()
 
 # %% [markdown]
@@ -275,13 +386,16 @@ plt.show()
 
 # %% tags=["nbval-ignore-output"]
 roles = {}
-for model_id, role in (("12", "the seed's final model"), (SEED_PICK, "the best of the seed's models"), (BEST_NEW, "the best U-Net")):
+for model_id, role in (
+    ("12", "the seed's final model"),
+    (SEED_PICK, "the best of the seed's models"),
+    (BEST_NEW, "the best U-Net"),
+):
     roles.setdefault(model_id, []).append(role)
 robustness_models = {f"model {model_id}": results[model_id].model for model_id in roles}
 best_new_name = f"model {BEST_NEW}"
 display(Markdown("; ".join(f"model {model_id} is {' and '.join(names)}" for model_id, names in roles.items()) + "."))
-severities = {severity: setting.test_split(severity)
-              for severity in corruptions.SEVERITIES}
+severities = {severity: setting.test_split(severity) for severity in corruptions.SEVERITIES}
 severity = evaluation.severity_table(robustness_models, reader, severities)
 plots.severity_curves(severity, evaluation.UNCORRECTED)
 plt.show()
@@ -300,12 +414,17 @@ for metric in ("read correctly (%)", "MSE"):
 
 # %% tags=["nbval-ignore-output"]
 pair_read = pairs["read correctly (%)"].drop("overall")
-display(Markdown(
-    f"On images with two corruptions the reader recognises {pairs.loc['overall', ('read correctly (%)', evaluation.UNCORRECTED)]:.1f}% "
-    f"uncorrected and {pairs.loc['overall', ('read correctly (%)', best_new_name)]:.1f}% after correction by "
-    f"{best_new_name}, the best U-Net; its hardest pair is {pair_read[best_new_name].idxmin().replace('_', ' ')} "
-    f"({pair_read[best_new_name].min():.1f}%). At severity 5 it reads {severity.loc[5, ('read correctly (%)', best_new_name)]:.1f}%, "
-    f"against {severity.loc[5, ('read correctly (%)', evaluation.UNCORRECTED)]:.1f}% uncorrected."))
+display(
+    Markdown(
+        "On images with two corruptions the reader recognises "
+        f"{pairs.loc['overall', ('read correctly (%)', evaluation.UNCORRECTED)]:.1f}% "
+        f"uncorrected and {pairs.loc['overall', ('read correctly (%)', best_new_name)]:.1f}% after correction by "
+        f"{best_new_name}, the best U-Net; its hardest pair is {pair_read[best_new_name].idxmin().replace('_', ' ')} "
+        f"({pair_read[best_new_name].min():.1f}%). At severity 5 it reads "
+        f"{severity.loc[5, ('read correctly (%)', best_new_name)]:.1f}%, "
+        f"against {severity.loc[5, ('read correctly (%)', evaluation.UNCORRECTED)]:.1f}% uncorrected."
+    )
+)
 
 # %% [markdown]
 # ## Run-to-run spread
@@ -329,14 +448,26 @@ display(Markdown(f"Model {BEST_NEW}, {len(runs)} runs:"), spread)
 # chance would have it?).
 
 # %% tags=["nbval-ignore-output"]
-compared = {"Skip connections": ("20", "21"), "A U-Net instead of the seed's most readable model": ("20", most_readable_seed),
-            "Edge-aware loss": ("22", "20"), "Twice the width": ("23", "20"),
-            "The best model overall against the seed's pick": (FINAL_MODEL, SEED_PICK)}
-comparisons = {name: {"changed": changed, "baseline": baseline, "what differs": study.what_differs(changed, baseline),
-                      "read difference": float(readability.loc[changed, "read correctly (%)"]
-                                               - readability.loc[baseline, "read correctly (%)"]),
-                      "McNemar p": evaluation.mcnemar_p(right[changed], right[baseline])}
-               for name, (changed, baseline) in compared.items() if changed != baseline}
+compared = {
+    "Skip connections": ("20", "21"),
+    "A U-Net instead of the seed's most readable model": ("20", most_readable_seed),
+    "Edge-aware loss": ("22", "20"),
+    "Twice the width": ("23", "20"),
+    "The best model overall against the seed's pick": (FINAL_MODEL, SEED_PICK),
+}
+comparisons = {
+    name: {
+        "changed": changed,
+        "baseline": baseline,
+        "what differs": study.what_differs(changed, baseline),
+        "read difference": float(
+            readability.loc[changed, "read correctly (%)"] - readability.loc[baseline, "read correctly (%)"]
+        ),
+        "McNemar p": evaluation.mcnemar_p(right[changed], right[baseline]),
+    }
+    for name, (changed, baseline) in compared.items()
+    if changed != baseline
+}
 pd.DataFrame(comparisons).T[["changed", "baseline", "read difference", "McNemar p"]]
 
 # %% [markdown]
@@ -344,19 +475,32 @@ pd.DataFrame(comparisons).T[["changed", "baseline", "read difference", "McNemar 
 # in the artifact folder):
 
 # %% tags=["nbval-ignore-output"]
-summary = {"profile": setting.profile.name, "final model": FINAL_MODEL, "final name": final_name,
-           "seed pick": SEED_PICK, "seed name": seed_name, "best new model": BEST_NEW,
-           "collapsed": final_verdict.collapsed, "verdict": final_verdict.reason,
-           "sharpness ratio": float(headline.loc[("edge contrast (%)", "overall"), final_name]) / 100,
-           "test images": len(test), "classifier epochs": len(reader_run.history),
-           "quality": evaluation.quality_by_method(quality),
-           "accuracy": accuracy.to_dict(orient="index"),
-           "headline": evaluation.as_tree(headline),
-           "readability": evaluation.as_tree(readability[["test MSE", "edge contrast (%)", "read correctly (%)"]]),
-           "severity": evaluation.as_tree(severity), "pairs": evaluation.as_tree(pairs),
-           "spread": evaluation.as_tree(spread), "controls": evaluation.as_tree(controls.T),
-           "recovered share": evaluation.as_tree(recovered.T), "comparisons": comparisons}
+summary = {
+    "profile": setting.profile.name,
+    "final model": FINAL_MODEL,
+    "final name": final_name,
+    "seed pick": SEED_PICK,
+    "seed name": seed_name,
+    "best new model": BEST_NEW,
+    "collapsed": final_verdict.collapsed,
+    "verdict": final_verdict.reason,
+    "sharpness ratio": float(headline.loc[("edge contrast (%)", "overall"), final_name]) / 100,
+    "test images": len(test),
+    "classifier epochs": len(reader_run.history),
+    "quality": evaluation.quality_by_method(quality),
+    "accuracy": accuracy.to_dict(orient="index"),
+    "headline": evaluation.as_tree(headline),
+    "readability": evaluation.as_tree(readability[["test MSE", "edge contrast (%)", "read correctly (%)"]]),
+    "severity": evaluation.as_tree(severity),
+    "pairs": evaluation.as_tree(pairs),
+    "spread": evaluation.as_tree(spread),
+    "controls": evaluation.as_tree(controls.T),
+    "recovered share": evaluation.as_tree(recovered.T),
+    "comparisons": comparisons,
+}
 results_files.write_final(setting.out_dir, summary)
-print(f"final model {FINAL_MODEL}: test MSE {ours['MSE', 'overall']:.4f}, SSIM {ours['SSIM', 'overall']:.3f}, "
-      f"read correctly {read.loc['overall', final_name]:.1f}%; seed's pick {SEED_PICK}: "
-      f"{read.loc['overall', seed_name]:.1f}%")
+print(
+    f"final model {FINAL_MODEL}: test MSE {ours['MSE', 'overall']:.4f}, SSIM {ours['SSIM', 'overall']:.3f}, "
+    f"read correctly {read.loc['overall', final_name]:.1f}%; seed's pick {SEED_PICK}: "
+    f"{read.loc['overall', seed_name]:.1f}%"
+)

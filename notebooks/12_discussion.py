@@ -3,7 +3,8 @@
 #
 # What the numbers of this build say about the seed's own questions (does deeper help, which bottleneck
 # is best, does regularisation matter, how blurry are the corrections, are the corrected characters
-# still readable) and about this report's own: which design choices make a character readable again. This notebook reads what the comparison (`results.csv`) and the final evaluation
+# still readable) and about this report's own: which design choices make a character readable again.
+# This notebook reads what the comparison (`results.csv`) and the final evaluation
 # (`final_evaluation.json`) wrote to the artifact folder.
 
 # %% tags=["parameters"]
@@ -17,22 +18,27 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import corruptions, evaluation, models, plots, results_files, study
+from lib import corruptions, evaluation, models, notebook, results_files, study
 
-plots.configure_notebook()
+notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 table, final = results_files.read_table(setting.out_dir), results_files.read_final(setting.out_dir)
 seed_table = table.loc[list(models.SEED_MODEL_IDS)]
 black, identity = setting.val_baselines["all black"], setting.val_baselines["identity (corrupted input)"]
 
 # %% tags=["nbval-ignore-output"]
-display(Markdown(
-    f"Every number below comes from this build, on the **{PROFILE} profile**. "
-    + ("That is the seed's protocol: every model trained on all 54,000 training images until early stopping."
-       if PROFILE == "full" else
-       "That profile trains on a fraction of the data for a few epochs, so every verdict here is **provisional**: it "
-       "shows what the pipeline concludes, not what the seed's protocol would find (see the README for the full "
-       "profile's results).")))
+display(
+    Markdown(
+        f"Every number below comes from this build, on the **{PROFILE} profile**. "
+        + (
+            "That is the seed's protocol: every model trained on all 54,000 training images until early stopping."
+            if PROFILE == "full"
+            else "That profile trains on a fraction of the data for a few epochs, so every verdict here is "
+            "**provisional**: it shows what the pipeline concludes, not what the seed's protocol would find (see "
+            "the README for the full profile's results)."
+        )
+    )
+)
 
 # %% [markdown]
 # ## How large a difference must be
@@ -46,11 +52,15 @@ display(Markdown(
 spread = pd.DataFrame(final["spread"])
 noise = study.noise_levels(table, spread)
 runs = spread.drop(index=["mean", "standard deviation"])
-display(Markdown(
-    f"Models 5 and 9 reach a validation MSE of {table.loc['5', 'val MSE']:.4f} and {table.loc['9', 'val MSE']:.4f}; the "
-    f"{len(runs)} runs of model {final['best new model']} span {np.ptp(runs['val MSE']):.4f} of validation MSE and "
-    f"{noise['read']:.2f} points of readability. Noise here: **{noise['val MSE']:.4f}** of validation MSE, "
-    f"**{noise['read']:.2f} points** of readability (two or three runs give a rough measure, not a precise one)."))
+display(
+    Markdown(
+        f"Models 5 and 9 reach a validation MSE of {table.loc['5', 'val MSE']:.4f} and "
+        f"{table.loc['9', 'val MSE']:.4f}; the "
+        f"{len(runs)} runs of model {final['best new model']} span {np.ptp(runs['val MSE']):.4f} of validation MSE and "
+        f"{noise['read']:.2f} points of readability. Noise here: **{noise['val MSE']:.4f}** of validation MSE, "
+        f"**{noise['read']:.2f} points** of readability (two or three runs give a rough measure, not a precise one)."
+    )
+)
 
 # %% [markdown]
 # ## Depth, bottleneck and regularisation
@@ -60,19 +70,25 @@ display(Markdown(
 
 # %% tags=["nbval-ignore-output"]
 families = table.groupby("family", sort=False).agg(
-    models=("val MSE", "size"), best_model=("val MSE", "idxmin"), best_val_MSE=("val MSE", "min"),
-    seed_best_val_loss=("seed val loss", "min"), collapsed=("collapsed", "sum"),
-    beat_identity=("val MSE", lambda values: int((values < identity).sum())))
+    models=("val MSE", "size"),
+    best_model=("val MSE", "idxmin"),
+    best_val_MSE=("val MSE", "min"),
+    seed_best_val_loss=("seed val loss", "min"),
+    collapsed=("collapsed", "sum"),
+    beat_identity=("val MSE", lambda values: int((values < identity).sum())),
+)
 families.columns = [column.replace("_", " ") for column in families.columns]
 families
+
 
 # %% tags=["nbval-ignore-output"]
 def against_noise(first, second):
     """Model ``first`` against ``second`` on validation MSE, judged against the noise."""
     difference = table.loc[first, "val MSE"] - table.loc[second, "val MSE"]
     judged = study.judged_difference(difference, noise["val MSE"])
-    return (f"model {first} against model {second}: {difference:+.4f}, "
-            + ("within noise" if judged == "within noise" else f"{'worse' if judged == 'higher' else 'better'} beyond noise"))
+    return f"model {first} against model {second}: {difference:+.4f}, " + (
+        "within noise" if judged == "within noise" else f"{'worse' if judged == 'higher' else 'better'} beyond noise"
+    )
 
 
 seed_families = families.loc[list(models.SEED_FAMILIES)].sort_values("best val MSE")
@@ -82,22 +98,35 @@ sweep = table.loc[list(widths), "val MSE"]
 seed_best_family = families["seed best val loss"].idxmin()
 seed_best_model = seed_table["seed val loss"].idxmin()
 seed_best_width = widths[table.loc[list(widths), "seed val loss"].idxmin()]
-display(Markdown(
-    f"**Depth.** Of the seed's families, the best here is *{best_family}* (model {families.loc[best_family, 'best model']}, "
-    f"validation MSE {families.loc[best_family, 'best val MSE']:.4f}), then *{runner_up}* "
-    f"({against_noise(families.loc[runner_up, 'best model'], families.loc[best_family, 'best model'])}); the seed's "
-    f"best was *{seed_best_family}* (model {seed_best_model}, validation loss {table.loc[seed_best_model, 'seed val loss']:.4f}). "
-    + ("This agrees with the seed's \"deeper is better\". " if best_family in ("deep", "regularised") else
-       "This does not confirm the seed's \"deeper is better\" under this build's protocol. ")
-    + f"The families differ in more than depth: {'; '.join(study.what_differs(families.loc[best_family, 'best model'], families.loc[runner_up, 'best model']))}."
-    + f"\n\n**Bottleneck.** In the sweep (models 5-8.1, one structure with 3 to 7 bottleneck units) the best width is "
-    f"{widths[sweep.idxmin()]} units (model {sweep.idxmin()}, validation MSE {sweep.min():.4f}) and the worst "
-    f"{widths[sweep.idxmax()]} units ({against_noise(sweep.idxmax(), sweep.idxmin())}); the seed found "
-    f"{seed_best_width} best. "
-    + f"\n\n**Regularisation.** Model 12 reaches a validation MSE of {table.loc['12', 'val MSE']:.4f}; with L2 on its "
-    f"outer convolutions, {against_noise('13', '12')}; with dropout, {against_noise('14', '12')}. The seed measured "
-    + ", ".join(f"{table.loc[model_id, 'seed val loss']:.4f}" for model_id in ("12", "13", "14"))
-    + " (losses, its penalties included)."))
+display(
+    Markdown(
+        f"**Depth.** Of the seed's families, the best here is *{best_family}* (model "
+        f"{families.loc[best_family, 'best model']}, "
+        f"validation MSE {families.loc[best_family, 'best val MSE']:.4f}), then *{runner_up}* "
+        f"({against_noise(families.loc[runner_up, 'best model'], families.loc[best_family, 'best model'])}); the "
+        "seed's "
+        f"best was *{seed_best_family}* (model {seed_best_model}, validation loss "
+        f"{table.loc[seed_best_model, 'seed val loss']:.4f}). "
+        + (
+            'This agrees with the seed\'s "deeper is better". '
+            if best_family in ("deep", "regularised")
+            else "This does not confirm the seed's \"deeper is better\" under this build's protocol. "
+        )
+        + "The families differ in more than depth: "
+        + "; ".join(study.what_differs(families.loc[best_family, "best model"], families.loc[runner_up, "best model"]))
+        + ".\n\n**Bottleneck.** In the sweep (models 5-8.1, one structure with 3 to 7 bottleneck units) the best "
+        f"width is "
+        f"{widths[sweep.idxmin()]} units (model {sweep.idxmin()}, validation MSE {sweep.min():.4f}) and the worst "
+        f"{widths[sweep.idxmax()]} units ({against_noise(sweep.idxmax(), sweep.idxmin())}); the seed found "
+        f"{seed_best_width} best. "
+        + f"\n\n**Regularisation.** Model 12 reaches a validation MSE of {table.loc['12', 'val MSE']:.4f}; "
+        "with L2 on its "
+        f"outer convolutions, {against_noise('13', '12')}; with dropout, {against_noise('14', '12')}. The seed "
+        "measured "
+        + ", ".join(f"{table.loc[model_id, 'seed val loss']:.4f}" for model_id in ("12", "13", "14"))
+        + " (losses, its penalties included)."
+    )
+)
 
 # %% [markdown]
 # ## What the decoder receives
@@ -113,15 +142,22 @@ by_mse = list(seed_ranked.sort_values("val MSE").index)
 by_read = list(seed_ranked.sort_values("read", ascending=False).index)
 codes = {model_id: models.code(models.build(model_id))[0] for model_id in seed_table.index}
 spatial = [model_id for model_id, shape in codes.items() if len(shape) == 3 and shape[:2] != (1, 1)]
-display(Markdown(
-    f"The seed's models with a spatial code are models {', '.join(spatial)}. By validation MSE they rank "
-    + ", ".join(f"{by_mse.index(model_id) + 1}" for model_id in spatial) + f" of {len(by_mse)}, by readability "
-    + ", ".join(f"{by_read.index(model_id) + 1}" for model_id in spatial) + ". "
-    + ("They lead the seed's models on both: the spatial code is the likely reason, since it is what sets them "
-       "apart from the funnels of 1 to 32 values."
-       if sorted(by_mse.index(m) for m in spatial) == list(range(len(spatial)))
-       and sorted(by_read.index(m) for m in spatial) == list(range(len(spatial)))
-       else "They do not lead the seed's models on both measures in this build.")))
+display(
+    Markdown(
+        f"The seed's models with a spatial code are models {', '.join(spatial)}. By validation MSE they rank "
+        + ", ".join(f"{by_mse.index(model_id) + 1}" for model_id in spatial)
+        + f" of {len(by_mse)}, by readability "
+        + ", ".join(f"{by_read.index(model_id) + 1}" for model_id in spatial)
+        + ". "
+        + (
+            "They lead the seed's models on both: the spatial code is the likely reason, since it is what sets them "
+            "apart from the funnels of 1 to 32 values."
+            if sorted(by_mse.index(m) for m in spatial) == list(range(len(spatial)))
+            and sorted(by_read.index(m) for m in spatial) == list(range(len(spatial)))
+            else "They do not lead the seed's models on both measures in this build."
+        )
+    )
+)
 
 # %% [markdown]
 # ## Collapsed models, here and in the seed
@@ -132,11 +168,15 @@ display(Markdown(
 # %% tags=["nbval-ignore-output"]
 seed_collapsed = list(seed_table.index[seed_table["seed val loss"] >= 0.95 * black])
 ours_collapsed = [f"{model_id} ({table.loc[model_id, 'verdict']})" for model_id in table.index[table["collapsed"]]]
-display(Markdown(
-    f"The all-black image scores {black:.4f} on this build's validation set. The seed's validation loss is at "
-    f"least 95% of that for models {', '.join(seed_collapsed) if seed_collapsed else 'none'}; here "
-    f"{len(ours_collapsed)} of {len(table)} models collapsed ({', '.join(ours_collapsed) if ours_collapsed else 'none'}), "
-    f"and {int((table['val MSE'] < identity).sum())} beat the uncorrected input ({identity:.4f})."))
+display(
+    Markdown(
+        f"The all-black image scores {black:.4f} on this build's validation set. The seed's validation loss is at "
+        f"least 95% of that for models {', '.join(seed_collapsed) if seed_collapsed else 'none'}; here "
+        f"{len(ours_collapsed)} of {len(table)} models collapsed "
+        f"({', '.join(ours_collapsed) if ours_collapsed else 'none'}), "
+        f"and {int((table['val MSE'] < identity).sum())} beat the uncorrected input ({identity:.4f})."
+    )
+)
 
 # %% [markdown]
 # ## Blur, measured
@@ -149,16 +189,30 @@ display(Markdown(
 headline = {name: pd.DataFrame(metrics) for name, metrics in final["headline"].items()}
 seed_pick, best = headline[final["seed name"]], headline[final["final name"]]
 given = headline[evaluation.UNCORRECTED]
-display(Markdown(
-    f"The seed's pick (model {final['seed pick']}) keeps {seed_pick.loc['overall', 'edge contrast (%)']:.0f}% of the "
-    f"clean images' edge contrast and reaches an SSIM of {seed_pick.loc['overall', 'SSIM']:.3f}; the best model "
-    f"(model {final['final model']}) keeps {best.loc['overall', 'edge contrast (%)']:.0f}% at an SSIM of "
-    f"{best.loc['overall', 'SSIM']:.3f}; the uncorrected input has {given.loc['overall', 'SSIM']:.3f}. "
-    + ("The seed's pick blurs: " if seed_pick.loc["overall", "edge contrast (%)"] < 90 else "The seed's pick is about as sharp as the originals: ")
-    + f"it raises the SSIM of the input for "
-    f"{', '.join(f.replace('_', ' ') for f in corruptions.FAMILIES if seed_pick.loc[f, 'SSIM'] > given.loc[f, 'SSIM']) or 'no family'}, "
-    f"the best model for "
-    f"{', '.join(f.replace('_', ' ') for f in corruptions.FAMILIES if best.loc[f, 'SSIM'] > given.loc[f, 'SSIM']) or 'no family'}."))
+
+
+def sharper_families(outputs):
+    """The families whose corrected images have a higher SSIM than the uncorrected input's, in words."""
+    sharper = [f.replace("_", " ") for f in corruptions.FAMILIES if outputs.loc[f, "SSIM"] > given.loc[f, "SSIM"]]
+    return ", ".join(sharper) or "no family"
+
+
+display(
+    Markdown(
+        f"The seed's pick (model {final['seed pick']}) keeps {seed_pick.loc['overall', 'edge contrast (%)']:.0f}% of "
+        "the "
+        f"clean images' edge contrast and reaches an SSIM of {seed_pick.loc['overall', 'SSIM']:.3f}; the best model "
+        f"(model {final['final model']}) keeps {best.loc['overall', 'edge contrast (%)']:.0f}% at an SSIM of "
+        f"{best.loc['overall', 'SSIM']:.3f}; the uncorrected input has {given.loc['overall', 'SSIM']:.3f}. "
+        + (
+            "The seed's pick blurs: "
+            if seed_pick.loc["overall", "edge contrast (%)"] < 90
+            else "The seed's pick is about as sharp as the originals: "
+        )
+        + f"it raises the SSIM of the input for {sharper_families(seed_pick)}, the best model for "
+        f"{sharper_families(best)}."
+    )
+)
 
 # %% [markdown]
 # ## Readable after correction? Which design choices restored it
@@ -168,26 +222,44 @@ display(Markdown(
 # must exceed the spread runs' range and pass McNemar's test over the same test images.
 
 # %% tags=["nbval-ignore-output"]
-clean_read, given_read = headline["clean images"].loc["overall", "read correctly (%)"], given.loc["overall", "read correctly (%)"]
+clean_read, given_read = (
+    headline["clean images"].loc["overall", "read correctly (%)"],
+    given.loc["overall", "read correctly (%)"],
+)
 
 
 def comparison_line(name, compared):
     """One comparison of the final evaluation in words: what differs, and the difference against the noise."""
     verdict = study.judged_difference(compared["read difference"], noise["read"], compared["McNemar p"])
-    verdict = ("within noise" if verdict == "within noise" else
-               "more readable beyond noise" if verdict == "higher" else "less readable beyond noise")
-    return (f"- **{name}** (model {compared['baseline']} -> {compared['changed']}): read correctly "
-            f"{compared['read difference']:+.1f} points (McNemar p = {compared['McNemar p']:.2g}): {verdict}. "
-            f"What differs: {'; '.join(compared['what differs'])}.")
+    verdict = (
+        "within noise"
+        if verdict == "within noise"
+        else "more readable beyond noise"
+        if verdict == "higher"
+        else "less readable beyond noise"
+    )
+    return (
+        f"- **{name}** (model {compared['baseline']} -> {compared['changed']}): read correctly "
+        f"{compared['read difference']:+.1f} points (McNemar p = {compared['McNemar p']:.2g}): {verdict}. "
+        f"What differs: {'; '.join(compared['what differs'])}."
+    )
 
 
-display(Markdown("\n".join([
-    f"The reader recognises {clean_read:.1f}% of the clean test images and {given_read:.1f}% of the corrupted ones; "
-    f"after the seed's pick (model {final['seed pick']}) {seed_pick.loc['overall', 'read correctly (%)']:.1f}%, after "
-    f"the best model (model {final['final model']}) {best.loc['overall', 'read correctly (%)']:.1f}%.",
-    "",
-    *[comparison_line(name, compared) for name, compared in final["comparisons"].items()],
-])))
+display(
+    Markdown(
+        "\n".join(
+            [
+                f"The reader recognises {clean_read:.1f}% of the clean test images and {given_read:.1f}% of the "
+                "corrupted ones; "
+                f"after the seed's pick (model {final['seed pick']}) "
+                f"{seed_pick.loc['overall', 'read correctly (%)']:.1f}%, after "
+                f"the best model (model {final['final model']}) {best.loc['overall', 'read correctly (%)']:.1f}%.",
+                "",
+                *[comparison_line(name, compared) for name, compared in final["comparisons"].items()],
+            ]
+        )
+    )
+)
 
 # %% [markdown]
 # ## The controls
@@ -199,13 +271,20 @@ display(Markdown("\n".join([
 controls = pd.DataFrame(final["controls"])
 recovered = pd.DataFrame(final["recovered share"])
 final_answer = f"corrected by {final['final name']}"
-display(Markdown(
-    f"Overall, the reader trained on corrupted images reads {controls.loc['overall', 'reader trained on corrupted images']:.1f}% "
-    f"of the corrupted images, the clean reader {controls.loc['overall', final_answer]:.1f}% of model "
-    f"{final['final model']}'s corrections. Share of the lost readability recovered, per family: "
-    + ", ".join(f"{family.replace('_', ' ')} {recovered.loc[family, final_answer]:.0%} by model {final['final model']} "
-                f"and {recovered.loc[family, 'reader trained on corrupted images']:.0%} by the control reader"
-                for family in corruptions.FAMILIES) + "."))
+display(
+    Markdown(
+        "Overall, the reader trained on corrupted images reads "
+        f"{controls.loc['overall', 'reader trained on corrupted images']:.1f}% "
+        f"of the corrupted images, the clean reader {controls.loc['overall', final_answer]:.1f}% of model "
+        f"{final['final model']}'s corrections. Share of the lost readability recovered, per family: "
+        + ", ".join(
+            f"{family.replace('_', ' ')} {recovered.loc[family, final_answer]:.0%} by model {final['final model']} "
+            f"and {recovered.loc[family, 'reader trained on corrupted images']:.0%} by the control reader"
+            for family in corruptions.FAMILIES
+        )
+        + "."
+    )
+)
 
 # %% [markdown]
 # ## Robustness
@@ -217,12 +296,16 @@ severity = {metric: pd.DataFrame(values) for metric, values in final["severity"]
 pairs = {metric: pd.DataFrame(values) for metric, values in final["pairs"].items()}
 reading = severity["read correctly (%)"]
 best_new = f"model {final['best new model']}"
-display(Markdown(
-    f"From severity 1 to 5 the reader's accuracy after {best_new} (the best U-Net) goes from {reading.loc['1', best_new]:.1f}% to "
-    f"{reading.loc['5', best_new]:.1f}%, against {reading.loc['1', evaluation.UNCORRECTED]:.1f}% to "
-    f"{reading.loc['5', evaluation.UNCORRECTED]:.1f}% uncorrected. On images with two corruption families at "
-    f"once, never seen in training, it reads {pairs['read correctly (%)'].loc['overall', best_new]:.1f}% against "
-    f"{pairs['read correctly (%)'].loc['overall', evaluation.UNCORRECTED]:.1f}% uncorrected."))
+display(
+    Markdown(
+        f"From severity 1 to 5 the reader's accuracy after {best_new} (the best U-Net) goes from "
+        f"{reading.loc['1', best_new]:.1f}% to "
+        f"{reading.loc['5', best_new]:.1f}%, against {reading.loc['1', evaluation.UNCORRECTED]:.1f}% to "
+        f"{reading.loc['5', evaluation.UNCORRECTED]:.1f}% uncorrected. On images with two corruption families at "
+        f"once, never seen in training, it reads {pairs['read correctly (%)'].loc['overall', best_new]:.1f}% against "
+        f"{pairs['read correctly (%)'].loc['overall', evaluation.UNCORRECTED]:.1f}% uncorrected."
+    )
+)
 
 # %% [markdown]
 # ## What this build cannot say

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every test: set up, then pytest (lib tests, the smoke build, nbval over tests/reference), then the
+# Run every test: set up, ruff (lint and format), then pytest (lib tests, the smoke build, nbval over tests/reference), then the
 # lib tests again on the JAX and PyTorch backends. Arguments go to the first pytest alone, and skip the others.
 # Needs the KMNIST files: set REPORT_DATA_DIR (e.g. REPORT_DATA_DIR=../shared/data), or let them download.
 set -euo pipefail
@@ -8,6 +8,9 @@ set -euo pipefail
 [ -z "${REPORT_OUTPUT_DIR:-}" ] || export REPORT_OUTPUT_DIR="$(realpath -m "$REPORT_OUTPUT_DIR")"
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+echo "ruff: lint and format check (fix with: .venv/bin/ruff check --fix . && .venv/bin/ruff format .)"
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
 .venv/bin/python -m pytest "$@"
 if [ $# -eq 0 ]; then
   for backend in jax torch; do

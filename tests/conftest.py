@@ -33,6 +33,10 @@ class Build:
 def smoke_build(data_dir, tmp_path_factory):
     """One smoke build of the whole report, as ``./build_report.sh --profile smoke`` runs it."""
     report_dir = tmp_path_factory.mktemp("smoke-report")
-    run = subprocess.run([sys.executable, "-m", "lib.report", "--profile", "smoke", "--report-dir", str(report_dir)],
-                         cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "lib.report", "--profile", "smoke", "--report-dir", str(report_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     return Build(run, report_dir, Path(os.environ["REPORT_OUTPUT_DIR"]) / "smoke")

@@ -18,7 +18,11 @@ PINNED = Path(__file__).resolve().parent / "reference" / "cache_keys.json"
 
 @pytest.mark.parametrize("profile", list(profiles.PROFILES))
 def test_every_cache_key_is_the_pinned_one(profile, data_dir):
-    computed = sorted(network.folder("").name for network in published.needed_networks(study.Setting(profile, 0, data_dir)))
+    computed = sorted(
+        network.folder("").name for network in published.needed_networks(study.Setting(profile, 0, data_dir))
+    )
     pinned = json.loads(PINNED.read_text())[profile]
-    assert computed == pinned, (f"keys moved on the {profile} profile: now {sorted(set(computed) - set(pinned))}, "
-                                f"no longer {sorted(set(pinned) - set(computed))}")
+    assert computed == pinned, (
+        f"keys moved on the {profile} profile: now {sorted(set(computed) - set(pinned))}, "
+        f"no longer {sorted(set(pinned) - set(computed))}"
+    )

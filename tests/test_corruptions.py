@@ -37,8 +37,9 @@ def test_every_family_is_a_pure_function_of_its_generator(images, family):
     assert not np.array_equal(first, images / 255.0)
 
 
-@pytest.mark.parametrize("family", [f for f in FAMILY_FUNCTIONS if f is not corruptions.flip],
-                         ids=[n for n in FAMILIES if n != "flip"])
+@pytest.mark.parametrize(
+    "family", [f for f in FAMILY_FUNCTIONS if f is not corruptions.flip], ids=[n for n in FAMILIES if n != "flip"]
+)
 def test_higher_severity_damages_more(images, family):
     damage = [np.mean((family(images, np.random.default_rng(0), s) - images / 255.0) ** 2) for s in (1, 5)]
     assert damage[1] > damage[0]
@@ -100,22 +101,27 @@ def test_corrupt_balanced_uses_the_modulo_scheme_and_float32(images):
 
 def test_corrupt_balanced_is_byte_identical_in_another_process(images):
     here = hashlib.sha256(corruptions.corrupt_balanced(images, seed=11)[0].tobytes()).hexdigest()
-    code = ("import hashlib, os, sys; from lib import corruptions, data; "
-            "x = data.load_dataset('kmnist', 'test', os.environ.get('REPORT_DATA_DIR'))[0][:30]; "
-            "print(hashlib.sha256(corruptions.corrupt_balanced(x, seed=11)[0].tobytes()).hexdigest())")
+    code = (
+        "import hashlib, os, sys; from lib import corruptions, data; "
+        "x = data.load_dataset('kmnist', 'test', os.environ.get('REPORT_DATA_DIR'))[0][:30]; "
+        "print(hashlib.sha256(corruptions.corrupt_balanced(x, seed=11)[0].tobytes()).hexdigest())"
+    )
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert here == there
     other = hashlib.sha256(corruptions.corrupt_balanced(images, seed=12)[0].tobytes()).hexdigest()
     assert other != here
 
 
-@pytest.mark.parametrize("bad, problem", [
-    (np.zeros((4, 28)), "shape"),
-    (np.zeros((4, 28, 28), dtype=np.int32), "dtype"),
-    (np.full((4, 28, 28), np.nan), "NaN"),
-    (np.full((4, 28, 28), 1.5), r"\[0, 1\]"),
-    ([[[0.0]]], "numpy array"),
-])
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        (np.zeros((4, 28)), "shape"),
+        (np.zeros((4, 28, 28), dtype=np.int32), "dtype"),
+        (np.full((4, 28, 28), np.nan), "NaN"),
+        (np.full((4, 28, 28), 1.5), r"\[0, 1\]"),
+        ([[[0.0]]], "numpy array"),
+    ],
+)
 def test_bad_input_is_refused_naming_the_problem(bad, problem):
     with pytest.raises(ValueError, match=problem):
         corruptions.corrupt_balanced(bad, seed=0)

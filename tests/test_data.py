@@ -91,7 +91,9 @@ def test_without_folder_it_downloads_into_the_keras_cache_and_checks_the_md5(ker
     images, labels = data.load_dataset("kmnist", "test")
     assert len(images) == len(labels) == 10_000
     assert sorted(p.name for p in (keras_home / "datasets" / "kmnist").iterdir()) == [
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]  # no partial files left behind
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]  # no partial files left behind
     data.load_dataset("kmnist", "test")
     assert len(requested) == 2  # the second load reads the cache
 

@@ -52,7 +52,7 @@ def test_mcnemars_test_weighs_only_the_images_read_differently():
     # 10 images read right only one way, none only the other: p = 2 / 2**10.
     better = same.copy()
     better[50:60] = True
-    assert evaluation.mcnemar_p(better, same) == pytest.approx(2 / 2 ** 10)
+    assert evaluation.mcnemar_p(better, same) == pytest.approx(2 / 2**10)
     assert evaluation.mcnemar_p(same, better) == evaluation.mcnemar_p(better, same)
     # 6 against 4 of 10 discordant images: as likely as a fair coin (exact binomial, two-sided).
     mixed = same.copy()
@@ -98,8 +98,9 @@ def test_ranked_examples_pick_best_median_and_worst():
 def naive_median_filter(image, size=3):
     pad = size // 2
     padded = np.pad(image, pad, mode="symmetric")
-    return np.array([[np.median(padded[r:r + size, c:c + size]) for c in range(image.shape[1])]
-                     for r in range(image.shape[0])])
+    return np.array(
+        [[np.median(padded[r : r + size, c : c + size]) for c in range(image.shape[1])] for r in range(image.shape[0])]
+    )
 
 
 def test_median_filter_matches_a_per_pixel_loop_and_removes_salt():
@@ -117,8 +118,12 @@ def test_median_filter_matches_a_per_pixel_loop_and_removes_salt():
 def test_ssim_gives_the_values_tf_image_ssim_gives(split, predicted):
     """The report's SSIM values stay those of tf.image.ssim (float32, so equal to about 1e-6)."""
     tf = pytest.importorskip("tensorflow")
-    images = {"corrupted": split.corrupted, "blurred": evaluation.median_filter(split.corrupted),
-              "empty": np.zeros_like(split.clean), "unrelated": split.clean[::-1]}[predicted]
+    images = {
+        "corrupted": split.corrupted,
+        "blurred": evaluation.median_filter(split.corrupted),
+        "empty": np.zeros_like(split.clean),
+        "unrelated": split.clean[::-1],
+    }[predicted]
     expected = tf.image.ssim(images[..., None], split.clean[..., None], max_val=1.0).numpy()
     np.testing.assert_allclose(evaluation.per_sample_ssim(images, split.clean), expected, atol=1e-5)
 
@@ -145,7 +150,8 @@ def test_quality_table_has_every_metric_per_family(split):
     table = evaluation.quality_table({"identity": split.corrupted}, split)
     assert list(table.columns.levels[0]) == sorted(evaluation.METRICS)
     assert table.loc["identity", ("MSE", "overall")] == pytest.approx(
-        evaluation.per_sample_mse(split.corrupted, split.clean).mean())
+        evaluation.per_sample_mse(split.corrupted, split.clean).mean()
+    )
 
 
 def fixed_classifier():
@@ -186,7 +192,8 @@ def test_headline_table_sets_methods_side_by_side_on_every_measure(split):
     assert table.loc[("MSE", "overall"), "copy"] == 0 and table.loc[("SSIM", "flip"), "copy"] == pytest.approx(1)
     assert table.loc[("edge contrast (%)", "overall"), "copy"] == pytest.approx(100)
     assert table.loc[("MSE", "rotation"), "input"] == pytest.approx(
-        evaluation.per_sample_mse(split.corrupted, split.clean)[1::5].mean())
+        evaluation.per_sample_mse(split.corrupted, split.clean)[1::5].mean()
+    )
     # fixed_classifier reads class 0 where the top-left pixel is bright; every label here is 0.
     bright = split.clean[:, 0, 0] > 0.5
     assert table.loc[("read correctly (%)", "overall"), "copy"] == pytest.approx(100 * bright.mean())
@@ -197,14 +204,19 @@ def test_severity_and_pairs_tables_score_the_input_and_each_model(split):
 
     table = evaluation.severity_table({"copy": identity_model()}, fixed_classifier(), {1: split, 4: split})
     assert list(table.index) == [1, 4]
-    assert list(table.columns) == [("MSE", "uncorrected input"), ("MSE", "copy"),
-                                   ("read correctly (%)", "uncorrected input"), ("read correctly (%)", "copy")]
+    assert list(table.columns) == [
+        ("MSE", "uncorrected input"),
+        ("MSE", "copy"),
+        ("read correctly (%)", "uncorrected input"),
+        ("read correctly (%)", "copy"),
+    ]
     assert table.loc[4, ("MSE", "copy")] == table.loc[4, ("MSE", "uncorrected input")] > 0
     pairs_split = Split(split.clean, split.corrupted, np.arange(50) % 10, split.labels)
     pairs = evaluation.pairs_table({"copy": identity_model()}, fixed_classifier(), pairs_split)
     assert list(pairs.index) == ["overall", *PAIR_NAMES]
     assert pairs.loc[PAIR_NAMES[3], ("MSE", "copy")] == pytest.approx(
-        evaluation.per_sample_mse(split.corrupted, split.clean)[3::10].mean())
+        evaluation.per_sample_mse(split.corrupted, split.clean)[3::10].mean()
+    )
 
 
 def test_as_tree_nests_column_levels_then_row_levels():

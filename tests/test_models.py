@@ -30,19 +30,58 @@ def test_every_model_maps_an_image_to_an_image_and_trains_a_step(model_id):
 
 # Parameter totals (all, trainable) of every model: an accidental change of architecture fails here.
 PINNED_PARAMETERS = {
-    "0": (11_650, 11_426), "1": (67_822, 67_566), "2": (77_462, 77_334), "3": (129_378, 129_058),
-    "4": (90_298, 90_234), "5": (79_807, 79_677), "6": (79_766, 79_636), "7": (79_930, 79_800),
-    "8": (79_889, 79_759), "8.1": (79_848, 79_718), "9": (79_807, 79_677), "10": (102_943, 102_813),
-    "11": (107_583, 107_453), "12": (108_007, 107_877), "13": (108_007, 107_877), "14": (108_007, 107_877),
-    "15": (211_770, 211_770), "16": (212_482, 212_482), "17": (213_906, 213_906), "18": (216_754, 216_754),
-    "19": (217_010, 216_882), "20": (116_753, 116_753), "21": (105_233, 105_233), "22": (116_753, 116_753),
+    "0": (11_650, 11_426),
+    "1": (67_822, 67_566),
+    "2": (77_462, 77_334),
+    "3": (129_378, 129_058),
+    "4": (90_298, 90_234),
+    "5": (79_807, 79_677),
+    "6": (79_766, 79_636),
+    "7": (79_930, 79_800),
+    "8": (79_889, 79_759),
+    "8.1": (79_848, 79_718),
+    "9": (79_807, 79_677),
+    "10": (102_943, 102_813),
+    "11": (107_583, 107_453),
+    "12": (108_007, 107_877),
+    "13": (108_007, 107_877),
+    "14": (108_007, 107_877),
+    "15": (211_770, 211_770),
+    "16": (212_482, 212_482),
+    "17": (213_906, 213_906),
+    "18": (216_754, 216_754),
+    "19": (217_010, 216_882),
+    "20": (116_753, 116_753),
+    "21": (105_233, 105_233),
+    "22": (116_753, 116_753),
     "23": (465_953, 465_953),
 }
 
 
 def test_the_study_has_the_seeds_21_models_in_its_order_then_the_u_nets():
-    assert models.SEED_MODEL_IDS == ("0", "1", "2", "3", "4", "5", "6", "7", "8", "8.1", "9", "10", "11", "12",
-                                     "13", "14", "15", "16", "17", "18", "19")
+    assert models.SEED_MODEL_IDS == (
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "8.1",
+        "9",
+        "10",
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+        "19",
+    )
     assert models.MODEL_IDS == (*models.SEED_MODEL_IDS, "20", "21", "22", "23")
     assert {models.spec(m).family for m in ("20", "21", "22", "23")} == {"u-net"}
 
@@ -63,8 +102,9 @@ def test_every_model_records_its_family_and_its_reconstruction_decisions():
 def test_model_9_is_model_5_trained_under_another_seed():
     from lib import training
 
-    assert [row[1:] for row in models.layer_table(models.build("9"))] == \
-        [row[1:] for row in models.layer_table(models.build("5"))]
+    assert [row[1:] for row in models.layer_table(models.build("9"))] == [
+        row[1:] for row in models.layer_table(models.build("5"))
+    ]
     assert training.config_for("9", seed=0).seed != training.config_for("5", seed=0).seed
 
 
@@ -75,9 +115,11 @@ def test_unknown_model_id_lists_the_valid_ones():
 
 def test_forward_flops_are_the_multiply_adds_the_seeds_summary_of_model_12_implies():
     # A convolution's or dense layer's parameters less its biases are the multiply-adds of one output position.
-    expected = sum(2 * (params - shape[-1]) * int(np.prod(shape[1:-1]))
-                   for kind, shape, params in models.SEED_MODEL_12_SUMMARY
-                   if kind in ("Conv2D", "Conv2DTranspose", "Dense"))
+    expected = sum(
+        2 * (params - shape[-1]) * int(np.prod(shape[1:-1]))
+        for kind, shape, params in models.SEED_MODEL_12_SUMMARY
+        if kind in ("Conv2D", "Conv2DTranspose", "Dense")
+    )
     assert models.forward_flops(models.build("12")) == expected == 73_306_048
 
 
@@ -119,8 +161,9 @@ def test_the_u_net_variants_differ_in_the_one_thing_each_asks_about():
     assert (models.spec("22").loss, models.spec("20").loss) == ("mse+edges", "mse")
     wide = {row[0]: row[2][-1] for row in models.layer_table(models.build("23"))}
     narrow = {row[0]: row[2][-1] for row in models.layer_table(models.build("20"))}
-    assert {name: wide[name] for name in narrow if name != "to_image" and name != "image"} == \
-        {name: 2 * maps for name, maps in narrow.items() if name != "to_image" and name != "image"}
+    assert {name: wide[name] for name in narrow if name != "to_image" and name != "image"} == {
+        name: 2 * maps for name, maps in narrow.items() if name != "to_image" and name != "image"
+    }
     assert models.spec("23").accelerator_sized and not models.spec("20").accelerator_sized
 
 
@@ -145,10 +188,15 @@ jax_only = pytest.mark.skipif(backend.NAME != "jax", reason="a fix for the JAX b
 
 
 @jax_only
-@pytest.mark.parametrize("shape, pool, padding", [
-    ((3, 28, 28, 2), 2, "valid"), ((3, 7, 7, 2), 2, "valid"), ((3, 13, 13, 2), 2, "same"),
-    ((3, 9, 12, 2), (3, 2), "same"),
-])
+@pytest.mark.parametrize(
+    "shape, pool, padding",
+    [
+        ((3, 28, 28, 2), 2, "valid"),
+        ((3, 7, 7, 2), 2, "valid"),
+        ((3, 13, 13, 2), 2, "same"),
+        ((3, 9, 12, 2), (3, 2), "same"),
+    ],
+)
 def test_max_pooling_on_jax_gives_keras_own_values_and_gradients_bit_for_bit(shape, pool, padding):
     import jax
     import jax.numpy as jnp

@@ -12,8 +12,10 @@ def test_every_published_network_is_current_and_whole(data_dir):
     this names it and the commands that retrain and republish it."""
     for profile in profiles.PROFILES:
         found = published.survey(study.Setting(profile, 0, data_dir))
-        retrain = (f"retrain with './build_report.sh train --profile {profile} --retrain', then publish with "
-                   f"'.venv/bin/python -m lib.published --profile {profile}' and delete the stale folders")
+        retrain = (
+            f"retrain with './build_report.sh train --profile {profile} --retrain', then publish with "
+            f"'.venv/bin/python -m lib.published --profile {profile}' and delete the stale folders"
+        )
         assert not found.stale, f"published networks the current code no longer trains: {found.stale}; {retrain}"
         assert not found.damaged, f"damaged published networks: {found.damaged}"
 

@@ -14,15 +14,20 @@ import jupytext
 import nbformat
 import pytest
 
-from lib import options, report
+from lib import paths, report
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_SOURCES = sorted((ROOT / "notebooks").glob("*.py"))
 
 
 def build(tmp_path, env):
-    return subprocess.run([sys.executable, "-m", "lib.report", "--profile", "smoke", "--report-dir", str(tmp_path)],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "lib.report", "--profile", "smoke", "--report-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_smoke_build_writes_html_and_pdf(smoke_build):
@@ -34,8 +39,9 @@ def test_smoke_build_writes_html_and_pdf(smoke_build):
     assert "def " not in html  # code cells are hidden
     assert "reusing the trained model" not in html  # training logs stay in the notebooks
     assert (report_dir / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert sorted(p.name for p in (report_dir / "executed").iterdir()) == [p.with_suffix(".ipynb").name
-                                                                        for p in NOTEBOOK_SOURCES]
+    assert sorted(p.name for p in (report_dir / "executed").iterdir()) == [
+        p.with_suffix(".ipynb").name for p in NOTEBOOK_SOURCES
+    ]
 
 
 def test_every_figure_in_the_html_report_says_what_it_shows(smoke_build):
@@ -51,11 +57,17 @@ def test_a_figure_keeps_its_image_and_alt_text_when_the_notebook_is_configured_a
     """Running a notebook's first cell again in JupyterLab calls configure_notebook a second time."""
     from nbclient import NotebookClient
 
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nimport numpy as np\nfrom lib import plots\n"
-                                  "plots.configure_notebook()\nplots.configure_notebook()"),
-        nbformat.v4.new_code_cell("plots.class_samples(np.zeros((4, 28, 28)), np.arange(4) % 2, ['o', 'ki'], 2)\n"
-                                  "plt.show()")])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import matplotlib.pyplot as plt\nimport numpy as np\nfrom lib import notebook, plots\n"
+                "notebook.configure()\nnotebook.configure()"
+            ),
+            nbformat.v4.new_code_cell(
+                "plots.class_samples(np.zeros((4, 28, 28)), np.arange(4) % 2, ['o', 'ki'], 2)\nplt.show()"
+            ),
+        ]
+    )
     NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(ROOT)}}).execute()
     [output] = notebook.cells[1].outputs
     assert "image/png" in output.data
@@ -91,17 +103,35 @@ def test_the_combined_report_follows_the_seeds_outline(tmp_path):
     executed = []
     for name in report.NOTEBOOKS:
         notebook = nbformat.v4.new_notebook()
-        notebook.cells = [nbformat.v4.new_markdown_cell(f"# Title of {name}\n\n## Part"),
-                          nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
-                              "display_data", data={"text/markdown": "### Model 1\n\nnot #1 heading"})])]
+        notebook.cells = [
+            nbformat.v4.new_markdown_cell(f"# Title of {name}\n\n## Part"),
+            nbformat.v4.new_code_cell(
+                outputs=[
+                    nbformat.v4.new_output("display_data", data={"text/markdown": "### Model 1\n\nnot #1 heading"})
+                ]
+            ),
+        ]
         nbformat.write(notebook, tmp_path / f"{name}.ipynb")
         executed.append(tmp_path / f"{name}.ipynb")
     combined = report.combine(executed, "smoke", 0)
-    headings = [line for cell in combined.cells if cell.cell_type == "markdown"
-                for line in cell.source.splitlines() if line.startswith("# ")]
-    assert headings == ["# " + report.TITLE, "# Title of 00_introduction", "# Methods", "# Results",
-                        "# Title of 11_final_evaluation", "# Title of 12_discussion"]
-    data_cells = combined.cells[combined.cells.index(next(c for c in combined.cells if c.source == "# Methods")) + 1:][:2]
+    headings = [
+        line
+        for cell in combined.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("# ")
+    ]
+    assert headings == [
+        "# " + report.TITLE,
+        "# Title of 00_introduction",
+        "# Methods",
+        "# Results",
+        "# Title of 11_final_evaluation",
+        "# Title of 12_discussion",
+    ]
+    data_cells = combined.cells[combined.cells.index(next(c for c in combined.cells if c.source == "# Methods")) + 1 :][
+        :2
+    ]
     assert data_cells[0].source == "## Title of 01_data\n\n### Part"
     assert data_cells[1].outputs[0].data["text/markdown"] == "#### Model 1\n\nnot #1 heading"
 
@@ -125,14 +155,21 @@ def test_environment_yml_and_pyproject_name_the_same_packages():
 
 # --- inputs checked before anything runs -----------------------------------------------------------
 
+
 @pytest.fixture
 def runs(monkeypatch):
     """main() up to the notebooks: records what execute() would get, and stops there."""
     calls = []
 
     def record(profile, seed, report_dir):
-        calls.append({"profile": profile, "seed": seed, "report_dir": report_dir,
-                      **{v: os.environ.get(v) for v in options.USER_PATH_VARIABLES}})
+        calls.append(
+            {
+                "profile": profile,
+                "seed": seed,
+                "report_dir": report_dir,
+                **{v: os.environ.get(v) for v in paths.USER_PATH_VARIABLES},
+            }
+        )
         raise report.NotebookFailed("stopped by the test")
 
     monkeypatch.setattr(report, "execute", record)
@@ -144,8 +181,15 @@ def test_relative_paths_are_resolved_against_the_callers_folder(runs, tmp_path, 
     monkeypatch.setenv("REPORT_OUTPUT_DIR", "relout")
     monkeypatch.setenv("REPORT_DATA_DIR", "data")
     assert report.main(["--profile", "smoke", "--report-dir", "rep"]) == 1
-    assert runs == [{"profile": "smoke", "seed": 0, "report_dir": tmp_path / "rep",
-                     "REPORT_OUTPUT_DIR": str(tmp_path / "relout"), "REPORT_DATA_DIR": str(tmp_path / "data")}]
+    assert runs == [
+        {
+            "profile": "smoke",
+            "seed": 0,
+            "report_dir": tmp_path / "rep",
+            "REPORT_OUTPUT_DIR": str(tmp_path / "relout"),
+            "REPORT_DATA_DIR": str(tmp_path / "data"),
+        }
+    ]
 
 
 def unwritable(monkeypatch):
@@ -158,8 +202,11 @@ def unwritable(monkeypatch):
 @pytest.mark.parametrize("where", ["a file", "inside a file", "read-only"])
 def test_a_report_dir_that_cannot_take_the_report_is_refused_by_name(runs, tmp_path, monkeypatch, capsys, where):
     (tmp_path / "file").write_text("")
-    target = {"a file": tmp_path / "file", "inside a file": tmp_path / "file" / "report",
-              "read-only": tmp_path / "report"}[where]
+    target = {
+        "a file": tmp_path / "file",
+        "inside a file": tmp_path / "file" / "report",
+        "read-only": tmp_path / "report",
+    }[where]
     if where == "read-only":
         unwritable(monkeypatch)
     with pytest.raises(SystemExit) as stop:
@@ -169,9 +216,16 @@ def test_a_report_dir_that_cannot_take_the_report_is_refused_by_name(runs, tmp_p
 
 
 # The largest seed is 2**32 - 1 less model 9's seed offset (1) and the spread runs' (2): 4294967292.
-@pytest.mark.parametrize("seed, problem", [("-1", "from 0 to 4294967292"), ("4294967293", "from 0 to 4294967292"),
-                                           ("4294967296", "from 0 to 4294967292"), ("1.5", "not an integer"),
-                                           ("x", "not an integer")])
+@pytest.mark.parametrize(
+    "seed, problem",
+    [
+        ("-1", "from 0 to 4294967292"),
+        ("4294967293", "from 0 to 4294967292"),
+        ("4294967296", "from 0 to 4294967292"),
+        ("1.5", "not an integer"),
+        ("x", "not an integer"),
+    ],
+)
 def test_a_seed_some_model_cannot_train_with_is_refused_with_the_range(runs, tmp_path, capsys, seed, problem):
     with pytest.raises(SystemExit) as stop:
         report.main(["--profile", "smoke", "--seed", seed, "--report-dir", str(tmp_path)])
@@ -191,8 +245,9 @@ def tiny_notebooks(folder, monkeypatch, **code):
     """Notebook pairs ``name.py``/``name.ipynb`` in ``folder``, each a parameters cell and ``code``; the
     build runs them instead of the project's."""
     for name, body in code.items():
-        notebook = jupytext.reads(f'# %% tags=["parameters"]\nPROFILE = "full"\nSEED = 0\n\n# %%\n{body}\n',
-                                  fmt="py:percent")
+        notebook = jupytext.reads(
+            f'# %% tags=["parameters"]\nPROFILE = "full"\nSEED = 0\n\n# %%\n{body}\n', fmt="py:percent"
+        )
         jupytext.write(notebook, folder / f"{name}.py", fmt="py:percent")
         jupytext.write(notebook, folder / f"{name}.ipynb")
     monkeypatch.setattr(report, "NOTEBOOK_DIR", folder)
@@ -224,16 +279,23 @@ def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_pa
     driver = (
         "import sys, jupytext; from pathlib import Path; from lib import report\n"
         f"folder = Path({str(notebooks)!r})\n"
-        "notebook = jupytext.reads('# %% tags=[\"parameters\"]\\nPROFILE = 1\\nSEED = 0\\n\\n# %%\\n"
+        'notebook = jupytext.reads(\'# %% tags=["parameters"]\\nPROFILE = 1\\nSEED = 0\\n\\n# %%\\n'
         "import time; print(\"started\", flush=True); time.sleep(120)\\n', fmt='py:percent')\n"
-        "jupytext.write(notebook, folder / '00_slow.py', fmt='py:percent'); jupytext.write(notebook, folder / '00_slow.ipynb')\n"
+        "jupytext.write(notebook, folder / '00_slow.py', fmt='py:percent'); jupytext.write(notebook, folder / "
+        "'00_slow.ipynb')\n"
         "report.NOTEBOOK_DIR, report.NOTEBOOKS = folder, ('00_slow',)\n"
-        f"sys.exit(report.main(['--profile', 'smoke', '--report-dir', {str(tmp_path / 'report')!r}]))\n")
+        f"sys.exit(report.main(['--profile', 'smoke', '--report-dir', {str(tmp_path / 'report')!r}]))\n"
+    )
     # A shell starts background jobs with SIGINT ignored, and children inherit that: the build must get
     # the default handler, or a test run in the background could never interrupt it.
-    build = subprocess.Popen([sys.executable, "-c", driver], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True,
-                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    build = subprocess.Popen(
+        [sys.executable, "-c", driver],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     for line in build.stdout:
         if "started" in line:
             break
@@ -243,7 +305,9 @@ def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_pa
     assert build.returncode == 130, err
     assert time.monotonic() - started < 30
     assert "interrupted while notebook 00_slow was running" in err
-    assert str(tmp_path / "report" / "executed" / "00_slow.ipynb") in err and "run the same command again" in err.lower()
+    assert (
+        str(tmp_path / "report" / "executed" / "00_slow.ipynb") in err and "run the same command again" in err.lower()
+    )
     assert "Traceback" not in err and "ZMQError" not in err, err
 
 
@@ -274,11 +338,11 @@ def test_tables_with_row_labels_of_several_levels_export_without_multirow():
     """nbconvert's LaTeX template has no multirow package: a \\multirow in a table stops the PDF."""
     import pandas as pd
 
-    from lib import plots
+    from lib import notebook
 
-    plots.configure_notebook()
+    notebook.configure()
     table = pd.DataFrame({"model": [0.1, 0.2]}, index=pd.MultiIndex.from_tuples([("MSE", "overall"), ("MSE", "flip")]))
-    latex = plots.table_latex(table)
+    latex = notebook.table_latex(table)
     assert "\\multirow" not in latex and "MSE & flip" in latex
 
 
@@ -287,10 +351,10 @@ def test_a_notebooks_tables_reach_the_pdf_shrunk_to_the_page_width_where_wider()
     import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell
 
-    from lib import plots
+    from lib import notebook
 
     shell = InteractiveShell.instance()
-    plots.configure_notebook()
+    notebook.configure()
     for table in (pd.DataFrame({"MSE": [0.1304], "PSNR (dB)": [9.239]}, index=["model 2"]), pd.Series({"MSE": 0.1304})):
         data, _ = shell.display_formatter.format(table)
         latex = data["text/latex"]
@@ -298,13 +362,25 @@ def test_a_notebooks_tables_reach_the_pdf_shrunk_to_the_page_width_where_wider()
         assert latex.endswith("\\end{tabular}\n\\end{adjustbox}\n") and "0.1304" in latex
 
 
-@pytest.mark.parametrize("value, text", [(0.1304, "0.1304"), (0.096412, "0.09641"), (18.0, "18"), (18.8333, "18.83"),
-                                         (9.8237e-05, "0.00009824"), (9.99996, "10"), (1234.6, "1235"), (-0.5, "-0.5"),
-                                         (0.0, "0"), (float("nan"), "NaN")])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0.1304, "0.1304"),
+        (0.096412, "0.09641"),
+        (18.0, "18"),
+        (18.8333, "18.83"),
+        (9.8237e-05, "0.00009824"),
+        (9.99996, "10"),
+        (1234.6, "1235"),
+        (-0.5, "-0.5"),
+        (0.0, "0"),
+        (float("nan"), "NaN"),
+    ],
+)
 def test_a_table_writes_a_number_with_four_significant_digits_and_no_exponent(value, text):
-    from lib import plots
+    from lib import notebook
 
-    assert plots.number_text(value) == text
+    assert notebook.number_text(value) == text
 
 
 def test_tables_write_numbers_alike_in_html_and_latex_without_an_exponent():
@@ -312,12 +388,17 @@ def test_tables_write_numbers_alike_in_html_and_latex_without_an_exponent():
     18.0000 beside 18.8333, and the PDF's LaTeX had four decimals on every number, the times' 8.7 as 8.7000."""
     import pandas as pd
 
-    from lib import plots
+    from lib import notebook
 
-    plots.configure_notebook()
-    table = pd.DataFrame({"test MSE": [0.096412, 0.1491], "edge contrast (%)": [16.077, 9.8237e-05],
-                          "read correctly (%)": [18.0, 18.8333]})
-    html, latex = table._repr_html_(), plots.table_latex(table)
+    notebook.configure()
+    table = pd.DataFrame(
+        {
+            "test MSE": [0.096412, 0.1491],
+            "edge contrast (%)": [16.077, 9.8237e-05],
+            "read correctly (%)": [18.0, 18.8333],
+        }
+    )
+    html, latex = table._repr_html_(), notebook.table_latex(table)
     for shown in ("0.09641", "0.1491", "16.08", "0.00009824", "18", "18.83"):
         assert f"<td>{shown}</td>" in html
     assert "0 & 0.09641 & 16.08 & 18 \\\\" in latex and "1 & 0.1491 & 0.00009824 & 18.83 \\\\" in latex
@@ -328,10 +409,10 @@ def test_tables_show_long_text_whole_in_html_and_latex():
     """A run begun on a GPU and finished here is named in about 65 characters; pandas' HTML cut it at 50."""
     import pandas as pd
 
-    from lib import plots
+    from lib import notebook
 
     trained_on = "jax on NVIDIA H200 (12 epochs), then tensorflow on cpu (3 epochs)"
     table = pd.DataFrame({"trained on": [trained_on]}, index=["23"])
     with pd.option_context("display.max_colwidth", 50):
-        plots.configure_notebook()
-        assert trained_on in table._repr_html_() and trained_on in plots.table_latex(table)
+        notebook.configure()
+        assert trained_on in table._repr_html_() and trained_on in notebook.table_latex(table)

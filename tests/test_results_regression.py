@@ -17,8 +17,10 @@ import pytest
 from lib import evaluation, models, paths, profiles, reference_results, study
 
 REFERENCE = reference_results.read(paths.RESULTS_REFERENCE)
-UPDATE_HINT = ("if the change of result is intended, regenerate the references with "
-               "`./build_report.sh --profile smoke --update-references` and commit them (README, 'Reproducibility')")
+UPDATE_HINT = (
+    "if the change of result is intended, regenerate the references with "
+    "`./build_report.sh --profile smoke --update-references` and commit them (README, 'Reproducibility')"
+)
 
 
 def test_the_smoke_build_reproduces_the_reference_results(smoke_build):
@@ -29,13 +31,16 @@ def test_the_smoke_build_reproduces_the_reference_results(smoke_build):
 
 # --- the check itself, on made-up trees ------------------------------------------------------------
 
+
 def test_real_numbers_may_move_within_the_tolerance_and_not_beyond():
     moved = copy.deepcopy(REFERENCE)
     model = moved["models"]["12"]
     model["val loss"] *= 1 + 0.5 * reference_results.RELATIVE_TOLERANCE
     assert reference_results.differences(moved, REFERENCE) == []
     model["val loss"] = REFERENCE["models"]["12"]["val loss"] * (1 + 2 * reference_results.RELATIVE_TOLERANCE)
-    assert [line.split(":")[0] for line in reference_results.differences(moved, REFERENCE)] == ["models / 12 / val loss"]
+    assert [line.split(":")[0] for line in reference_results.differences(moved, REFERENCE)] == [
+        "models / 12 / val loss"
+    ]
 
 
 def test_an_edge_contrast_near_zero_may_move_a_tenth_of_a_point_and_not_more():
@@ -46,12 +51,20 @@ def test_an_edge_contrast_near_zero_may_move_a_tenth_of_a_point_and_not_more():
         moved = copy.deepcopy(REFERENCE)
         moved["final evaluation"]["readability"]["edge contrast (%)"]["0"] += points
         assert [line.split(":")[0] for line in reference_results.differences(moved, REFERENCE)] == (
-            [] if allowed else [" / ".join(path)])
+            [] if allowed else [" / ".join(path)]
+        )
 
 
-@pytest.mark.parametrize("path, value", [
-    (("models", "12", "collapsed"), "flip"), (("models", "3", "epochs"), 2), (("models", "0", "parameters"), 11651),
-    (("final evaluation", "final model"), "12"), (("final evaluation", "classifier epochs"), 2)])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("models", "12", "collapsed"), "flip"),
+        (("models", "3", "epochs"), 2),
+        (("models", "0", "parameters"), 11651),
+        (("final evaluation", "final model"), "12"),
+        (("final evaluation", "classifier epochs"), 2),
+    ],
+)
 def test_discrete_outcomes_must_match_exactly(path, value):
     changed = copy.deepcopy(REFERENCE)
     *parents, leaf = path
@@ -79,8 +92,12 @@ def test_the_readers_accuracy_per_pair_of_families_allows_one_image_of_its_small
     from lib.corruptions import PAIR_NAMES
 
     images = REFERENCE["final evaluation"]["test images"]
-    reference = {"final evaluation": {"test images": images, "pairs": {"read correctly (%)": {"model": {
-        "overall": 50.0, PAIR_NAMES[0]: 50.0}}}}}
+    reference = {
+        "final evaluation": {
+            "test images": images,
+            "pairs": {"read correctly (%)": {"model": {"overall": 50.0, PAIR_NAMES[0]: 50.0}}},
+        }
+    }
     changed = copy.deepcopy(reference)
     node = changed["final evaluation"]["pairs"]["read correctly (%)"]["model"]
     node[PAIR_NAMES[0]] += 100 / (images // len(PAIR_NAMES))
@@ -88,7 +105,8 @@ def test_the_readers_accuracy_per_pair_of_families_allows_one_image_of_its_small
     assert reference_results.differences(changed, reference) == []
     node["overall"] += 100 / images
     assert [line.split(":")[0] for line in reference_results.differences(changed, reference)] == [
-        "final evaluation / pairs / read correctly (%) / model / overall"]
+        "final evaluation / pairs / read correctly (%) / model / overall"
+    ]
 
 
 def test_a_missing_or_new_value_is_a_difference():
@@ -100,6 +118,7 @@ def test_a_missing_or_new_value_is_a_difference():
 
 
 # --- a changed result makes the check fail -----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def smoke_splits(data_dir):
@@ -146,8 +165,9 @@ def test_the_corrupted_test_images_score_as_in_the_reference(smoke_splits):
 def test_a_changed_corruption_severity_fails_the_check(data_dir):
     harsher = profiles.load_splits("smoke", 0, data_dir=data_dir, severity=4)
     found = reference_results.differences(identity_quality(harsher), REFERENCE, subset=True)
-    assert any(line.startswith("final evaluation / quality / identity (corrupted input) / MSE / overall")
-               for line in found), found
+    assert any(
+        line.startswith("final evaluation / quality / identity (corrupted input) / MSE / overall") for line in found
+    ), found
 
 
 # --- exact by construction: the corrupted data does not depend on the CPU's vector instructions ----
@@ -163,12 +183,21 @@ print(hashlib.sha256(b"".join(split.corrupted.tobytes() for split in splits.valu
 def test_corrupted_images_are_byte_identical_whichever_vector_instructions_numpy_uses(data_dir):
     """numpy picks SIMD kernels (for example of sin and cos, used by rotation) by the CPU it runs on;
     switching off AVX-512 and AVX2 stands in for an older CPU."""
+
     def checksum(disabled):
         env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled}
-        run = subprocess.run([sys.executable, "-c", CORRUPTED_CHECKSUM, data_dir], cwd=paths.ROOT, env=env,
-                             capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [sys.executable, "-c", CORRUPTED_CHECKSUM, data_dir],
+            cwd=paths.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return run.stdout.strip()
 
-    checksums = {disabled: checksum(disabled) for disabled in ("", "X86_V4 AVX512_ICL AVX512_SPR",
-                                                               "X86_V3 X86_V4 AVX512_ICL AVX512_SPR")}
+    checksums = {
+        disabled: checksum(disabled)
+        for disabled in ("", "X86_V4 AVX512_ICL AVX512_SPR", "X86_V3 X86_V4 AVX512_ICL AVX512_SPR")
+    }
     assert len(set(checksums.values())) == 1, checksums

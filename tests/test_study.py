@@ -1,5 +1,4 @@
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -31,8 +30,9 @@ def test_family_ids_partition_the_study_in_the_seeds_order():
 
 
 def test_ranking_agreement_compares_ranks_and_names_the_biggest_moves():
-    table = pd.DataFrame({"val loss": [0.1, 0.2, 0.3, 0.4], "seed val loss": [0.4, 0.2, 0.3, 0.1]},
-                         index=["a", "b", "c", "d"])
+    table = pd.DataFrame(
+        {"val loss": [0.1, 0.2, 0.3, 0.4], "seed val loss": [0.4, 0.2, 0.3, 0.1]}, index=["a", "b", "c", "d"]
+    )
     agreement = study.ranking_agreement(table)
     assert agreement["our best"] == "a" and agreement["seed best"] == "d"
     assert agreement["spearman"] == pytest.approx(-0.8)
@@ -48,8 +48,10 @@ def fake_result(model_id, val_losses, **logged):
     from types import SimpleNamespace
 
     logged = {"mse": [2 * v for v in val_losses], "val_mse": list(val_losses), **logged}
-    history = [{"epoch": i + 1, "loss": 2 * v, "val_loss": v, **{k: vs[i] for k, vs in logged.items()}}
-               for i, v in enumerate(val_losses)]
+    history = [
+        {"epoch": i + 1, "loss": 2 * v, "val_loss": v, **{k: vs[i] for k, vs in logged.items()}}
+        for i, v in enumerate(val_losses)
+    ]
     best = int(pd.Series(val_losses).idxmin()) + 1
     return SimpleNamespace(history=history, best_epoch=best, model=None, config=SimpleNamespace(seed=0))
 
@@ -60,8 +62,12 @@ def test_models_are_compared_on_their_mse_whatever_loss_they_trained_on():
     assert study.kept_mse(plain) == (0.4, 0.2)
     assert study.kept_mse(edged) == (0.1, 0.12)
     assert study.best_model({"20": plain, "22": edged}, ["20", "22"]) == "22"
-    assert study.best_new_model({"20": plain, "21": fake_result("21", [0.3]), "22": edged,
-                                 "23": fake_result("23", [0.13])}) == "22"
+    assert (
+        study.best_new_model(
+            {"20": plain, "21": fake_result("21", [0.3]), "22": edged, "23": fake_result("23", [0.13])}
+        )
+        == "22"
+    )
 
 
 KILLABLE = """
@@ -74,8 +80,12 @@ for model_id in ("0", "1"):
 
 
 def test_a_run_killed_with_sigkill_keeps_finished_models_and_redoes_only_the_rest(data_dir, tmp_path):
-    run = subprocess.Popen([sys.executable, "-c", KILLABLE, data_dir, str(tmp_path)], cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE, data_dir, str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 300
     while not list(tmp_path.glob("models/model_0-*/result.json")):
         assert run.poll() is None and time.time() < deadline, "model 0 never finished"
@@ -86,8 +96,9 @@ def test_a_run_killed_with_sigkill_keeps_finished_models_and_redoes_only_the_res
     before = finished.read_text()
     assert not list(tmp_path.glob("models/model_1-*/result.json"))
 
-    again = subprocess.run([sys.executable, "-c", KILLABLE, data_dir, str(tmp_path)], cwd=ROOT,
-                           capture_output=True, text=True, check=True)
+    again = subprocess.run(
+        [sys.executable, "-c", KILLABLE, data_dir, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert "model 0: reusing the trained model" in again.stdout
     assert "model 1 | epoch 1/1" in again.stdout
     assert finished.read_text() == before
@@ -127,7 +138,9 @@ def test_readability_table_reads_every_models_corrections(test_split):
     right = study.read_right(corrections, test_split, brightness_reader())
     table = study.readability_table(corrections, test_split, right, test_split.clean.mean(axis=0))
     assert list(table.index) == ["12", "20"] and list(table["family"]) == ["deep", "u-net"]
-    assert table.loc["12", ["test MSE", "read correctly (%)", "edge contrast (%)"]].tolist() == pytest.approx([0, 100, 100])
+    assert table.loc["12", ["test MSE", "read correctly (%)", "edge contrast (%)"]].tolist() == pytest.approx(
+        [0, 100, 100]
+    )
     assert table.loc["20", "read correctly (%)"] == 0 and table.loc["20", "edge contrast (%)"] == 0
     assert table.loc["20", "test MSE"] == pytest.approx(np.mean(test_split.clean.astype(float) ** 2))
     assert table.loc["20", "verdict"] == "all black" and table.loc["12", "verdict"] == "learned"
@@ -136,9 +149,15 @@ def test_readability_table_reads_every_models_corrections(test_split):
 def test_spread_table_gives_each_run_then_mean_and_standard_deviation(test_split):
     from types import SimpleNamespace
 
-    runs = [SimpleNamespace(model=scaled_model(factor), config=SimpleNamespace(seed=seed), best_epoch=2,
-                            history=[{"mse": 1.0, "val_mse": loss}, {"mse": 1.0, "val_mse": loss}])
-            for seed, factor, loss in ((0, 1.0, 0.1), (1, 0.5, 0.2), (2, 0.0, 0.3))]
+    runs = [
+        SimpleNamespace(
+            model=scaled_model(factor),
+            config=SimpleNamespace(seed=seed),
+            best_epoch=2,
+            history=[{"mse": 1.0, "val_mse": loss}, {"mse": 1.0, "val_mse": loss}],
+        )
+        for seed, factor, loss in ((0, 1.0, 0.1), (1, 0.5, 0.2), (2, 0.0, 0.3))
+    ]
     table = study.spread_table(runs, test_split, brightness_reader())
     assert list(table.index) == ["run 0 (seed 0)", "run 1 (seed 1)", "run 2 (seed 2)", "mean", "standard deviation"]
     assert table["val MSE"].tolist() == pytest.approx([0.1, 0.2, 0.3, 0.2, 0.1])
@@ -157,8 +176,10 @@ def test_what_differs_names_everything_that_differs_between_two_models():
 
 def test_noise_is_the_larger_of_the_two_seeds_gap_and_the_spread_runs_range():
     table = pd.DataFrame({"val MSE": [0.030, 0.034]}, index=["5", "9"])
-    spread = pd.DataFrame({"val MSE": [0.020, 0.021, 0.022, 0.021, 0.001], "read correctly (%)": [80, 81, 83, 81.3, 1.5]},
-                          index=["run 0", "run 1", "run 2", "mean", "standard deviation"])
+    spread = pd.DataFrame(
+        {"val MSE": [0.020, 0.021, 0.022, 0.021, 0.001], "read correctly (%)": [80, 81, 83, 81.3, 1.5]},
+        index=["run 0", "run 1", "run 2", "mean", "standard deviation"],
+    )
     assert study.noise_levels(table, spread) == pytest.approx({"val MSE": 0.004, "read": 3.0})
     assert study.judged_difference(0.003, 0.004) == "within noise"
     assert study.judged_difference(-0.005, 0.004) == "lower"

@@ -18,8 +18,9 @@ def tiny(data_dir):
 
 
 def config(max_epochs=2, seed=0, model_id="12", loss="mse"):
-    return training.TrainConfig(model_id, batch_size=32, learning_rate=1e-3, max_epochs=max_epochs, patience=3, seed=seed,
-                                loss=loss)
+    return training.TrainConfig(
+        model_id, batch_size=32, learning_rate=1e-3, max_epochs=max_epochs, patience=3, seed=seed, loss=loss
+    )
 
 
 def train(cfg, tiny, out_dir, **kwargs):
@@ -92,7 +93,8 @@ def test_a_run_resumed_elsewhere_says_where_each_stretch_of_epochs_trained(tiny,
 
 
 def test_a_checkpoint_from_before_places_were_recorded_says_its_epochs_ran_somewhere_unrecorded(
-        tiny, tmp_path, monkeypatch):
+    tiny, tmp_path, monkeypatch
+):
     run = config(3, model_id="0")
     train_killed_during_epoch(3, monkeypatch, run, tiny, tmp_path)
     checkpoint, model = next(tmp_path.glob("models/*/checkpoint.npz")), training.autoencoder(run, *tiny).compiled()
@@ -134,8 +136,12 @@ def test_a_checkpoint_from_another_backend_resumes_here(data_dir, tiny, tmp_path
     """Begun on a GPU with JAX, finished on a CPU with TensorFlow: the checkpoint holds plain arrays in
     Keras' order (weights, Adam's slots, dropout's random state), so any backend can carry the run on."""
     other = "tensorflow" if training.backend.NAME == "jax" else "jax"
-    there = subprocess.run([sys.executable, "-c", KILLED_ELSEWHERE, data_dir, str(tmp_path)], capture_output=True,
-                           text=True, env={**os.environ, "KERAS_BACKEND": other})
+    there = subprocess.run(
+        [sys.executable, "-c", KILLED_ELSEWHERE, data_dir, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KERAS_BACKEND": other},
+    )
     assert "killed during epoch 3" in there.stdout, there.stderr[-2000:]
     lines = []
     resumed = train(config(3, model_id="14"), tiny, tmp_path, log=lines.append)
@@ -194,9 +200,16 @@ def set_aside(folder):
     return sorted(folder.parent.glob(f"{folder.name}.damaged-*"))
 
 
-@pytest.mark.parametrize("name, damage", [("best_weights.npz", truncate), ("best_weights.npz", flip_one_byte),
-                                          ("result.json", truncate), ("result.json", flip_one_byte)],
-                         ids=["weights truncated", "weights byte flipped", "result truncated", "result byte flipped"])
+@pytest.mark.parametrize(
+    "name, damage",
+    [
+        ("best_weights.npz", truncate),
+        ("best_weights.npz", flip_one_byte),
+        ("result.json", truncate),
+        ("result.json", flip_one_byte),
+    ],
+    ids=["weights truncated", "weights byte flipped", "result truncated", "result byte flipped"],
+)
 def test_a_damaged_finished_model_is_reported_set_aside_and_trained_again(tiny, tmp_path, name, damage):
     finished = train(config(1), tiny, tmp_path, log=lambda line: None)
     damage(finished.folder / name)
@@ -220,7 +233,9 @@ def test_a_damaged_checkpoint_is_reported_set_aside_and_the_model_trained_from_t
     assert "damaged" in lines[0] and str(folder) in lines[0]
     lines = []
     result = train(config(2), tiny, tmp_path / "damaged", log=lines.append)
-    assert any("checkpoint.npz" in line and "damaged" in line for line in lines) and not any("resuming" in line for line in lines)
+    assert any("checkpoint.npz" in line and "damaged" in line for line in lines) and not any(
+        "resuming" in line for line in lines
+    )
     assert weights_equal(result, straight) and len(set_aside(folder)) == 1
 
 
@@ -243,8 +258,9 @@ def test_a_second_build_waits_for_the_model_the_first_is_training_and_reuses_it(
     folder.parent.mkdir(parents=True)
     lock = hold_lock(folder, "pid 4242 on otherhost since 2026-01-01T00:00:00Z")
     lines, outcome = [], {}
-    second = threading.Thread(target=lambda: outcome.update(
-        result=train(config(1), tiny, tmp_path / "shared", log=lines.append)))
+    second = threading.Thread(
+        target=lambda: outcome.update(result=train(config(1), tiny, tmp_path / "shared", log=lines.append))
+    )
     second.start()
     for _ in range(600):
         if lines:
@@ -299,9 +315,9 @@ def test_the_edge_aware_loss_is_the_mse_plus_the_mse_of_the_image_gradients():
     rng = np.random.default_rng(0)
     clean, predicted = rng.random((2, 3, 28, 28, 1), dtype=np.float32)
     error = predicted.astype(np.float64) - clean
-    expected = (np.mean(error ** 2, axis=(1, 2, 3))
-                + training.EDGE_WEIGHT * (np.mean(np.diff(error, axis=1) ** 2, axis=(1, 2, 3))
-                                          + np.mean(np.diff(error, axis=2) ** 2, axis=(1, 2, 3))))
+    expected = np.mean(error**2, axis=(1, 2, 3)) + training.EDGE_WEIGHT * (
+        np.mean(np.diff(error, axis=1) ** 2, axis=(1, 2, 3)) + np.mean(np.diff(error, axis=2) ** 2, axis=(1, 2, 3))
+    )
     loss = training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, predicted))
     np.testing.assert_allclose(loss, expected, rtol=1e-5)
     # A uniform shift leaves every edge where it was: only the MSE is charged. A blur is charged more than its MSE.
@@ -354,19 +370,22 @@ def test_a_u_nets_cache_key_is_the_same_in_every_process_and_names_its_wiring(ti
     def folder(model_id, loss="mse"):
         cfg = config(model_id=model_id, loss=loss)
         model = models.build(model_id)
-        return artifacts.model_folder(cfg, model, training.autoencoder_data(tiny[0]), training.autoencoder_data(tiny[1]),
-                                     tmp_path).name
+        return artifacts.model_folder(
+            cfg, model, training.autoencoder_data(tiny[0]), training.autoencoder_data(tiny[1]), tmp_path
+        ).name
 
     # Model 21 is model 20 without its skips; model 22 is model 20 trained on another loss.
     assert len({folder("20"), folder("21"), folder("20", "mse+edges")}) == 3
-    code = ("from lib import artifacts, models, profiles, training\n"
-            "s = profiles.load_splits('smoke', seed=0)\n"
-            "shrink = lambda s, n: profiles.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])\n"
-            "train, val = shrink(s['train'], 64), shrink(s['val'], 32)\n"
-            "models.build('12'); models.build('21')\n"  # other models built first: Keras' name counters move on
-            "cfg = training.TrainConfig('20', 32, 1e-3, 2, 3, 0)\n"
-            "print(artifacts.model_folder(cfg, models.build('20'), training.autoencoder_data(train),\n"
-            "                             training.autoencoder_data(val), '.').name)\n")
+    code = (
+        "from lib import artifacts, models, profiles, training\n"
+        "s = profiles.load_splits('smoke', seed=0)\n"
+        "shrink = lambda s, n: profiles.Split(s.clean[:n], s.corrupted[:n], s.family_ids[:n], s.labels[:n])\n"
+        "train, val = shrink(s['train'], 64), shrink(s['val'], 32)\n"
+        "models.build('12'); models.build('21')\n"  # other models built first: Keras' name counters move on
+        "cfg = training.TrainConfig('20', 32, 1e-3, 2, 3, 0)\n"
+        "print(artifacts.model_folder(cfg, models.build('20'), training.autoencoder_data(train),\n"
+        "                             training.autoencoder_data(val), '.').name)\n"
+    )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout.strip().splitlines()[-1] == folder("20")
 
@@ -390,9 +409,15 @@ def test_batches_feed_keras_what_the_arrays_would_without_tf_data_autotuning(cou
 
     def trained(feed):
         backend.make_deterministic(0)
-        model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, padding="same"),
-                                  keras.layers.BatchNormalization(), keras.layers.Dropout(0.2, seed=1),
-                                  keras.layers.Conv2D(1, 3, padding="same")])
+        model = keras.Sequential(
+            [
+                keras.Input((28, 28, 1)),
+                keras.layers.Conv2D(4, 3, padding="same"),
+                keras.layers.BatchNormalization(),
+                keras.layers.Dropout(0.2, seed=1),
+                keras.layers.Conv2D(1, 3, padding="same"),
+            ]
+        )
         model.compile(keras.optimizers.Adam(1e-3), "mse", jit_compile=backend.JIT_COMPILE)
         loss = model.fit(**feed(images, images, batch_size=64), epochs=1, shuffle=False, verbose=0).history["loss"]
         score = model.evaluate(**feed(images, images, batch_size=128), verbose=0)

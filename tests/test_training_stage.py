@@ -20,8 +20,7 @@ class FakeClock:
 
 
 def result(epochs, seconds=0.0, reused=False):
-    return SimpleNamespace(history=[{}] * epochs, best_epoch=epochs - 1, seconds=seconds, reused=reused,
-                           trained_on="x")
+    return SimpleNamespace(history=[{}] * epochs, best_epoch=epochs - 1, seconds=seconds, reused=reused, trained_on="x")
 
 
 def test_the_progress_bar_counts_networks_and_epochs_and_estimates_from_the_networks_trained():
@@ -32,21 +31,26 @@ def test_the_progress_bar_counts_networks_and_epochs_and_estimates_from_the_netw
     clock.now = 600
     progress.finished("model 1", result(7, seconds=600.0))
     progress.log("model 2 | epoch 1/3")
-    assert lines[0].startswith("[" + "." * training_stage.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed | "
-                               "time left: after the first network trained")
+    assert lines[0].startswith(
+        "[" + "." * training_stage.BAR_WIDTH + "] 0/4 networks | 0 epochs | 0:00:00 elapsed | "
+        "time left: after the first network trained"
+    )
     assert lines[1].endswith("| model 0: reused from the cache (epochs run 5, kept 4; x)")
     # 600 s for 7 epochs; the cached network's 900 s were spent elsewhere, but its 5 epochs count: the two
     # to come are expected to run 6 epochs each.
-    assert lines[3] == ("[" + "#" * 12 + "." * 12 + "] 2/4 networks | 12 epochs | 0:10:00 elapsed | "
-                        f"about {training_stage._duration(2 * 6 * 600 / 7)} left | model 2 | epoch 1/3")
+    assert lines[3] == (
+        "[" + "#" * 12 + "." * 12 + "] 2/4 networks | 12 epochs | 0:10:00 elapsed | "
+        f"about {training_stage._duration(2 * 6 * 600 / 7)} left | model 2 | epoch 1/3"
+    )
 
 
 def test_the_estimate_prices_the_networks_to_come_by_their_flops_and_epoch_limits():
     # U-Net 23 first: 32 epochs in 3.2 h at 400 units of work an epoch. A network of 10 units runs 32 epochs
     # at 9 s each; one limited to 12 epochs runs 12. Priced as U-Net 23 they would take 6.4 h.
     lines = []
-    progress = training_stage.Progress({"model 23": (400.0, 100), "model 0": (10.0, 100), "classifier": (10.0, 12)},
-                              lines.append, FakeClock())
+    progress = training_stage.Progress(
+        {"model 23": (400.0, 100), "model 0": (10.0, 100), "classifier": (10.0, 12)}, lines.append, FakeClock()
+    )
     progress.finished("model 23", result(32, seconds=3.2 * 3600))
     assert f"about {training_stage._duration(32 * 9 + 12 * 9)} left | model 23: trained" in lines[-1]
 
@@ -55,12 +59,41 @@ def test_the_estimate_prices_the_networks_to_come_by_their_flops_and_epoch_limit
 # 2026-12-01), and the epochs of the README's estimate there: U-Net 23's 32 measured, about 30 for the other
 # U-Nets, the 431 of the seed's 21 models and the reader on the H100, the spread runs as U-Net 23.
 FULL_PROFILE_SECONDS_PER_EPOCH = {
-    "0": 24.7, "1": 124.5, "2": 105.0, "3": 134.6, "4": 75.6, "5": 81.1, "6": 85.1, "7": 104.4, "8": 95.1,
-    "8.1": 96.3, "9": 104.7, "10": 140.6, "11": 160.2, "12": 156.6, "13": 147.7, "14": 170.7, "15": 31.0,
-    "16": 37.7, "17": 38.5, "18": 38.4, "19": 30.3, "20": 85.3, "21": 60.8, "22": 85.5, "23": 285.1,
-    "classifier": 48.8}
-FULL_PROFILE_EPOCHS = {**dict.fromkeys(models.SEED_MODEL_IDS, 20), "classifier": 11, "20": 30, "21": 30, "22": 30,
-                       "23": 32}
+    "0": 24.7,
+    "1": 124.5,
+    "2": 105.0,
+    "3": 134.6,
+    "4": 75.6,
+    "5": 81.1,
+    "6": 85.1,
+    "7": 104.4,
+    "8": 95.1,
+    "8.1": 96.3,
+    "9": 104.7,
+    "10": 140.6,
+    "11": 160.2,
+    "12": 156.6,
+    "13": 147.7,
+    "14": 170.7,
+    "15": 31.0,
+    "16": 37.7,
+    "17": 38.5,
+    "18": 38.4,
+    "19": 30.3,
+    "20": 85.3,
+    "21": 60.8,
+    "22": 85.5,
+    "23": 285.1,
+    "classifier": 48.8,
+}
+FULL_PROFILE_EPOCHS = {
+    **dict.fromkeys(models.SEED_MODEL_IDS, 20),
+    "classifier": 11,
+    "20": 30,
+    "21": 30,
+    "22": 30,
+    "23": 32,
+}
 
 
 def test_on_the_full_profiles_measured_prices_the_estimate_stays_near_the_time_left():
@@ -72,13 +105,14 @@ def test_on_the_full_profiles_measured_prices_the_estimate_stays_near_the_time_l
     names = [f"network {index}" for index in range(len(order))]
     flops = {network: models.epoch_flops(build, 54_000, 6_000) for network, build in builds.items()}
     limits = {**dict.fromkeys(models.MODEL_IDS, 100), "classifier": classifier.MAX_EPOCHS}
-    progress = training_stage.Progress({name: (flops[network], limits[network]) for name, network in zip(names, order)},
-                              write=lambda line: None)
+    progress = training_stage.Progress(
+        {name: (flops[network], limits[network]) for name, network in zip(names, order)}, write=lambda line: None
+    )
     seconds = [FULL_PROFILE_SECONDS_PER_EPOCH[network] * FULL_PROFILE_EPOCHS[network] for network in order]
     ratios = []
     for index, (name, network) in enumerate(zip(names[:-1], order)):
         progress.finished(name, result(FULL_PROFILE_EPOCHS[network], seconds=seconds[index]))
-        ratios.append(progress.time_left() / sum(seconds[index + 1:]))
+        ratios.append(progress.time_left() / sum(seconds[index + 1 :]))
     # The mean time per network said 3.8 times the truth after U-Net 23.
     assert 0.7 < min(ratios) and max(ratios) < 1.15, [round(ratio, 2) for ratio in ratios]
 
@@ -86,8 +120,9 @@ def test_on_the_full_profiles_measured_prices_the_estimate_stays_near_the_time_l
 def test_a_network_resumed_from_its_checkpoint_counts_whole_in_the_estimate():
     # Stopped after 29 of its epochs and resumed: this process saw 3 epochs (16 min), the network cost 2.9 h.
     lines, clock = [], FakeClock()
-    progress = training_stage.Progress({"model 23": (1.0, 100), "model 22": (1.0, 100), "model 21": (1.0, 100)},
-                              lines.append, clock)
+    progress = training_stage.Progress(
+        {"model 23": (1.0, 100), "model 22": (1.0, 100), "model 21": (1.0, 100)}, lines.append, clock
+    )
     clock.now = 16 * 60
     progress.finished("model 23", result(32, seconds=2.9 * 3600))
     assert "| 0:16:00 elapsed | about 5:48:00 left | model 23: trained" in lines[-1]
@@ -95,19 +130,41 @@ def test_a_network_resumed_from_its_checkpoint_counts_whole_in_the_estimate():
 
 def test_the_training_stage_trains_every_network_of_the_report_and_the_build_then_reuses_them(data_dir):
     """On the smoke profile, into the test session's artifact folder (which the smoke build reads)."""
-    run = subprocess.run([str(ROOT / "build_report.sh"), "train", "--profile", "smoke"], cwd=ROOT,
-                         capture_output=True, text=True, env={**os.environ, "REPORT_DATA_DIR": data_dir})
+    run = subprocess.run(
+        [str(ROOT / "build_report.sh"), "train", "--profile", "smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "REPORT_DATA_DIR": data_dir},
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     networks = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 2
-    assert run.stdout.strip().splitlines()[-1].startswith(f"[{'#' * training_stage.BAR_WIDTH}] {networks}/{networks} networks | ")
-    finished = [line.split(" | ")[4].split(":")[0] for line in run.stdout.splitlines()
-                if " networks | " in line and (": trained (" in line or ": reused from the cache (" in line)]
+    assert (
+        run.stdout.strip()
+        .splitlines()[-1]
+        .startswith(f"[{'#' * training_stage.BAR_WIDTH}] {networks}/{networks} networks | ")
+    )
+    finished = [
+        line.split(" | ")[4].split(":")[0]
+        for line in run.stdout.splitlines()
+        if " networks | " in line and (": trained (" in line or ": reused from the cache (" in line)
+    ]
     assert len(finished) == networks
-    # The batch-size ablation's runs first, then the U-Nets, the widest first, the reader and its control; the
-    # spread runs wait for every U-Net.
-    assert finished[:3] == [f"model {model_id} at batch size {size}" for model_id, size in study.batch_ablation_runs()]
-    assert finished[3:9] == ["model 23", "model 22", "model 21", "model 20", "the reader",
-                             "the reader trained on corrupted images"]
+    # The batch-size ablation first, at both sizes, then the U-Nets, the widest first, the reader and its control;
+    # the spread runs wait for every U-Net.
+    assert finished[:6] == [
+        f"model {model_id}" + (f" at batch size {size}" if size != 128 else "")
+        for model_id in study.BATCH_ABLATION_MODELS
+        for size in study.BATCH_ABLATION_SIZES
+    ]
+    assert finished[6:12] == [
+        "model 23",
+        "model 22",
+        "model 21",
+        "model 20",
+        "the reader",
+        "the reader trained on corrupted images",
+    ]
     assert finished[-1].startswith(f"run {training.SPREAD_RUNS - 1} of model 2")
     assert any(" | the best U-Net is model " in line for line in run.stdout.splitlines())
 
@@ -133,14 +190,19 @@ def test_networks_another_process_is_training_are_left_for_the_end_then_waited_f
     assert calls == [("model 0", False), ("model 1", False), ("model 2", False), ("model 0", True)]
     assert list(results) == networks
     assert "model 0: pid 7 holds model 0.lock; back to it after the others" in lines[0]
-    assert lines[-1].startswith(f"[{'#' * training_stage.BAR_WIDTH}] 3/3 networks") and "model 0: reused from the cache" in lines[-1]
+    assert (
+        lines[-1].startswith(f"[{'#' * training_stage.BAR_WIDTH}] 3/3 networks")
+        and "model 0: reused from the cache" in lines[-1]
+    )
 
 
 def test_the_training_stage_needs_neither_papermill_nor_jupyter():
     # A machine that only trains (a GPU box) gets Keras, its backend, numpy, pandas and matplotlib.
     blocked = ("papermill", "jupytext", "nbformat", "nbconvert", "jupyter_client", "traitlets", "IPython")
-    code = (f"import sys; sys.modules.update(dict.fromkeys({blocked!r})); "
-            "from lib import training_stage; training_stage.main(['--help'])")
+    code = (
+        f"import sys; sys.modules.update(dict.fromkeys({blocked!r})); "
+        "from lib import training_stage; training_stage.main(['--help'])"
+    )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "--backend" in run.stdout

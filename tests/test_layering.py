@@ -1,0 +1,43 @@
+"""The layering of ``lib``: the README's layout lists the modules so that each imports only those above it."""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def layout_order():
+    """The ``lib`` modules in the order the README's layout lists them."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("lib/            the machinery") : readme.index("notebooks/      run in this order")]
+    return re.findall(r"^  (\w+)\.py ", block, flags=re.MULTILINE)
+
+
+def lib_imports(path):
+    """The ``lib`` modules that the module at ``path`` imports, at its top or inside a function."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.level == 1 or node.module == "lib"):
+            if node.module and node.level == 1:
+                names.add(node.module.split(".")[0])
+            else:
+                names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_the_readme_lists_every_module_of_lib_once():
+    modules = sorted(path.stem for path in (ROOT / "lib").glob("*.py") if path.stem != "__init__")
+    assert sorted(layout_order()) == modules
+
+
+def test_every_module_imports_only_the_modules_listed_above_it():
+    order = layout_order()
+    module_names = set(order)
+    for position, name in enumerate(order):
+        upward = {
+            imported
+            for imported in lib_imports(ROOT / "lib" / f"{name}.py") & module_names
+            if order.index(imported) >= position
+        }
+        assert not upward, f"lib/{name}.py imports {sorted(upward)}, listed below it in the README's layout"
