@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import backend, corruptions
+from . import backend, corruptions, labels
 from .backend import EVAL_BATCH_SIZE
 from .corruptions import FAMILIES, PAIR_NAMES
 
@@ -82,7 +82,7 @@ def per_sample_sharpness(images):
     return (np.abs(np.diff(images, axis=1)).mean(axis=(1, 2)) + np.abs(np.diff(images, axis=2)).mean(axis=(1, 2))) / 2
 
 
-METRICS = {"MSE": per_sample_mse, "PSNR (dB)": per_sample_psnr, "SSIM": per_sample_ssim}
+METRICS = {labels.MSE: per_sample_mse, labels.PSNR: per_sample_psnr, labels.SSIM: per_sample_ssim}
 
 
 def median_filter(images, size=3):
@@ -96,10 +96,10 @@ def median_filter(images, size=3):
 def baseline_predictions(split, mean_train_image):
     """What each baseline outputs for every image of ``split``."""
     return {
-        "all black": np.zeros_like(split.clean),
-        "identity (corrupted input)": split.corrupted,
-        "mean training image": np.broadcast_to(mean_train_image, split.clean.shape),
-        "median filter (3x3)": median_filter(split.corrupted),
+        labels.ALL_BLACK: np.zeros_like(split.clean),
+        labels.UNCORRECTED: split.corrupted,
+        labels.MEAN_IMAGE: np.broadcast_to(mean_train_image, split.clean.shape),
+        labels.MEDIAN_FILTER: median_filter(split.corrupted),
     }
 
 
@@ -110,7 +110,7 @@ def output_spread(predicted, clean):
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a model collapsed, how (``kind``: 'learned', 'all black', 'constant', 'mean image' or
+    """Whether a model collapsed, how (``kind``: 'learned', labels.ALL_BLACK, 'constant', 'mean image' or
     'read at chance') and why, in a sentence with the numbers."""
 
     collapsed: bool
@@ -127,7 +127,7 @@ def collapse_verdict(predicted, split, mean_image, reader_accuracy=None):
     spread = output_spread(predicted, split.clean)
     if mse >= COLLAPSE_MSE_FRACTION * black:
         return Verdict(
-            True, "all black", f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f}"
+            True, labels.ALL_BLACK, f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f}"
         )
     if spread < MIN_OUTPUT_SPREAD:
         return Verdict(
@@ -220,7 +220,7 @@ def best_reading_over_undoings(reader, images, angles=UNDOING_ANGLES):
     return probabilities[most_confident, np.arange(len(images))].argmax(axis=1)
 
 
-HEADLINE_METRICS = ("MSE", "PSNR (dB)", "SSIM", "edge contrast (%)", "read correctly (%)")
+HEADLINE_METRICS = (labels.MSE, labels.PSNR, labels.SSIM, labels.EDGE_CONTRAST, labels.READ)
 
 
 def headline_table(outputs, split, reader):
@@ -229,19 +229,16 @@ def headline_table(outputs, split, reader):
     columns = {}
     for name, predicted in outputs.items():
         values = {metric: by_family(METRICS[metric](predicted, split.clean), split.family_ids) for metric in METRICS}
-        values["edge contrast (%)"] = edge_contrast(predicted, split).to_dict()
-        values["read correctly (%)"] = reader_accuracy(reader, predicted, split)
+        values[labels.EDGE_CONTRAST] = edge_contrast(predicted, split).to_dict()
+        values[labels.READ] = reader_accuracy(reader, predicted, split)
         columns[name] = pd.DataFrame(values)[list(HEADLINE_METRICS)].unstack()
     return pd.DataFrame(columns)
-
-
-UNCORRECTED = "uncorrected input"  # the identity baseline, where tables need short column names
 
 
 def corrections(models_by_name, split):
     """The uncorrected input and each model's corrections of ``split``: method name -> images."""
     return {
-        UNCORRECTED: split.corrupted,
+        labels.UNCORRECTED: split.corrupted,
         **{name: reconstruct(model, split.corrupted) for name, model in models_by_name.items()},
     }
 
@@ -250,12 +247,11 @@ def mse_and_readability(outputs, split, reader, groups=FAMILIES):
     """Test MSE and the reader's accuracy (%) of each method's outputs: columns (metric, method), rows
     overall and each group."""
     columns = {
-        ("MSE", name): by_family(per_sample_mse(predicted, split.clean), split.family_ids, groups)
+        (labels.MSE, name): by_family(per_sample_mse(predicted, split.clean), split.family_ids, groups)
         for name, predicted in outputs.items()
     }
     columns |= {
-        ("read correctly (%)", name): reader_accuracy(reader, predicted, split, groups)
-        for name, predicted in outputs.items()
+        (labels.READ, name): reader_accuracy(reader, predicted, split, groups) for name, predicted in outputs.items()
     }
     return pd.DataFrame(columns)
 
@@ -277,7 +273,7 @@ def pairs_table(models_by_name, reader, split):
     return mse_and_readability(corrections(models_by_name, split), split, reader, PAIR_NAMES)
 
 
-def metric_table(predictions, split, metric="MSE"):
+def metric_table(predictions, split, metric=labels.MSE):
     """One metric's mean per method (rows), overall and per corruption family (columns)."""
     return pd.DataFrame.from_dict(
         {

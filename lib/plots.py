@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from . import labels
 from .corruptions import FAMILIES
 
 # One line style per baseline of ``evaluation.baseline_predictions``, in its order.
@@ -95,9 +96,9 @@ def loss_curves(histories, baselines, title):
     for ax in axes.flat[len(histories) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel("MSE")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small", bbox_to_anchor=(0.5, 0))
+        ax.set_ylabel(labels.MSE)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=3, fontsize="small", bbox_to_anchor=(0.5, 0))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.1 if rows == 1 else 0.06, 1, 1))
     return described(
@@ -136,13 +137,13 @@ def clean_corrupted_reconstructed(examples):
 def model_ranking(table, baselines):
     """Every model's validation MSE, best at the top, with the seed's reported validation loss beside it
     (its loss: for the models with penalties, more than their MSE)."""
-    ordered = table.sort_values("val MSE", ascending=False)
+    ordered = table.sort_values(labels.VAL_MSE, ascending=False)
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(ordered) + 1.5))
     positions = np.arange(len(ordered))
     colours = ["tab:red" if collapsed else "tab:blue" for collapsed in ordered["collapsed"]]
-    ax.barh(positions, ordered["val MSE"], color=colours, label="this project (red: collapsed)")
+    ax.barh(positions, ordered[labels.VAL_MSE], color=colours, label="this project (red: collapsed)")
     ax.scatter(
-        ordered["seed val loss"],
+        ordered[labels.SEED_VAL_LOSS],
         positions,
         color="black",
         marker="D",
@@ -212,7 +213,7 @@ def severity_curves(table, baseline):
     """Two panels against severity: the reader's accuracy and the MSE, one line per method. ``table`` is
     an ``evaluation.severity_table``; the method named ``baseline`` (the uncorrected input) is dashed."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for ax, metric in zip(axes, ("read correctly (%)", "MSE")):
+    for ax, metric in zip(axes, (labels.READ, labels.MSE)):
         for method, values in table[metric].items():
             style = "--" if method == baseline else "-"
             ax.plot(table.index, values, linestyle=style, marker="o", label=method)
@@ -221,14 +222,14 @@ def severity_curves(table, baseline):
         ax.set_ylabel(metric)
     axes[0].set_title("Readable after correction?", fontsize="medium")
     axes[1].set_title("Test MSE", fontsize="medium")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, 0))
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, 0))
     fig.tight_layout(rect=(0, 0.16, 1, 1))
     return described(
         fig,
         f"Against the severity of the corruption ({', '.join(map(str, table.index))}): the share of "
         "images the reader reads correctly (left) and the test MSE (right), a line for each of "
-        f"{', '.join(table['MSE'])} ({baseline} dashed).",
+        f"{', '.join(table[labels.MSE])} ({baseline} dashed).",
     )
 
 
@@ -238,20 +239,20 @@ def readability_against_mse(table, clean_accuracy, identity):
     input's (MSE, accuracy)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for family, group in table.groupby("family", sort=False):
-        ax.scatter(group["test MSE"], group["read correctly (%)"], s=28, label=f"{family} family")
+        ax.scatter(group[labels.TEST_MSE], group[labels.READ], s=28, label=f"{family} family")
         for model_id, row in group.iterrows():
             ax.annotate(
                 model_id,
-                (row["test MSE"], row["read correctly (%)"]),
+                (row[labels.TEST_MSE], row[labels.READ]),
                 fontsize="x-small",
                 xytext=(3, 2),
                 textcoords="offset points",
             )
     ax.axhline(clean_accuracy, color="gray", linestyle=":", label="clean images")
-    ax.scatter(*identity, color="black", marker="x", s=40, label="uncorrected input", zorder=3)
+    ax.scatter(*identity, color="black", marker="x", s=40, label=labels.UNCORRECTED, zorder=3)
     ax.set_xscale("log")
     ax.set_xlabel("test MSE (log scale)")
-    ax.set_ylabel("read correctly (%)")
+    ax.set_ylabel(labels.READ)
     ax.set_title("Every model: test error and readability of its corrections")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()

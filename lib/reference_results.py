@@ -18,7 +18,7 @@ differently.
 import json
 from pathlib import Path
 
-from . import results_files
+from . import labels, results_files
 from .corruptions import FAMILIES, PAIR_NAMES
 
 # The same smoke build through other CPU kernels moves losses and metrics by a fraction of a percent (the
@@ -40,9 +40,9 @@ MODEL_COLUMNS = {
     "best epoch": int,
     "collapsed": bool,
     "verdict": str,
-    "train MSE": float,
-    "val MSE": float,
-    "val loss": float,
+    labels.TRAIN_MSE: float,
+    labels.VAL_MSE: float,
+    labels.VAL_LOSS: float,
 }
 FINAL_KEYS = (
     "final model",
@@ -62,7 +62,7 @@ FINAL_KEYS = (
     "controls",
 )  # not the recovered share: a ratio of the controls' accuracies, which one image moves far
 ACCURACY_TREES = ("final evaluation / accuracy /", "final evaluation / controls /")  # every value an accuracy
-ACCURACY_KEY = "read correctly (%)"
+ACCURACY_KEY = labels.READ
 
 
 def from_results(table, final_evaluation):

@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import classifier, evaluation, models, paths, profiles, training
+from . import classifier, evaluation, labels, models, paths, profiles, training
 from .corruptions import FAMILIES
 
 # The seed's table of all models: (training loss, validation loss) as printed.
@@ -103,13 +103,13 @@ def results_table(results, setting):
                 "batch size": result.config.batch_size,
                 "epochs": len(result.history),
                 "best epoch": result.best_epoch,
-                "train MSE": train_mse,
-                "val MSE": val_mse,
-                "val loss": result.history[result.best_epoch - 1]["val_loss"],
+                labels.TRAIN_MSE: train_mse,
+                labels.VAL_MSE: val_mse,
+                labels.VAL_LOSS: result.history[result.best_epoch - 1]["val_loss"],
                 "collapsed": judged.collapsed,
                 "verdict": judged.kind,
-                "seed train loss": seed_train,
-                "seed val loss": seed_val,
+                labels.SEED_TRAIN_LOSS: seed_train,
+                labels.SEED_VAL_LOSS: seed_val,
                 "time (s)": round(result.seconds, 1),
                 "trained on": result.trained_on,
             }
@@ -128,13 +128,19 @@ def batch_ablation_table(runs, setting):
             "epochs": len(result.history),
             "best epoch": result.best_epoch,
             "val MSE after epoch 1": result.history[0]["val_mse"],
-            "val MSE": kept_mse(result)[1],
+            labels.VAL_MSE: kept_mse(result)[1],
             "seconds per epoch": result.seconds / len(result.history),
             "verdict": judged.kind,
         }
     table = pd.DataFrame(rows).T.rename_axis(["model", "batch size"])
     return table.astype(
-        {"epochs": int, "best epoch": int, "val MSE after epoch 1": float, "val MSE": float, "seconds per epoch": float}
+        {
+            "epochs": int,
+            "best epoch": int,
+            "val MSE after epoch 1": float,
+            labels.VAL_MSE: float,
+            "seconds per epoch": float,
+        }
     )
 
 
@@ -146,9 +152,9 @@ def spread_table(runs, test, reader):
         corrected = evaluation.reconstruct(result.model, test.corrupted)
         rows[f"run {run} (seed {result.config.seed})"] = {
             "best epoch": result.best_epoch,
-            "val MSE": kept_mse(result)[1],
-            "test MSE": evaluation.per_sample_mse(corrected, test.clean).mean(),
-            "read correctly (%)": evaluation.reader_accuracy(reader, corrected, test)["overall"],
+            labels.VAL_MSE: kept_mse(result)[1],
+            labels.TEST_MSE: evaluation.per_sample_mse(corrected, test.clean).mean(),
+            labels.READ: evaluation.reader_accuracy(reader, corrected, test)["overall"],
         }
     table = pd.DataFrame(rows).T
     return pd.concat([table, table.agg(["mean", "std"]).rename(index={"std": "standard deviation"})])
@@ -174,14 +180,14 @@ def readability_table(corrections, test, right, mean_image):
         worst = min(FAMILIES, key=accuracy.get)
         rows[model_id] = {
             "family": models.spec(model_id).family,
-            "test MSE": evaluation.per_sample_mse(corrected, test.clean).mean(),
-            "edge contrast (%)": evaluation.edge_contrast(corrected, test)["overall"],
-            "read correctly (%)": accuracy["overall"],
+            labels.TEST_MSE: evaluation.per_sample_mse(corrected, test.clean).mean(),
+            labels.EDGE_CONTRAST: evaluation.edge_contrast(corrected, test)["overall"],
+            labels.READ: accuracy["overall"],
             "worst family": worst,
-            "read correctly there (%)": accuracy[worst],
+            labels.READ_ON_WORST: accuracy[worst],
             "verdict": evaluation.collapse_verdict(corrected, test, mean_image, accuracy["overall"]).kind,
         }
-    numbers = ["test MSE", "edge contrast (%)", "read correctly (%)", "read correctly there (%)"]
+    numbers = [labels.TEST_MSE, labels.EDGE_CONTRAST, labels.READ, labels.READ_ON_WORST]
     return pd.DataFrame(rows).T.astype(dict.fromkeys(numbers, float)).rename_axis("model")
 
 
@@ -212,8 +218,10 @@ def noise_levels(table, spread):
     range; ``read``: the spread runs' range of accuracy (points). Differences below are within noise."""
     runs = spread.drop(index=["mean", "standard deviation"])
     return {
-        "val MSE": max(abs(table.loc["5", "val MSE"] - table.loc["9", "val MSE"]), np.ptp(runs["val MSE"])),
-        "read": float(np.ptp(runs["read correctly (%)"])),
+        labels.VAL_MSE: max(
+            abs(table.loc["5", labels.VAL_MSE] - table.loc["9", labels.VAL_MSE]), np.ptp(runs[labels.VAL_MSE])
+        ),
+        "read": float(np.ptp(runs[labels.READ])),
     }
 
 
@@ -228,14 +236,14 @@ def judged_difference(difference, noise, p_value=None):
 def ranking_agreement(table):
     """How our ranking by validation loss compares with the seed's, over the seed's models: a Spearman
     correlation, the best model of each, and the models whose rank moved most."""
-    table = table[table["seed val loss"].notna()]  # the seed's losses compare with ours, penalties included
-    ours = table["val loss"].rank(method="min")
-    theirs = table["seed val loss"].rank(method="min")
+    table = table[table[labels.SEED_VAL_LOSS].notna()]  # the seed's losses compare with ours, penalties included
+    ours = table[labels.VAL_LOSS].rank(method="min")
+    theirs = table[labels.SEED_VAL_LOSS].rank(method="min")
     moved = (ours - theirs).abs().sort_values(ascending=False, kind="stable")
     return {
         "spearman": float(np.corrcoef(ours, theirs)[0, 1]),
-        "our best": table["val loss"].idxmin(),
-        "seed best": table["seed val loss"].idxmin(),
+        "our best": table[labels.VAL_LOSS].idxmin(),
+        "seed best": table[labels.SEED_VAL_LOSS].idxmin(),
         "ranks": pd.DataFrame({"our rank": ours.astype(int), "seed rank": theirs.astype(int)}),
         "moved most": list(moved.index[:3]),
     }

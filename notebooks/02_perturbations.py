@@ -17,7 +17,7 @@ import hashlib
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from lib import corruptions, evaluation, notebook, plots, profiles
+from lib import corruptions, evaluation, labels, notebook, plots, profiles
 
 notebook.configure()
 
@@ -39,7 +39,7 @@ plt.show()
 # all-black image (MSE = mean of x squared) is the other bound: a network that outputs nothing scores it.
 
 # %%
-table = evaluation.metric_table({"identity (corrupted input)": train.corrupted, "all black": 0 * train.clean}, train).T
+table = evaluation.metric_table({labels.UNCORRECTED: train.corrupted, labels.ALL_BLACK: 0 * train.clean}, train).T
 table["images"] = [len(train)] + [int((train.family_ids == i).sum()) for i in range(len(corruptions.FAMILIES))]
 table
 

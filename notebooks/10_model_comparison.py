@@ -17,7 +17,7 @@ OUTPUT_DIR = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from lib import models, notebook, plots, results_files, study
+from lib import labels, models, notebook, plots, results_files, study
 
 notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
@@ -59,13 +59,14 @@ collapsed = list(table.index[table["collapsed"]])
 seed_best = study.best_model(results, models.SEED_MODEL_IDS)
 overall_best = study.best_model(results, models.MODEL_IDS)
 seed_models = table.loc[list(models.SEED_MODEL_IDS)]
-identity = setting.val_baselines["identity (corrupted input)"]
+identity = setting.val_baselines[labels.UNCORRECTED]
 collapsed_text = ", ".join(f"{model_id} ({table.loc[model_id, 'verdict']})" for model_id in collapsed) or "none"
 display(
     Markdown(
         f"Of the seed's {len(seed_models)} models, our best by validation MSE is **model {seed_best}** "
-        f"({table.loc[seed_best, 'val MSE']:.4f}, code {table.loc[seed_best, 'code']}); the seed's best was model "
-        f"{agreement['seed best']} ({table.loc[agreement['seed best'], 'seed val loss']:.4f}). Ranked by validation "
+        f"({table.loc[seed_best, labels.VAL_MSE]:.4f}, code {table.loc[seed_best, 'code']}); the seed's best was model "
+        f"{agreement['seed best']} ({table.loc[agreement['seed best'], labels.SEED_VAL_LOSS]:.4f}). Ranked by "
+        "validation "
         "loss, "
         f"the quantity the seed reported, the two rankings agree with a Spearman rank correlation of "
         f"{agreement['spearman']:.2f} over these {len(seed_models)} models. The ranks moved most for models "
@@ -74,11 +75,11 @@ display(
             for m in agreement["moved most"]
         )
         + f". Over all {len(table)} models, U-Nets included, the best is **model {overall_best}** "
-        f"({table.loc[overall_best, 'val MSE']:.4f}, {table.loc[overall_best, 'family']} family). "
+        f"({table.loc[overall_best, labels.VAL_MSE]:.4f}, {table.loc[overall_best, 'family']} family). "
         f"Collapsed here: {collapsed_text}. "
         f"The identity baseline (the uncorrected input) scores {identity:.4f}; "
-        f"{int((seed_models['val MSE'] < identity).sum())} of the seed's {len(seed_models)} models and "
-        f"{int((table['val MSE'] < identity).sum()) - int((seed_models['val MSE'] < identity).sum())} "
+        f"{int((seed_models[labels.VAL_MSE] < identity).sum())} of the seed's {len(seed_models)} models and "
+        f"{int((table[labels.VAL_MSE] < identity).sum()) - int((seed_models[labels.VAL_MSE] < identity).sum())} "
         f"of the {len(table) - len(seed_models)} U-Nets beat it."
     )
 )
@@ -107,14 +108,15 @@ plt.show()
 ablation
 
 # %% tags=["nbval-ignore-output"]
-noise = abs(table.loc["5", "val MSE"] - table.loc["9", "val MSE"])
+noise = abs(table.loc["5", labels.VAL_MSE] - table.loc["9", labels.VAL_MSE])
 lines = []
 for model_id in study.BATCH_ABLATION_MODELS:
     small, large = ablation.loc[(model_id, 128)], ablation.loc[(model_id, 512)]
-    difference = large["val MSE"] - small["val MSE"]
+    difference = large[labels.VAL_MSE] - small[labels.VAL_MSE]
     lines.append(
-        f"- **Model {model_id}**: validation MSE {small['val MSE']:.4f} at 128 ({small['epochs']} epochs, "
-        f"{small['verdict']}) against {large['val MSE']:.4f} at 512 ({large['epochs']} epochs, {large['verdict']}): "
+        f"- **Model {model_id}**: validation MSE {small[labels.VAL_MSE]:.4f} at 128 ({small['epochs']} epochs, "
+        f"{small['verdict']}) against {large[labels.VAL_MSE]:.4f} at 512 ({large['epochs']} epochs, "
+        f"{large['verdict']}): "
         f"512 is {study.judged_difference(difference, noise)}"
         + ("" if study.judged_difference(difference, noise) == "within noise" else f" by {abs(difference):.4f}")
         + f". After the first epoch: {small['val MSE after epoch 1']:.4f} against {large['val MSE after epoch 1']:.4f}."

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import corruptions, evaluation, models, notebook, plots, results_files, study
+from lib import corruptions, evaluation, labels, models, notebook, plots, results_files, study
 
 notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
@@ -45,9 +45,10 @@ final = comparison.loc[FINAL_MODEL]
 display(
     Markdown(
         f"The seed's pick is **model {SEED_PICK}** ({comparison.loc[SEED_PICK, 'family']} family, validation MSE "
-        f"{comparison.loc[SEED_PICK, 'val MSE']:.4f}, code {comparison.loc[SEED_PICK, 'code']}); the best model "
+        f"{comparison.loc[SEED_PICK, labels.VAL_MSE]:.4f}, code {comparison.loc[SEED_PICK, 'code']}); the best model "
         "overall "
-        f"is **model {FINAL_MODEL}** ({final['family']} family, {final['val MSE']:.4f}, code {final['code']}, kept at "
+        f"is **model {FINAL_MODEL}** ({final['family']} family, {final[labels.VAL_MSE]:.4f}, code {final['code']}, "
+        "kept at "
         f"epoch {final['best epoch']} of {final['epochs']}), "
         + ("the same model." if SEED_PICK == FINAL_MODEL else "the final model of this report.")
         + f"\n\n{spec.note}\n\nIt has {final['parameters']:,} parameters and was trained with batch size "
@@ -75,7 +76,7 @@ headline = evaluation.headline_table(
     {
         seed_name: seed_corrected,
         final_name: reconstructed,
-        evaluation.UNCORRECTED: test.corrupted,
+        labels.UNCORRECTED: test.corrupted,
         "clean images": test.clean,
     },
     test,
@@ -84,7 +85,7 @@ headline = evaluation.headline_table(
 headline
 
 # %% tags=["nbval-ignore-output"]
-read = headline.loc["read correctly (%)"]
+read = headline.loc[labels.READ]
 families = list(corruptions.FAMILIES)
 right = study.read_right(corrected, test, reader)
 uncorrected_right = evaluation.read_correctly(reader, test.corrupted, test)
@@ -92,14 +93,14 @@ seed_against_uncorrected = evaluation.mcnemar_p(right[SEED_PICK], uncorrected_ri
 display(
     Markdown(
         f"The reader recognises {read.loc['overall', 'clean images']:.1f}% of the clean test images and "
-        f"{read.loc['overall', evaluation.UNCORRECTED]:.1f}% of the corrupted ones. After correction by the seed's "
+        f"{read.loc['overall', labels.UNCORRECTED]:.1f}% of the corrupted ones. After correction by the seed's "
         "pick it "
         f"reads {read.loc['overall', seed_name]:.1f}%, "
         + (
             "no different, within the test set's noise, from"
             if seed_against_uncorrected >= 0.05
             else "more than"
-            if read.loc["overall", seed_name] > read.loc["overall", evaluation.UNCORRECTED]
+            if read.loc["overall", seed_name] > read.loc["overall", labels.UNCORRECTED]
             else "**less** than"
         )
         + f" the uncorrected input (McNemar's test over the same {len(test):,} images: "
@@ -108,10 +109,11 @@ display(
         f"**{read.loc['overall', final_name]:.1f}%**, and at least {read.loc[families, final_name].min():.1f}% on "
         "every "
         f"family (worst: {read.loc[families, final_name].idxmin().replace('_', ' ')}). Test MSE "
-        f"{headline.loc[('MSE', 'overall'), final_name]:.4f} against "
-        f"{headline.loc[('MSE', 'overall'), seed_name]:.4f}; "
-        f"edge contrast {headline.loc[('edge contrast (%)', 'overall'), final_name]:.0f}% of the clean images' against "
-        f"{headline.loc[('edge contrast (%)', 'overall'), seed_name]:.0f}%."
+        f"{headline.loc[(labels.MSE, 'overall'), final_name]:.4f} against "
+        f"{headline.loc[(labels.MSE, 'overall'), seed_name]:.4f}; "
+        f"edge contrast {headline.loc[(labels.EDGE_CONTRAST, 'overall'), final_name]:.0f}% of the clean images' "
+        "against "
+        f"{headline.loc[(labels.EDGE_CONTRAST, 'overall'), seed_name]:.0f}%."
     )
 )
 
@@ -138,14 +140,14 @@ reached = {
     "test MSE, as a fraction of model 12's": (
         "<= 0.2",
         "a fifth of the seed's final model's error: a gain far beyond any run-to-run or cross-CPU spread",
-        headline.loc[("MSE", "overall"), final_name] / model_12_mse,
-        headline.loc[("MSE", "overall"), final_name] <= 0.2 * model_12_mse,
+        headline.loc[(labels.MSE, "overall"), final_name] / model_12_mse,
+        headline.loc[(labels.MSE, "overall"), final_name] <= 0.2 * model_12_mse,
     ),
     "edge contrast (% of the clean images')": (
         ">= 90",
         "the seed's complaint was blur, which removes edge contrast: keep nearly all of it",
-        headline.loc[("edge contrast (%)", "overall"), final_name],
-        headline.loc[("edge contrast (%)", "overall"), final_name] >= 90,
+        headline.loc[(labels.EDGE_CONTRAST, "overall"), final_name],
+        headline.loc[(labels.EDGE_CONTRAST, "overall"), final_name] >= 90,
     ),
 }
 pd.DataFrame(reached, index=["target", "why there", f"model {FINAL_MODEL} ({setting.profile.name} profile)", "met"]).T
@@ -158,14 +160,14 @@ pd.DataFrame(reached, index=["target", "why there", f"model {FINAL_MODEL} ({sett
 
 # %% tags=["nbval-ignore-output"]
 readability = study.readability_table(corrected, test, right, setting.mean_image)
-identity_point = (headline.loc[("MSE", "overall"), evaluation.UNCORRECTED], read.loc["overall", evaluation.UNCORRECTED])
+identity_point = (headline.loc[(labels.MSE, "overall"), labels.UNCORRECTED], read.loc["overall", labels.UNCORRECTED])
 plots.readability_against_mse(readability, read.loc["overall", "clean images"], identity_point)
 plt.show()
-readability.sort_values("read correctly (%)", ascending=False)
+readability.sort_values(labels.READ, ascending=False)
 
 # %% tags=["nbval-ignore-output"]
-seed_readability = readability.loc[list(models.SEED_MODEL_IDS), "read correctly (%)"]
-new_readability = readability.loc[study.family_ids("u-net"), "read correctly (%)"]
+seed_readability = readability.loc[list(models.SEED_MODEL_IDS), labels.READ]
+new_readability = readability.loc[study.family_ids("u-net"), labels.READ]
 most_readable_seed = seed_readability.idxmax()
 beating = [
     model_id
@@ -179,7 +181,7 @@ display(
         "better "
         f"beyond the test set's noise (McNemar's test, p < 0.05)"
         + (f" ({', '.join(f'model {m}: {new_readability[m]:.1f}%' for m in beating)})" if beating else "")
-        + f". {int((seed_readability > read.loc['overall', evaluation.UNCORRECTED]).sum())} of the seed's "
+        + f". {int((seed_readability > read.loc['overall', labels.UNCORRECTED]).sum())} of the seed's "
         f"{len(seed_readability)} models output characters more readable than the uncorrected input."
     )
 )
@@ -210,14 +212,14 @@ answers = {
 controls = pd.DataFrame(
     {
         "clean images": read["clean images"],
-        evaluation.UNCORRECTED: read[evaluation.UNCORRECTED],
+        labels.UNCORRECTED: read[labels.UNCORRECTED],
         **{name: evaluation.by_family(100.0 * hits, test.family_ids) for name, hits in answers.items()},
     }
 ).T
 recovered = pd.DataFrame(
     {
         name: evaluation.recovered_share(
-            controls.loc[name], controls.loc[evaluation.UNCORRECTED], controls.loc["clean images"]
+            controls.loc[name], controls.loc[labels.UNCORRECTED], controls.loc["clean images"]
         )
         for name in answers
     }
@@ -274,18 +276,23 @@ for metric in evaluation.METRICS:
     display(Markdown(f"**{metric}** per method, overall and per corruption family"), quality[metric])
 
 # %% tags=["nbval-ignore-output"]
-ours, identity, median = (
-    quality.loc[name] for name in (final_name, "identity (corrupted input)", "median filter (3x3)")
-)
-helped = [family.replace("_", " ") for family in corruptions.FAMILIES if ours["MSE", family] < identity["MSE", family]]
+ours, identity, median = (quality.loc[name] for name in (final_name, labels.UNCORRECTED, labels.MEDIAN_FILTER))
+helped = [
+    family.replace("_", " ")
+    for family in corruptions.FAMILIES
+    if ours[labels.MSE, family] < identity[labels.MSE, family]
+]
 final_verdict = evaluation.collapse_verdict(reconstructed, test, setting.mean_image, read.loc["overall", final_name])
 display(
     Markdown(
-        f"On {len(test):,} test images model {FINAL_MODEL} scores an MSE of **{ours['MSE', 'overall']:.4f}**, against "
-        f"{identity['MSE', 'overall']:.4f} for the uncorrected input, {median['MSE', 'overall']:.4f} for the median "
-        f"filter and {quality.loc['all black', ('MSE', 'overall')]:.4f} for an all-black image; in PSNR "
-        f"{ours['PSNR (dB)', 'overall']:.1f} dB against {identity['PSNR (dB)', 'overall']:.1f} dB, in SSIM "
-        f"{ours['SSIM', 'overall']:.3f} against {identity['SSIM', 'overall']:.3f}. It improves the MSE of the "
+        f"On {len(test):,} test images model {FINAL_MODEL} scores an MSE of **{ours[labels.MSE, 'overall']:.4f}**, "
+        "against "
+        f"{identity[labels.MSE, 'overall']:.4f} for the uncorrected input, {median[labels.MSE, 'overall']:.4f} for "
+        "the median "
+        f"filter and {quality.loc[labels.ALL_BLACK, (labels.MSE, 'overall')]:.4f} for an all-black image; in PSNR "
+        f"{ours[labels.PSNR, 'overall']:.1f} dB against {identity[labels.PSNR, 'overall']:.1f} dB, in SSIM "
+        f"{ours[labels.SSIM, 'overall']:.3f} against {identity[labels.SSIM, 'overall']:.3f}. It improves the MSE of "
+        "the "
         "corrupted "
         f"input for {', '.join(helped) if helped else 'no corruption family'} ({len(helped)} of "
         f"{len(corruptions.FAMILIES)} families). Verdict: {final_verdict.reason}."
@@ -300,7 +307,7 @@ accuracy = evaluation.accuracy_table(
         "corrupted (identity)": test.corrupted,
         f"corrected by {seed_name}": seed_corrected,
         f"corrected by {final_name}": reconstructed,
-        "median filter (3x3)": predictions["median filter (3x3)"],
+        labels.MEDIAN_FILTER: predictions[labels.MEDIAN_FILTER],
     },
     test,
 )
@@ -328,7 +335,7 @@ for family_id, family in enumerate(corruptions.FAMILIES):
             "corrupted": test.corrupted[chosen],
             f"model {SEED_PICK}": seed_corrected[chosen],
             f"model {FINAL_MODEL}": reconstructed[chosen],
-            "median filter": predictions["median filter (3x3)"][chosen],
+            "median filter": predictions[labels.MEDIAN_FILTER][chosen],
         },
         family.replace("_", " "),
     )
@@ -371,7 +378,7 @@ plt.show()
 plots.error_histograms(
     {
         name: evaluation.per_sample_mse(predictions[name], test.clean)
-        for name in (seed_name, final_name, "identity (corrupted input)", "median filter (3x3)")
+        for name in (seed_name, final_name, labels.UNCORRECTED, labels.MEDIAN_FILTER)
     },
     test.family_ids,
 )
@@ -397,7 +404,7 @@ best_new_name = f"model {BEST_NEW}"
 display(Markdown("; ".join(f"model {model_id} is {' and '.join(names)}" for model_id, names in roles.items()) + "."))
 severities = {severity: setting.test_split(severity) for severity in corruptions.SEVERITIES}
 severity = evaluation.severity_table(robustness_models, reader, severities)
-plots.severity_curves(severity, evaluation.UNCORRECTED)
+plots.severity_curves(severity, labels.UNCORRECTED)
 plt.show()
 severity.T
 
@@ -409,20 +416,20 @@ severity.T
 
 # %% tags=["nbval-ignore-output"]
 pairs = evaluation.pairs_table(robustness_models, reader, setting.pairs_test_split())
-for metric in ("read correctly (%)", "MSE"):
+for metric in (labels.READ, labels.MSE):
     display(Markdown(f"**{metric}** per pair of corruption families"), pairs[metric])
 
 # %% tags=["nbval-ignore-output"]
-pair_read = pairs["read correctly (%)"].drop("overall")
+pair_read = pairs[labels.READ].drop("overall")
 display(
     Markdown(
         "On images with two corruptions the reader recognises "
-        f"{pairs.loc['overall', ('read correctly (%)', evaluation.UNCORRECTED)]:.1f}% "
-        f"uncorrected and {pairs.loc['overall', ('read correctly (%)', best_new_name)]:.1f}% after correction by "
+        f"{pairs.loc['overall', (labels.READ, labels.UNCORRECTED)]:.1f}% "
+        f"uncorrected and {pairs.loc['overall', (labels.READ, best_new_name)]:.1f}% after correction by "
         f"{best_new_name}, the best U-Net; its hardest pair is {pair_read[best_new_name].idxmin().replace('_', ' ')} "
         f"({pair_read[best_new_name].min():.1f}%). At severity 5 it reads "
-        f"{severity.loc[5, ('read correctly (%)', best_new_name)]:.1f}%, "
-        f"against {severity.loc[5, ('read correctly (%)', evaluation.UNCORRECTED)]:.1f}% uncorrected."
+        f"{severity.loc[5, (labels.READ, best_new_name)]:.1f}%, "
+        f"against {severity.loc[5, (labels.READ, labels.UNCORRECTED)]:.1f}% uncorrected."
     )
 )
 
@@ -460,9 +467,7 @@ comparisons = {
         "changed": changed,
         "baseline": baseline,
         "what differs": study.what_differs(changed, baseline),
-        "read difference": float(
-            readability.loc[changed, "read correctly (%)"] - readability.loc[baseline, "read correctly (%)"]
-        ),
+        "read difference": float(readability.loc[changed, labels.READ] - readability.loc[baseline, labels.READ]),
         "McNemar p": evaluation.mcnemar_p(right[changed], right[baseline]),
     }
     for name, (changed, baseline) in compared.items()
@@ -484,13 +489,13 @@ summary = {
     "best new model": BEST_NEW,
     "collapsed": final_verdict.collapsed,
     "verdict": final_verdict.reason,
-    "sharpness ratio": float(headline.loc[("edge contrast (%)", "overall"), final_name]) / 100,
+    "sharpness ratio": float(headline.loc[(labels.EDGE_CONTRAST, "overall"), final_name]) / 100,
     "test images": len(test),
     "classifier epochs": len(reader_run.history),
     "quality": evaluation.quality_by_method(quality),
     "accuracy": accuracy.to_dict(orient="index"),
     "headline": evaluation.as_tree(headline),
-    "readability": evaluation.as_tree(readability[["test MSE", "edge contrast (%)", "read correctly (%)"]]),
+    "readability": evaluation.as_tree(readability[[labels.TEST_MSE, labels.EDGE_CONTRAST, labels.READ]]),
     "severity": evaluation.as_tree(severity),
     "pairs": evaluation.as_tree(pairs),
     "spread": evaluation.as_tree(spread),
@@ -500,7 +505,7 @@ summary = {
 }
 results_files.write_final(setting.out_dir, summary)
 print(
-    f"final model {FINAL_MODEL}: test MSE {ours['MSE', 'overall']:.4f}, SSIM {ours['SSIM', 'overall']:.3f}, "
+    f"final model {FINAL_MODEL}: test MSE {ours[labels.MSE, 'overall']:.4f}, SSIM {ours[labels.SSIM, 'overall']:.3f}, "
     f"read correctly {read.loc['overall', final_name]:.1f}%; seed's pick {SEED_PICK}: "
     f"{read.loc['overall', seed_name]:.1f}%"
 )

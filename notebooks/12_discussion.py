@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import corruptions, evaluation, models, notebook, results_files, study
+from lib import corruptions, labels, models, notebook, results_files, study
 
 notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 table, final = results_files.read_table(setting.out_dir), results_files.read_final(setting.out_dir)
 seed_table = table.loc[list(models.SEED_MODEL_IDS)]
-black, identity = setting.val_baselines["all black"], setting.val_baselines["identity (corrupted input)"]
+black, identity = setting.val_baselines[labels.ALL_BLACK], setting.val_baselines[labels.UNCORRECTED]
 
 # %% tags=["nbval-ignore-output"]
 display(
@@ -54,10 +54,11 @@ noise = study.noise_levels(table, spread)
 runs = spread.drop(index=["mean", "standard deviation"])
 display(
     Markdown(
-        f"Models 5 and 9 reach a validation MSE of {table.loc['5', 'val MSE']:.4f} and "
-        f"{table.loc['9', 'val MSE']:.4f}; the "
-        f"{len(runs)} runs of model {final['best new model']} span {np.ptp(runs['val MSE']):.4f} of validation MSE and "
-        f"{noise['read']:.2f} points of readability. Noise here: **{noise['val MSE']:.4f}** of validation MSE, "
+        f"Models 5 and 9 reach a validation MSE of {table.loc['5', labels.VAL_MSE]:.4f} and "
+        f"{table.loc['9', labels.VAL_MSE]:.4f}; the "
+        f"{len(runs)} runs of model {final['best new model']} span {np.ptp(runs[labels.VAL_MSE]):.4f} of validation "
+        "MSE and "
+        f"{noise['read']:.2f} points of readability. Noise here: **{noise[labels.VAL_MSE]:.4f}** of validation MSE, "
         f"**{noise['read']:.2f} points** of readability (two or three runs give a rough measure, not a precise one)."
     )
 )
@@ -70,12 +71,12 @@ display(
 
 # %% tags=["nbval-ignore-output"]
 families = table.groupby("family", sort=False).agg(
-    models=("val MSE", "size"),
-    best_model=("val MSE", "idxmin"),
-    best_val_MSE=("val MSE", "min"),
-    seed_best_val_loss=("seed val loss", "min"),
+    models=(labels.VAL_MSE, "size"),
+    best_model=(labels.VAL_MSE, "idxmin"),
+    best_val_MSE=(labels.VAL_MSE, "min"),
+    seed_best_val_loss=(labels.SEED_VAL_LOSS, "min"),
     collapsed=("collapsed", "sum"),
-    beat_identity=("val MSE", lambda values: int((values < identity).sum())),
+    beat_identity=(labels.VAL_MSE, lambda values: int((values < identity).sum())),
 )
 families.columns = [column.replace("_", " ") for column in families.columns]
 families
@@ -84,8 +85,8 @@ families
 # %% tags=["nbval-ignore-output"]
 def against_noise(first, second):
     """Model ``first`` against ``second`` on validation MSE, judged against the noise."""
-    difference = table.loc[first, "val MSE"] - table.loc[second, "val MSE"]
-    judged = study.judged_difference(difference, noise["val MSE"])
+    difference = table.loc[first, labels.VAL_MSE] - table.loc[second, labels.VAL_MSE]
+    judged = study.judged_difference(difference, noise[labels.VAL_MSE])
     return f"model {first} against model {second}: {difference:+.4f}, " + (
         "within noise" if judged == "within noise" else f"{'worse' if judged == 'higher' else 'better'} beyond noise"
     )
@@ -94,10 +95,10 @@ def against_noise(first, second):
 seed_families = families.loc[list(models.SEED_FAMILIES)].sort_values("best val MSE")
 best_family, runner_up = seed_families.index[:2]
 widths = {model_id: models.code_size(models.build(model_id)) for model_id in study.family_ids("sweep")}
-sweep = table.loc[list(widths), "val MSE"]
+sweep = table.loc[list(widths), labels.VAL_MSE]
 seed_best_family = families["seed best val loss"].idxmin()
-seed_best_model = seed_table["seed val loss"].idxmin()
-seed_best_width = widths[table.loc[list(widths), "seed val loss"].idxmin()]
+seed_best_model = seed_table[labels.SEED_VAL_LOSS].idxmin()
+seed_best_width = widths[table.loc[list(widths), labels.SEED_VAL_LOSS].idxmin()]
 display(
     Markdown(
         f"**Depth.** Of the seed's families, the best here is *{best_family}* (model "
@@ -106,7 +107,7 @@ display(
         f"({against_noise(families.loc[runner_up, 'best model'], families.loc[best_family, 'best model'])}); the "
         "seed's "
         f"best was *{seed_best_family}* (model {seed_best_model}, validation loss "
-        f"{table.loc[seed_best_model, 'seed val loss']:.4f}). "
+        f"{table.loc[seed_best_model, labels.SEED_VAL_LOSS]:.4f}). "
         + (
             'This agrees with the seed\'s "deeper is better". '
             if best_family in ("deep", "regularised")
@@ -119,11 +120,11 @@ display(
         f"{widths[sweep.idxmin()]} units (model {sweep.idxmin()}, validation MSE {sweep.min():.4f}) and the worst "
         f"{widths[sweep.idxmax()]} units ({against_noise(sweep.idxmax(), sweep.idxmin())}); the seed found "
         f"{seed_best_width} best. "
-        + f"\n\n**Regularisation.** Model 12 reaches a validation MSE of {table.loc['12', 'val MSE']:.4f}; "
+        + f"\n\n**Regularisation.** Model 12 reaches a validation MSE of {table.loc['12', labels.VAL_MSE]:.4f}; "
         "with L2 on its "
         f"outer convolutions, {against_noise('13', '12')}; with dropout, {against_noise('14', '12')}. The seed "
         "measured "
-        + ", ".join(f"{table.loc[model_id, 'seed val loss']:.4f}" for model_id in ("12", "13", "14"))
+        + ", ".join(f"{table.loc[model_id, labels.SEED_VAL_LOSS]:.4f}" for model_id in ("12", "13", "14"))
         + " (losses, its penalties included)."
     )
 )
@@ -137,8 +138,8 @@ display(
 
 # %% tags=["nbval-ignore-output"]
 readable = pd.DataFrame(final["readability"])
-seed_ranked = seed_table.assign(read=readable.loc[list(seed_table.index), "read correctly (%)"])
-by_mse = list(seed_ranked.sort_values("val MSE").index)
+seed_ranked = seed_table.assign(read=readable.loc[list(seed_table.index), labels.READ])
+by_mse = list(seed_ranked.sort_values(labels.VAL_MSE).index)
 by_read = list(seed_ranked.sort_values("read", ascending=False).index)
 codes = {model_id: models.code(models.build(model_id))[0] for model_id in seed_table.index}
 spatial = [model_id for model_id, shape in codes.items() if len(shape) == 3 and shape[:2] != (1, 1)]
@@ -166,7 +167,7 @@ display(
 # level, which suggests they had collapsed without the seed noticing.
 
 # %% tags=["nbval-ignore-output"]
-seed_collapsed = list(seed_table.index[seed_table["seed val loss"] >= 0.95 * black])
+seed_collapsed = list(seed_table.index[seed_table[labels.SEED_VAL_LOSS] >= 0.95 * black])
 ours_collapsed = [f"{model_id} ({table.loc[model_id, 'verdict']})" for model_id in table.index[table["collapsed"]]]
 display(
     Markdown(
@@ -174,7 +175,7 @@ display(
         f"least 95% of that for models {', '.join(seed_collapsed) if seed_collapsed else 'none'}; here "
         f"{len(ours_collapsed)} of {len(table)} models collapsed "
         f"({', '.join(ours_collapsed) if ours_collapsed else 'none'}), "
-        f"and {int((table['val MSE'] < identity).sum())} beat the uncorrected input ({identity:.4f})."
+        f"and {int((table[labels.VAL_MSE] < identity).sum())} beat the uncorrected input ({identity:.4f})."
     )
 )
 
@@ -188,25 +189,28 @@ display(
 # %% tags=["nbval-ignore-output"]
 headline = {name: pd.DataFrame(metrics) for name, metrics in final["headline"].items()}
 seed_pick, best = headline[final["seed name"]], headline[final["final name"]]
-given = headline[evaluation.UNCORRECTED]
+given = headline[labels.UNCORRECTED]
 
 
 def sharper_families(outputs):
     """The families whose corrected images have a higher SSIM than the uncorrected input's, in words."""
-    sharper = [f.replace("_", " ") for f in corruptions.FAMILIES if outputs.loc[f, "SSIM"] > given.loc[f, "SSIM"]]
+    sharper = [
+        f.replace("_", " ") for f in corruptions.FAMILIES if outputs.loc[f, labels.SSIM] > given.loc[f, labels.SSIM]
+    ]
     return ", ".join(sharper) or "no family"
 
 
 display(
     Markdown(
-        f"The seed's pick (model {final['seed pick']}) keeps {seed_pick.loc['overall', 'edge contrast (%)']:.0f}% of "
+        f"The seed's pick (model {final['seed pick']}) keeps {seed_pick.loc['overall', labels.EDGE_CONTRAST]:.0f}% of "
         "the "
-        f"clean images' edge contrast and reaches an SSIM of {seed_pick.loc['overall', 'SSIM']:.3f}; the best model "
-        f"(model {final['final model']}) keeps {best.loc['overall', 'edge contrast (%)']:.0f}% at an SSIM of "
-        f"{best.loc['overall', 'SSIM']:.3f}; the uncorrected input has {given.loc['overall', 'SSIM']:.3f}. "
+        f"clean images' edge contrast and reaches an SSIM of {seed_pick.loc['overall', labels.SSIM]:.3f}; the best "
+        "model "
+        f"(model {final['final model']}) keeps {best.loc['overall', labels.EDGE_CONTRAST]:.0f}% at an SSIM of "
+        f"{best.loc['overall', labels.SSIM]:.3f}; the uncorrected input has {given.loc['overall', labels.SSIM]:.3f}. "
         + (
             "The seed's pick blurs: "
-            if seed_pick.loc["overall", "edge contrast (%)"] < 90
+            if seed_pick.loc["overall", labels.EDGE_CONTRAST] < 90
             else "The seed's pick is about as sharp as the originals: "
         )
         + f"it raises the SSIM of the input for {sharper_families(seed_pick)}, the best model for "
@@ -223,8 +227,8 @@ display(
 
 # %% tags=["nbval-ignore-output"]
 clean_read, given_read = (
-    headline["clean images"].loc["overall", "read correctly (%)"],
-    given.loc["overall", "read correctly (%)"],
+    headline["clean images"].loc["overall", labels.READ],
+    given.loc["overall", labels.READ],
 )
 
 
@@ -252,8 +256,8 @@ display(
                 f"The reader recognises {clean_read:.1f}% of the clean test images and {given_read:.1f}% of the "
                 "corrupted ones; "
                 f"after the seed's pick (model {final['seed pick']}) "
-                f"{seed_pick.loc['overall', 'read correctly (%)']:.1f}%, after "
-                f"the best model (model {final['final model']}) {best.loc['overall', 'read correctly (%)']:.1f}%.",
+                f"{seed_pick.loc['overall', labels.READ]:.1f}%, after "
+                f"the best model (model {final['final model']}) {best.loc['overall', labels.READ]:.1f}%.",
                 "",
                 *[comparison_line(name, compared) for name, compared in final["comparisons"].items()],
             ]
@@ -294,16 +298,16 @@ display(
 # %% tags=["nbval-ignore-output"]
 severity = {metric: pd.DataFrame(values) for metric, values in final["severity"].items()}
 pairs = {metric: pd.DataFrame(values) for metric, values in final["pairs"].items()}
-reading = severity["read correctly (%)"]
+reading = severity[labels.READ]
 best_new = f"model {final['best new model']}"
 display(
     Markdown(
         f"From severity 1 to 5 the reader's accuracy after {best_new} (the best U-Net) goes from "
         f"{reading.loc['1', best_new]:.1f}% to "
-        f"{reading.loc['5', best_new]:.1f}%, against {reading.loc['1', evaluation.UNCORRECTED]:.1f}% to "
-        f"{reading.loc['5', evaluation.UNCORRECTED]:.1f}% uncorrected. On images with two corruption families at "
-        f"once, never seen in training, it reads {pairs['read correctly (%)'].loc['overall', best_new]:.1f}% against "
-        f"{pairs['read correctly (%)'].loc['overall', evaluation.UNCORRECTED]:.1f}% uncorrected."
+        f"{reading.loc['5', best_new]:.1f}%, against {reading.loc['1', labels.UNCORRECTED]:.1f}% to "
+        f"{reading.loc['5', labels.UNCORRECTED]:.1f}% uncorrected. On images with two corruption families at "
+        f"once, never seen in training, it reads {pairs[labels.READ].loc['overall', best_new]:.1f}% against "
+        f"{pairs[labels.READ].loc['overall', labels.UNCORRECTED]:.1f}% uncorrected."
     )
 )
 

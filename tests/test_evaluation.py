@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lib import backend, evaluation
+from lib import backend, evaluation, labels
 from lib.profiles import Split
 
 
@@ -15,7 +15,7 @@ def split():
 
 def test_an_all_black_output_is_called_collapsed(split):
     verdict = evaluation.collapse_verdict(np.zeros_like(split.clean), split, split.clean.mean(axis=0))
-    assert verdict.collapsed and verdict.kind == "all black" and "all-black" in verdict.reason
+    assert verdict.collapsed and verdict.kind == labels.ALL_BLACK and "all-black" in verdict.reason
 
 
 def test_an_output_that_ignores_the_input_is_called_collapsed(split):
@@ -30,7 +30,7 @@ def test_an_output_no_better_than_the_mean_image_is_called_collapsed(split):
     noisy = np.clip(mean_image + np.random.default_rng(1).normal(0, 0.1, split.clean.shape), 0, 1).astype(np.float32)
     verdict = evaluation.collapse_verdict(noisy, split, mean_image)
     assert evaluation.output_spread(noisy, split.clean) >= evaluation.MIN_OUTPUT_SPREAD
-    assert verdict.collapsed and verdict.kind == "mean image" and "mean training image" in verdict.reason
+    assert verdict.collapsed and verdict.kind == "mean image" and labels.MEAN_IMAGE in verdict.reason
 
 
 def test_an_output_read_at_chance_is_called_collapsed_and_one_read_above_it_is_not(split):
@@ -85,9 +85,9 @@ def test_reading_over_undoings_keeps_the_most_confident_reading():
 
 def test_metric_table_scores_every_method_overall_and_per_family(split):
     table = evaluation.metric_table(evaluation.baseline_predictions(split, split.clean.mean(axis=0)), split)
-    assert table.loc["all black", "overall"] == pytest.approx(np.mean(split.clean.astype(float) ** 2))
+    assert table.loc[labels.ALL_BLACK, "overall"] == pytest.approx(np.mean(split.clean.astype(float) ** 2))
     identity = np.mean((split.corrupted.astype(float) - split.clean) ** 2, axis=(1, 2))
-    assert table.loc["identity (corrupted input)", "flip"] == pytest.approx(identity[2::5].mean())
+    assert table.loc[labels.UNCORRECTED, "flip"] == pytest.approx(identity[2::5].mean())
     assert list(table.columns) == ["overall", "gaussian_noise", "rotation", "flip", "black_patches", "brightness"]
 
 
@@ -149,7 +149,7 @@ def test_sharpness_falls_with_blur(split):
 def test_quality_table_has_every_metric_per_family(split):
     table = evaluation.quality_table({"identity": split.corrupted}, split)
     assert list(table.columns.levels[0]) == sorted(evaluation.METRICS)
-    assert table.loc["identity", ("MSE", "overall")] == pytest.approx(
+    assert table.loc["identity", (labels.MSE, "overall")] == pytest.approx(
         evaluation.per_sample_mse(split.corrupted, split.clean).mean()
     )
 
@@ -189,14 +189,16 @@ def test_headline_table_sets_methods_side_by_side_on_every_measure(split):
     table = evaluation.headline_table({"copy": split.clean, "input": split.corrupted}, split, fixed_classifier())
     assert list(table.columns) == ["copy", "input"]
     assert list(table.index.get_level_values(0).unique()) == list(evaluation.HEADLINE_METRICS)
-    assert table.loc[("MSE", "overall"), "copy"] == 0 and table.loc[("SSIM", "flip"), "copy"] == pytest.approx(1)
-    assert table.loc[("edge contrast (%)", "overall"), "copy"] == pytest.approx(100)
-    assert table.loc[("MSE", "rotation"), "input"] == pytest.approx(
+    assert table.loc[(labels.MSE, "overall"), "copy"] == 0 and table.loc[
+        (labels.SSIM, "flip"), "copy"
+    ] == pytest.approx(1)
+    assert table.loc[(labels.EDGE_CONTRAST, "overall"), "copy"] == pytest.approx(100)
+    assert table.loc[(labels.MSE, "rotation"), "input"] == pytest.approx(
         evaluation.per_sample_mse(split.corrupted, split.clean)[1::5].mean()
     )
     # fixed_classifier reads class 0 where the top-left pixel is bright; every label here is 0.
     bright = split.clean[:, 0, 0] > 0.5
-    assert table.loc[("read correctly (%)", "overall"), "copy"] == pytest.approx(100 * bright.mean())
+    assert table.loc[(labels.READ, "overall"), "copy"] == pytest.approx(100 * bright.mean())
 
 
 def test_severity_and_pairs_tables_score_the_input_and_each_model(split):
@@ -205,16 +207,16 @@ def test_severity_and_pairs_tables_score_the_input_and_each_model(split):
     table = evaluation.severity_table({"copy": identity_model()}, fixed_classifier(), {1: split, 4: split})
     assert list(table.index) == [1, 4]
     assert list(table.columns) == [
-        ("MSE", "uncorrected input"),
-        ("MSE", "copy"),
-        ("read correctly (%)", "uncorrected input"),
-        ("read correctly (%)", "copy"),
+        (labels.MSE, labels.UNCORRECTED),
+        (labels.MSE, "copy"),
+        (labels.READ, labels.UNCORRECTED),
+        (labels.READ, "copy"),
     ]
-    assert table.loc[4, ("MSE", "copy")] == table.loc[4, ("MSE", "uncorrected input")] > 0
+    assert table.loc[4, (labels.MSE, "copy")] == table.loc[4, (labels.MSE, labels.UNCORRECTED)] > 0
     pairs_split = Split(split.clean, split.corrupted, np.arange(50) % 10, split.labels)
     pairs = evaluation.pairs_table({"copy": identity_model()}, fixed_classifier(), pairs_split)
     assert list(pairs.index) == ["overall", *PAIR_NAMES]
-    assert pairs.loc[PAIR_NAMES[3], ("MSE", "copy")] == pytest.approx(
+    assert pairs.loc[PAIR_NAMES[3], (labels.MSE, "copy")] == pytest.approx(
         evaluation.per_sample_mse(split.corrupted, split.clean)[3::10].mean()
     )
 
@@ -222,5 +224,5 @@ def test_severity_and_pairs_tables_score_the_input_and_each_model(split):
 def test_as_tree_nests_column_levels_then_row_levels():
     import pandas as pd
 
-    frame = pd.DataFrame({("MSE", "a"): {1: 0.5, 2: 0.25}, ("MSE", "b"): {1: 1.0, 2: 2.0}})
-    assert evaluation.as_tree(frame) == {"MSE": {"a": {"1": 0.5, "2": 0.25}, "b": {"1": 1.0, "2": 2.0}}}
+    frame = pd.DataFrame({(labels.MSE, "a"): {1: 0.5, 2: 0.25}, (labels.MSE, "b"): {1: 1.0, 2: 2.0}})
+    assert evaluation.as_tree(frame) == {labels.MSE: {"a": {"1": 0.5, "2": 0.25}, "b": {"1": 1.0, "2": 2.0}}}

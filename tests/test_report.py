@@ -14,7 +14,7 @@ import jupytext
 import nbformat
 import pytest
 
-from lib import paths, report
+from lib import labels, paths, report
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_SOURCES = sorted((ROOT / "notebooks").glob("*.py"))
@@ -341,7 +341,9 @@ def test_tables_with_row_labels_of_several_levels_export_without_multirow():
     from lib import notebook
 
     notebook.configure()
-    table = pd.DataFrame({"model": [0.1, 0.2]}, index=pd.MultiIndex.from_tuples([("MSE", "overall"), ("MSE", "flip")]))
+    table = pd.DataFrame(
+        {"model": [0.1, 0.2]}, index=pd.MultiIndex.from_tuples([(labels.MSE, "overall"), (labels.MSE, "flip")])
+    )
     latex = notebook.table_latex(table)
     assert "\\multirow" not in latex and "MSE & flip" in latex
 
@@ -355,7 +357,10 @@ def test_a_notebooks_tables_reach_the_pdf_shrunk_to_the_page_width_where_wider()
 
     shell = InteractiveShell.instance()
     notebook.configure()
-    for table in (pd.DataFrame({"MSE": [0.1304], "PSNR (dB)": [9.239]}, index=["model 2"]), pd.Series({"MSE": 0.1304})):
+    for table in (
+        pd.DataFrame({labels.MSE: [0.1304], labels.PSNR: [9.239]}, index=["model 2"]),
+        pd.Series({labels.MSE: 0.1304}),
+    ):
         data, _ = shell.display_formatter.format(table)
         latex = data["text/latex"]
         assert latex.startswith("\\begin{adjustbox}{max width=\\linewidth}\n\\begin{tabular}")
@@ -393,9 +398,9 @@ def test_tables_write_numbers_alike_in_html_and_latex_without_an_exponent():
     notebook.configure()
     table = pd.DataFrame(
         {
-            "test MSE": [0.096412, 0.1491],
-            "edge contrast (%)": [16.077, 9.8237e-05],
-            "read correctly (%)": [18.0, 18.8333],
+            labels.TEST_MSE: [0.096412, 0.1491],
+            labels.EDGE_CONTRAST: [16.077, 9.8237e-05],
+            labels.READ: [18.0, 18.8333],
         }
     )
     html, latex = table._repr_html_(), notebook.table_latex(table)

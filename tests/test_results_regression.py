@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from lib import evaluation, models, paths, profiles, reference_results, study
+from lib import evaluation, labels, models, paths, profiles, reference_results, study
 
 REFERENCE = reference_results.read(paths.RESULTS_REFERENCE)
 UPDATE_HINT = (
@@ -35,9 +35,9 @@ def test_the_smoke_build_reproduces_the_reference_results(smoke_build):
 def test_real_numbers_may_move_within_the_tolerance_and_not_beyond():
     moved = copy.deepcopy(REFERENCE)
     model = moved["models"]["12"]
-    model["val loss"] *= 1 + 0.5 * reference_results.RELATIVE_TOLERANCE
+    model[labels.VAL_LOSS] *= 1 + 0.5 * reference_results.RELATIVE_TOLERANCE
     assert reference_results.differences(moved, REFERENCE) == []
-    model["val loss"] = REFERENCE["models"]["12"]["val loss"] * (1 + 2 * reference_results.RELATIVE_TOLERANCE)
+    model[labels.VAL_LOSS] = REFERENCE["models"]["12"][labels.VAL_LOSS] * (1 + 2 * reference_results.RELATIVE_TOLERANCE)
     assert [line.split(":")[0] for line in reference_results.differences(moved, REFERENCE)] == [
         "models / 12 / val loss"
     ]
@@ -45,11 +45,11 @@ def test_real_numbers_may_move_within_the_tolerance_and_not_beyond():
 
 def test_an_edge_contrast_near_zero_may_move_a_tenth_of_a_point_and_not_more():
     """A collapsed model's near-flat output has a tiny edge contrast, which kernels move by a few percent."""
-    path = ("final evaluation", "readability", "edge contrast (%)", "0")
-    assert REFERENCE["final evaluation"]["readability"]["edge contrast (%)"]["0"] < 5
+    path = ("final evaluation", "readability", labels.EDGE_CONTRAST, "0")
+    assert REFERENCE["final evaluation"]["readability"][labels.EDGE_CONTRAST]["0"] < 5
     for points, allowed in ((0.09, True), (0.11, False)):
         moved = copy.deepcopy(REFERENCE)
-        moved["final evaluation"]["readability"]["edge contrast (%)"]["0"] += points
+        moved["final evaluation"]["readability"][labels.EDGE_CONTRAST]["0"] += points
         assert [line.split(":")[0] for line in reference_results.differences(moved, REFERENCE)] == (
             [] if allowed else [" / ".join(path)]
         )
@@ -95,11 +95,11 @@ def test_the_readers_accuracy_per_pair_of_families_allows_one_image_of_its_small
     reference = {
         "final evaluation": {
             "test images": images,
-            "pairs": {"read correctly (%)": {"model": {"overall": 50.0, PAIR_NAMES[0]: 50.0}}},
+            "pairs": {labels.READ: {"model": {"overall": 50.0, PAIR_NAMES[0]: 50.0}}},
         }
     }
     changed = copy.deepcopy(reference)
-    node = changed["final evaluation"]["pairs"]["read correctly (%)"]["model"]
+    node = changed["final evaluation"]["pairs"][labels.READ]["model"]
     node[PAIR_NAMES[0]] += 100 / (images // len(PAIR_NAMES))
     node["overall"] += 100 / images
     assert reference_results.differences(changed, reference) == []
@@ -154,7 +154,7 @@ def test_a_changed_model_fails_the_check(change, data_dir, tmp_path, monkeypatch
 
 def identity_quality(splits):
     test = splits["test"]
-    quality = evaluation.quality_table({"identity (corrupted input)": test.corrupted}, test)
+    quality = evaluation.quality_table({labels.UNCORRECTED: test.corrupted}, test)
     return {"final evaluation": {"quality": evaluation.quality_by_method(quality)}}
 
 
@@ -166,7 +166,7 @@ def test_a_changed_corruption_severity_fails_the_check(data_dir):
     harsher = profiles.load_splits("smoke", 0, data_dir=data_dir, severity=4)
     found = reference_results.differences(identity_quality(harsher), REFERENCE, subset=True)
     assert any(
-        line.startswith("final evaluation / quality / identity (corrupted input) / MSE / overall") for line in found
+        line.startswith(f"final evaluation / quality / {labels.UNCORRECTED} / {labels.MSE} / overall") for line in found
     ), found
 
 

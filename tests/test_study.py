@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import backend, study
+from lib import backend, labels, study
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,13 +31,15 @@ def test_family_ids_partition_the_study_in_the_seeds_order():
 
 def test_ranking_agreement_compares_ranks_and_names_the_biggest_moves():
     table = pd.DataFrame(
-        {"val loss": [0.1, 0.2, 0.3, 0.4], "seed val loss": [0.4, 0.2, 0.3, 0.1]}, index=["a", "b", "c", "d"]
+        {labels.VAL_LOSS: [0.1, 0.2, 0.3, 0.4], labels.SEED_VAL_LOSS: [0.4, 0.2, 0.3, 0.1]}, index=["a", "b", "c", "d"]
     )
     agreement = study.ranking_agreement(table)
     assert agreement["our best"] == "a" and agreement["seed best"] == "d"
     assert agreement["spearman"] == pytest.approx(-0.8)
     assert agreement["moved most"][:2] == ["a", "d"]
-    beyond = pd.concat([table, pd.DataFrame({"val loss": [0.05], "seed val loss": [float("nan")]}, index=["new"])])
+    beyond = pd.concat(
+        [table, pd.DataFrame({labels.VAL_LOSS: [0.05], labels.SEED_VAL_LOSS: [float("nan")]}, index=["new"])]
+    )
     assert study.ranking_agreement(beyond)["spearman"] == pytest.approx(-0.8)  # over the seed's models only
     assert study.ranking_agreement(beyond)["our best"] == "a"
 
@@ -138,12 +140,12 @@ def test_readability_table_reads_every_models_corrections(test_split):
     right = study.read_right(corrections, test_split, brightness_reader())
     table = study.readability_table(corrections, test_split, right, test_split.clean.mean(axis=0))
     assert list(table.index) == ["12", "20"] and list(table["family"]) == ["deep", "u-net"]
-    assert table.loc["12", ["test MSE", "read correctly (%)", "edge contrast (%)"]].tolist() == pytest.approx(
+    assert table.loc["12", [labels.TEST_MSE, labels.READ, labels.EDGE_CONTRAST]].tolist() == pytest.approx(
         [0, 100, 100]
     )
-    assert table.loc["20", "read correctly (%)"] == 0 and table.loc["20", "edge contrast (%)"] == 0
-    assert table.loc["20", "test MSE"] == pytest.approx(np.mean(test_split.clean.astype(float) ** 2))
-    assert table.loc["20", "verdict"] == "all black" and table.loc["12", "verdict"] == "learned"
+    assert table.loc["20", labels.READ] == 0 and table.loc["20", labels.EDGE_CONTRAST] == 0
+    assert table.loc["20", labels.TEST_MSE] == pytest.approx(np.mean(test_split.clean.astype(float) ** 2))
+    assert table.loc["20", "verdict"] == labels.ALL_BLACK and table.loc["12", "verdict"] == "learned"
 
 
 def test_spread_table_gives_each_run_then_mean_and_standard_deviation(test_split):
@@ -160,9 +162,9 @@ def test_spread_table_gives_each_run_then_mean_and_standard_deviation(test_split
     ]
     table = study.spread_table(runs, test_split, brightness_reader())
     assert list(table.index) == ["run 0 (seed 0)", "run 1 (seed 1)", "run 2 (seed 2)", "mean", "standard deviation"]
-    assert table["val MSE"].tolist() == pytest.approx([0.1, 0.2, 0.3, 0.2, 0.1])
-    assert table.loc["run 2 (seed 2)", "read correctly (%)"] == 0
-    assert table.loc["standard deviation", "test MSE"] == pytest.approx(np.std(table["test MSE"][:3], ddof=1))
+    assert table[labels.VAL_MSE].tolist() == pytest.approx([0.1, 0.2, 0.3, 0.2, 0.1])
+    assert table.loc["run 2 (seed 2)", labels.READ] == 0
+    assert table.loc["standard deviation", labels.TEST_MSE] == pytest.approx(np.std(table[labels.TEST_MSE][:3], ddof=1))
 
 
 def test_what_differs_names_everything_that_differs_between_two_models():
@@ -175,12 +177,12 @@ def test_what_differs_names_everything_that_differs_between_two_models():
 
 
 def test_noise_is_the_larger_of_the_two_seeds_gap_and_the_spread_runs_range():
-    table = pd.DataFrame({"val MSE": [0.030, 0.034]}, index=["5", "9"])
+    table = pd.DataFrame({labels.VAL_MSE: [0.030, 0.034]}, index=["5", "9"])
     spread = pd.DataFrame(
-        {"val MSE": [0.020, 0.021, 0.022, 0.021, 0.001], "read correctly (%)": [80, 81, 83, 81.3, 1.5]},
+        {labels.VAL_MSE: [0.020, 0.021, 0.022, 0.021, 0.001], labels.READ: [80, 81, 83, 81.3, 1.5]},
         index=["run 0", "run 1", "run 2", "mean", "standard deviation"],
     )
-    assert study.noise_levels(table, spread) == pytest.approx({"val MSE": 0.004, "read": 3.0})
+    assert study.noise_levels(table, spread) == pytest.approx({labels.VAL_MSE: 0.004, "read": 3.0})
     assert study.judged_difference(0.003, 0.004) == "within noise"
     assert study.judged_difference(-0.005, 0.004) == "lower"
     assert study.judged_difference(5.0, 3.0, p_value=0.2) == "within noise"  # the paired test decides too
