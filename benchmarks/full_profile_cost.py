@@ -21,9 +21,8 @@ import argparse
 import os
 import time
 
-import keras
-
 from lib import artifacts, backend, models, study, training
+from lib.backend import keras
 
 PROFILE = "full"
 

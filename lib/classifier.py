@@ -8,10 +8,10 @@ like the autoencoders. Unlike the benchmark's Adadelta, it uses Adam (1e-3) with
 early stopping, which reaches the same accuracy in fewer epochs.
 """
 
-from keras import layers
-
 from . import training
 from .backend import keras
+
+layers = keras.layers
 
 MODEL_ID = "classifier"
 # The control: the same reader trained on the corrupted training images. Does correcting help reading more

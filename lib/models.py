@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from keras import layers
 
 from .backend import keras
+
+layers = keras.layers
 
 INPUT_SHAPE = (28, 28, 1)
 

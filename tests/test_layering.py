@@ -41,3 +41,14 @@ def test_every_module_imports_only_the_modules_listed_above_it():
             if order.index(imported) >= position
         }
         assert not upward, f"lib/{name}.py imports {sorted(upward)}, listed below it in the README's layout"
+
+
+def test_importing_every_module_of_lib_prints_nothing():
+    """TensorFlow's native start-up notices carry timestamps that would land in every notebook's outputs:
+    every import of Keras goes through ``lib.backend``, which silences them."""
+    import subprocess
+    import sys
+
+    modules = ", ".join(name for name in layout_order() if not name.startswith("_"))
+    run = subprocess.run([sys.executable, "-c", f"from lib import {modules}"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout == "" and run.stderr == "", run.stderr[-2000:]
