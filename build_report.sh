@@ -6,11 +6,8 @@
 #   ./build_report.sh train --profile full --backend jax     the training stage alone (lib/training_stage.py)
 # Data: set REPORT_DATA_DIR to a folder with kmnist/ (the official files), or let it download.
 set -euo pipefail
-# Every path the user gives means a place seen from the caller's folder, and the notebooks run in
-# notebooks/: the folders named in the environment are made absolute here, and lib.report, which runs
-# in the caller's folder, does the same for --report-dir.
-[ -z "${REPORT_DATA_DIR:-}" ] || export REPORT_DATA_DIR="$(realpath "$REPORT_DATA_DIR")"
-[ -z "${REPORT_OUTPUT_DIR:-}" ] || export REPORT_OUTPUT_DIR="$(realpath -m "$REPORT_OUTPUT_DIR")"
+# Every path the user gives means a place seen from the caller's folder: Python runs in that folder
+# and makes them absolute (lib/paths.py) before the notebooks start in notebooks/.
 project="$(cd "$(dirname "$0")" && pwd)"
 "$project/scripts/setup.sh"
 stage=lib.report

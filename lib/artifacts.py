@@ -301,3 +301,13 @@ def _arrays_sha256(arrays):
         digest.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
         digest.update(array.tobytes())
     return digest.hexdigest()
+
+
+def trained_on(record):
+    """Where a run trained: its backend and device (and CPU, on one), or, for a run resumed elsewhere
+    (begun on a GPU, finished on a CPU), each place in turn with its epochs."""
+    places = record["places"]
+    if len(places) > 1:
+        return ", then ".join(f"{place} ({epochs} epoch{'s' * (epochs != 1)})" for place, epochs in places)
+    processor = f" ({record['cpu']})" if record["device"] == "cpu" and record.get("cpu") else ""
+    return f"{record['backend']} on {record['device']}{processor}"

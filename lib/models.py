@@ -297,7 +297,7 @@ class ModelSpec:
     family: str
     layers: Callable[[], list] | None = None  # a plain stack of layers (the seed's models) ...
     network: Callable | None = None  # ... or a function from input to output tensor (skip connections)
-    loss: str = "mse"  # a name of ``training.LOSSES``
+    loss: str = "mse"  # Keras' name of a loss, or one of ``losses.LOSSES``
     accelerator_sized: bool = False  # priced for an accelerator: the costliest network per epoch on a CPU
     batch_size: int = 128
     learning_rate: float = 1e-3

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import artifacts, backend, models
+from . import artifacts, backend, losses, models
 from .artifacts import DamagedArtifact
 from .backend import keras
 
@@ -24,7 +24,6 @@ SPREAD_RUNS = 3  # how often the report trains one network, with seeds one apart
 # keras.utils.set_random_seed hands the seed to numpy, which takes seeds below 2**32, and each model
 # adds its seed offset, and a spread run its number, to the run's seed.
 MAX_SEED = 2**32 - 1 - max(spec.seed_offset for spec in models.MODELS.values()) - (SPREAD_RUNS - 1)
-EDGE_WEIGHT = 1.0  # the edge term's weight against the MSE in ``mse_and_edges``
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class Network:
         model = self.build()
         model.compile(
             optimizer=keras.optimizers.Adam(self.config.learning_rate),
-            loss=LOSSES.get(self.config.loss, self.config.loss),
+            loss=losses.LOSSES.get(self.config.loss, self.config.loss),
             metrics=[self.metric],
             jit_compile=backend.JIT_COMPILE,
         )
@@ -135,24 +134,6 @@ def autoencoder(config, train_split, val_split, run=0):
 def autoencoder_data(split):
     """(inputs, targets) an autoencoder learns from: corrupted images in, clean images out."""
     return split.corrupted[..., None], split.clean[..., None]
-
-
-def mse_and_edges(clean, predicted):
-    """Per image: the MSE plus ``EDGE_WEIGHT`` times the MSE of the horizontal and vertical image
-    gradients (differences of neighbouring pixels), a squared form of the gradient difference loss of
-    Mathieu et al. (2016). Blur that MSE forgives flattens an edge's gradient, which the second term
-    charges for."""
-    ops = keras.ops
-
-    def mean_square(difference):
-        return ops.mean(ops.square(difference), axis=(1, 2, 3))
-
-    error = predicted - clean
-    edges = mean_square(error[:, 1:] - error[:, :-1]) + mean_square(error[:, :, 1:] - error[:, :, :-1])
-    return mean_square(error) + EDGE_WEIGHT * edges
-
-
-LOSSES = {"mse+edges": mse_and_edges}  # losses of our own; any other name is Keras'
 
 
 def fit(network, out_dir, log=print, wait=True):
@@ -305,16 +286,6 @@ def _result(model, config, record, folder, reused, published=False):
         record["seconds"],
         reused,
         folder,
-        trained_on(record) + (", published" if published else ""),
+        artifacts.trained_on(record) + (", published" if published else ""),
         published,
     )
-
-
-def trained_on(record):
-    """Where a run trained: its backend and device (and CPU, on one), or, for a run resumed elsewhere
-    (begun on a GPU, finished on a CPU), each place in turn with its epochs."""
-    places = record["places"]
-    if len(places) > 1:
-        return ", then ".join(f"{place} ({epochs} epoch{'s' * (epochs != 1)})" for place, epochs in places)
-    processor = f" ({record['cpu']})" if record["device"] == "cpu" and record.get("cpu") else ""
-    return f"{record['backend']} on {record['device']}{processor}"

@@ -226,10 +226,7 @@ display(
 # must exceed the spread runs' range and pass McNemar's test over the same test images.
 
 # %% tags=["nbval-ignore-output"]
-clean_read, given_read = (
-    headline["clean images"].loc["overall", labels.READ],
-    given.loc["overall", labels.READ],
-)
+clean_read, given_read = (headline["clean images"].loc["overall", labels.READ], given.loc["overall", labels.READ])
 
 
 def comparison_line(name, compared):

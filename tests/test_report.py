@@ -397,11 +397,7 @@ def test_tables_write_numbers_alike_in_html_and_latex_without_an_exponent():
 
     notebook.configure()
     table = pd.DataFrame(
-        {
-            labels.TEST_MSE: [0.096412, 0.1491],
-            labels.EDGE_CONTRAST: [16.077, 9.8237e-05],
-            labels.READ: [18.0, 18.8333],
-        }
+        {labels.TEST_MSE: [0.096412, 0.1491], labels.EDGE_CONTRAST: [16.077, 9.8237e-05], labels.READ: [18.0, 18.8333]}
     )
     html, latex = table._repr_html_(), notebook.table_latex(table)
     for shown in ("0.09641", "0.1491", "16.08", "0.00009824", "18", "18.83"):

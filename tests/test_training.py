@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from lib import artifacts, profiles, training
+from lib import artifacts, losses, profiles, training
 
 
 @pytest.fixture(scope="module")
@@ -315,17 +315,17 @@ def test_the_edge_aware_loss_is_the_mse_plus_the_mse_of_the_image_gradients():
     rng = np.random.default_rng(0)
     clean, predicted = rng.random((2, 3, 28, 28, 1), dtype=np.float32)
     error = predicted.astype(np.float64) - clean
-    expected = np.mean(error**2, axis=(1, 2, 3)) + training.EDGE_WEIGHT * (
+    expected = np.mean(error**2, axis=(1, 2, 3)) + losses.EDGE_WEIGHT * (
         np.mean(np.diff(error, axis=1) ** 2, axis=(1, 2, 3)) + np.mean(np.diff(error, axis=2) ** 2, axis=(1, 2, 3))
     )
-    loss = training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, predicted))
+    loss = training.keras.ops.convert_to_numpy(losses.mse_and_edges(clean, predicted))
     np.testing.assert_allclose(loss, expected, rtol=1e-5)
     # A uniform shift leaves every edge where it was: only the MSE is charged. A blur is charged more than its MSE.
-    shifted = training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, clean + 0.1))
+    shifted = training.keras.ops.convert_to_numpy(losses.mse_and_edges(clean, clean + 0.1))
     np.testing.assert_allclose(shifted, 0.01, rtol=1e-4)  # float32 rounding of the shift
     blurred = (clean + np.roll(clean, 1, axis=1) + np.roll(clean, 1, axis=2)) / 3
     mse = np.mean((blurred - clean) ** 2, axis=(1, 2, 3))
-    assert np.all(training.keras.ops.convert_to_numpy(training.mse_and_edges(clean, blurred)) > 1.5 * mse)
+    assert np.all(training.keras.ops.convert_to_numpy(losses.mse_and_edges(clean, blurred)) > 1.5 * mse)
 
 
 def test_a_model_trained_on_the_edge_aware_loss_logs_its_mse_too(tiny, tmp_path):
