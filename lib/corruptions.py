@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .data import require_seed
+
 SEVERITIES = range(1, 6)
 BLACK_PATCH_LADDER = ((1, 4), (1, 6), (2, 6), (2, 8), (3, 8))  # (count, side) of the squares per severity
 # Every family must accept every severity, so a batch must hold the largest black patch.
@@ -85,6 +87,7 @@ def corrupt_balanced(images, seed, severity=3):
     _check_severity(severity)
     family_ids = np.arange(len(images)) % len(FAMILIES)
     corrupted = np.empty(images.shape, dtype=np.float32)
+    require_seed(seed)
     streams = np.random.SeedSequence(seed).spawn(len(FAMILIES))
 
     def corrupt(index):
@@ -107,6 +110,7 @@ def corrupt_pairs(images, seed, severity=3):
     _check_severity(severity)
     pair_ids = np.arange(len(images)) % len(FAMILY_PAIRS)
     corrupted = np.empty(images.shape, dtype=np.float32)
+    require_seed(seed)
     streams = np.random.SeedSequence(seed).spawn(len(FAMILY_PAIRS))
     for index, (first, second) in enumerate(FAMILY_PAIRS):
         rng = np.random.default_rng(streams[index])

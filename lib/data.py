@@ -82,6 +82,14 @@ def load_dataset(name, split, data_dir=None):
     return images, labels.astype(np.int64)
 
 
+def require_seed(seed):
+    """Refuse what numpy cannot seed a generator with, naming the seed: a seed is a non-negative integer, or a
+    tuple of them (a run's seed and a code that gives each split its own stream)."""
+    parts = seed if isinstance(seed, tuple) else (seed,)
+    if not parts or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 0 for p in parts):
+        raise ValueError(f"seed must be a non-negative integer (or a tuple of them), got {seed!r}")
+
+
 def train_val_split(n, val_fraction, seed):
     """Split ``range(n)`` into sorted train and validation indices by a seeded permutation.
 
@@ -90,6 +98,7 @@ def train_val_split(n, val_fraction, seed):
     """
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must lie strictly between 0 and 1, got {val_fraction}")
+    require_seed(seed)
     order = np.random.default_rng(seed).permutation(n)
     n_val = int(round(n * val_fraction))
     return np.sort(order[n_val:]), np.sort(order[:n_val])

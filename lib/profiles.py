@@ -59,6 +59,7 @@ def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=3):
     split is corrupted at ``severity`` (1 to 5; the study trains and tests at 3).
     """
     profile = get_profile(profile)
+    data.require_seed(seed)
     train_images, train_labels = data.load_dataset(dataset, "train", data_dir)
     train_idx, val_idx = data.train_val_split(len(train_images), VAL_FRACTION, seed)
     splits = {
@@ -73,6 +74,7 @@ def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=3):
 
 def test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
     """The profile's test split alone, as ``load_splits`` makes it: for evaluating at other severities."""
+    data.require_seed(seed)
     images, labels = _test_images(profile, dataset, data_dir)
     return _corrupted(images, labels, corruptions.corrupt_balanced, (seed, SPLIT_CODES["test"]), severity)
 
@@ -80,6 +82,7 @@ def test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
 def pairs_test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
     """The profile's test images, each corrupted by two families at once (``corruptions.corrupt_pairs``),
     which no model saw in training; ``family_ids`` are indices into ``corruptions.FAMILY_PAIRS``."""
+    data.require_seed(seed)
     images, labels = _test_images(profile, dataset, data_dir)
     return _corrupted(images, labels, corruptions.corrupt_pairs, (seed, PAIRS_CODE), severity)
 

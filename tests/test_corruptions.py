@@ -180,3 +180,10 @@ def test_the_test_split_alone_at_severity_3_is_the_one_load_splits_makes(data_di
     assert np.array_equal(harder.clean, whole.clean) and not np.array_equal(harder.corrupted, whole.corrupted)
     pairs = profiles.pairs_test_split("smoke", 0, data_dir=data_dir)
     assert np.array_equal(pairs.clean, whole.clean) and pairs.family_ids.max() == len(corruptions.FAMILY_PAIRS) - 1
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, (0, -3), True], ids=["negative", "fractional", "negative part", "bool"])
+@pytest.mark.parametrize("corrupt", [corruptions.corrupt_balanced, corruptions.corrupt_pairs])
+def test_a_seed_numpy_cannot_take_is_refused_by_name(images, corrupt, seed):
+    with pytest.raises(ValueError, match=r"seed must be a non-negative integer \(or a tuple of them\), got "):
+        corrupt(images, seed)

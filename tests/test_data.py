@@ -146,3 +146,13 @@ def test_train_val_split_is_seeded_disjoint_and_complete():
     assert np.array_equal(train, again_train) and np.array_equal(val, again_val)
     assert not np.array_equal(train, other_train)
     assert np.array_equal(np.sort(np.concatenate([train, val])), np.arange(60_000))
+
+
+def test_a_negative_seed_is_refused_by_name_before_any_file_is_read(tmp_path):
+    """Through the library, where the command line's check does not apply: the error names the seed."""
+    from lib import profiles
+
+    with pytest.raises(ValueError, match=r"seed must be a non-negative integer \(or a tuple of them\), got -1"):
+        data.train_val_split(100, 0.1, -1)
+    with pytest.raises(ValueError, match=r"got -1"):
+        profiles.load_splits("smoke", -1, data_dir=tmp_path)
