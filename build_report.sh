@@ -8,7 +8,7 @@
 set -euo pipefail
 # Every path the user gives means a place seen from the caller's folder: Python runs in that folder
 # and makes them absolute (lib/paths.py) before the notebooks start in notebooks/.
-project="$(cd "$(dirname "$0")" && pwd)"
+project="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"  # the project, also when run through a link
 "$project/scripts/setup.sh"
 stage=lib.report
 if [ "${1:-}" = train ]; then stage=lib.training_stage; shift; fi

@@ -417,3 +417,12 @@ def test_tables_show_long_text_whole_in_html_and_latex():
     with pd.option_context("display.max_colwidth", 50):
         notebook.configure()
         assert trained_on in table._repr_html_() and trained_on in notebook.table_latex(table)
+
+
+def test_the_build_runs_through_a_link_to_it(tmp_path):
+    """A user links build_report.sh into their PATH: the link finds the project it points into."""
+    link = tmp_path / "build-kmnist-report"
+    link.symlink_to(ROOT / "build_report.sh")
+    run = subprocess.run([str(link), "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "--profile" in run.stdout
