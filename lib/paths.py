@@ -5,6 +5,7 @@ a path without starting either.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,3 +37,30 @@ def output_dir(profile, output_dir=None):
     if output_dir is not None:
         return Path(output_dir)
     return Path(os.environ.get("REPORT_OUTPUT_DIR") or ARTIFACT_DIR) / profile
+
+
+def writable_folder_problem(folder):
+    """Why ``folder`` cannot take files (None if it can): it is created first if missing."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        return "it is a file, not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
+def output_root_problem():
+    """Why ``$REPORT_OUTPUT_DIR`` cannot hold the artifact folders (None if it is unset or can), in a sentence
+    that says what to do: checked before any work starts."""
+    root = os.environ.get("REPORT_OUTPUT_DIR")
+    problem = root and writable_folder_problem(root)
+    if problem:
+        return (
+            f"REPORT_OUTPUT_DIR={root} cannot hold the artifact folders ({problem}); name a folder you can "
+            "write to, or unset it for artifacts/<profile>"
+        )
+    return None

@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +35,8 @@ from .paths import (
     absolute,
     absolute_environment,
     output_dir,
+    output_root_problem,
+    writable_folder_problem,
 )
 
 NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py")))
@@ -197,19 +198,6 @@ def missing_pdf_tools():
     return [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
 
 
-def writable_folder_problem(folder):
-    """Why ``folder`` cannot take the report (None if it can): it is created first if missing."""
-    if folder.exists() and not folder.is_dir():
-        return "it is a file, not a folder"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        return error.strerror or str(error)
-    return None
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=list(profiles.PROFILES), default="full")
@@ -241,6 +229,9 @@ def main(argv=None):
             f"--report-dir {report_dir} cannot take the report ({problem}); "
             "name a folder you can write to, or leave it out for report/<profile>"
         )
+    problem = output_root_problem()
+    if problem:
+        parser.error(problem)
     drifted = drifted_notebooks()
     if drifted:
         print(

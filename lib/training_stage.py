@@ -15,6 +15,7 @@ import sys
 import time
 
 from . import options, paths, profiles
+from .data import DataFileError
 
 BAR_WIDTH = 24
 
@@ -120,23 +121,37 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
     return progress
 
 
+class StageInterrupted(Exception):
+    """Ctrl-C while a network was training (or being read from the cache)."""
+
+    def __init__(self, network):
+        super().__init__(network)
+        self.network = network
+
+
 def share_out(progress, networks, setting):
     """Train every network (``setting.fit``) and return network -> ``TrainResult``: a network that another
     process is training is left for the end, and by then usually comes from the cache, so that several
     training stages started on one artifact folder share the work instead of queueing behind each other."""
     from .artifacts import NetworkBusy
 
+    def fit(network, wait):
+        try:
+            return setting.fit(network, progress.log, wait)
+        except KeyboardInterrupt:
+            raise StageInterrupted(network.name) from None
+
     results, busy = {}, []
     for network in networks:
         try:
-            results[network] = setting.fit(network, progress.log, wait=False)
+            results[network] = fit(network, wait=False)
         except NetworkBusy as error:
             progress.log(f"{network.name}: {error}; back to it after the others")
             busy.append(network)
             continue
         progress.finished(network.name, results[network])
     for network in busy:
-        results[network] = setting.fit(network, progress.log)
+        results[network] = fit(network, wait=True)
         progress.finished(network.name, results[network])
     return {network: results[network] for network in networks}
 
@@ -149,9 +164,26 @@ def main(argv=None):
     options.add_retrain_option(parser)
     args = parser.parse_args(argv)
     paths.absolute_environment()
+    problem = paths.output_root_problem()
+    if problem:
+        parser.error(problem)
     os.environ["KERAS_BACKEND"] = args.backend  # before Keras is first imported, in train_study
     options.apply_retrain(args)
-    train_study(args.profile, args.seed)
+    try:
+        train_study(args.profile, args.seed)
+    except DataFileError as error:
+        print(f"TRAINING STOPPED: {error}", file=sys.stderr)
+        return 1
+    except StageInterrupted as stop:
+        print(
+            f"TRAINING STOPPED: interrupted while {stop.network} was training. Every finished epoch is "
+            "checkpointed and every finished network cached: run the same command again to resume.",
+            file=sys.stderr,
+        )
+        return 130  # what a shell reports for a command stopped by Ctrl-C
+    except KeyboardInterrupt:
+        print("TRAINING STOPPED: interrupted before any network started training; nothing was lost.", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -426,3 +426,16 @@ def test_the_build_runs_through_a_link_to_it(tmp_path):
     run = subprocess.run([str(link), "--help"], cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "--profile" in run.stdout
+
+
+def test_an_output_folder_that_is_a_file_is_refused_before_any_notebook_runs(runs, tmp_path, monkeypatch, capsys):
+    taken = tmp_path / "artifacts"
+    taken.write_text("not a folder")
+    monkeypatch.setenv("REPORT_OUTPUT_DIR", str(taken))
+    with pytest.raises(SystemExit) as stop:
+        report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")])
+    assert stop.value.code == 2 and runs == []
+    assert (
+        f"REPORT_OUTPUT_DIR={taken} cannot hold the artifact folders (it is a file, not a folder)"
+        in capsys.readouterr().err
+    )

@@ -1,6 +1,7 @@
 """The training stage: one command trains every network a report needs, with one progress bar."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +207,45 @@ def test_the_training_stage_needs_neither_papermill_nor_jupyter():
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "--backend" in run.stdout
+
+
+def stage(*args, **env):
+    """The training stage as the README runs it, on the smoke profile, with ``env`` added."""
+    return subprocess.Popen(
+        [str(ROOT / "build_report.sh"), "train", "--profile", "smoke", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+
+
+def test_an_output_folder_that_is_a_file_is_refused_up_front(tmp_path):
+    taken = tmp_path / "artifacts"
+    taken.write_text("not a folder")
+    out, err = stage(REPORT_OUTPUT_DIR=str(taken)).communicate(timeout=300)
+    assert f"REPORT_OUTPUT_DIR={taken} cannot hold the artifact folders (it is a file, not a folder)" in err
+    assert "Traceback" not in err
+
+
+def test_a_missing_data_folder_is_said_in_a_line_not_a_traceback(tmp_path):
+    run = stage(REPORT_DATA_DIR=str(tmp_path / "no-data"), REPORT_OUTPUT_DIR=str(tmp_path / "artifacts"))
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 1
+    assert err.strip().splitlines()[-1].startswith(f"TRAINING STOPPED: {tmp_path / 'no-data'}")
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_names_the_network_and_says_a_rerun_resumes(data_dir, tmp_path):
+    import signal
+
+    run = stage(REPORT_DATA_DIR=data_dir, REPORT_OUTPUT_DIR=str(tmp_path))
+    for line in run.stdout:
+        if " | epoch 1/1 " in line:  # the first network has trained an epoch: the next one is under way
+            break
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 130, err[-2000:]
+    assert re.search(r"TRAINING STOPPED: interrupted while .+ was training\. .*run the same command again", err)
+    assert "Traceback" not in err
