@@ -126,12 +126,17 @@ def execute(profile, seed, report_dir):
 
 
 def in_sync(source):
-    """Whether a notebook's .py source and its paired .ipynb hold the same cells (type and source)."""
+    """Whether a notebook's .py source and its paired .ipynb hold the same cells: type, source and tags (which
+    say what nbval compares and what the report shows)."""
     paired = Path(source).with_suffix(".ipynb")
     if not paired.exists():
         return False
     script, notebook = jupytext.read(source), nbformat.read(paired, as_version=4)
-    return [(c.cell_type, c.source) for c in script.cells] == [(c.cell_type, c.source) for c in notebook.cells]
+
+    def cells(book):
+        return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in book.cells]
+
+    return cells(script) == cells(notebook)
 
 
 def drifted_notebooks():

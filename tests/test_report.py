@@ -439,3 +439,12 @@ def test_an_output_folder_that_is_a_file_is_refused_before_any_notebook_runs(run
         f"REPORT_OUTPUT_DIR={taken} cannot hold the artifact folders (it is a file, not a folder)"
         in capsys.readouterr().err
     )
+
+
+def test_a_cell_whose_tags_changed_only_in_the_source_stops_the_build(runs, tmp_path, monkeypatch, capsys):
+    """Tags say what nbval compares and what the report shows: the .ipynb must carry the source's."""
+    tiny_notebooks(tmp_path, monkeypatch, **{"01_data": "print(1)"})
+    source = tmp_path / "01_data.py"
+    source.write_text(source.read_text().replace("# %%\nprint(1)", '# %% tags=["report-hide-output"]\nprint(1)'))
+    assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 1
+    assert not runs and "01_data" in capsys.readouterr().err
