@@ -11,6 +11,7 @@ notebook's .ipynb must say what its .py source says.
 """
 
 import argparse
+import errno
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
 from . import profiles, reference_results
+from .files import atomic_write
 from .options import add_backend_option, add_retrain_option, apply_retrain, seed
 from .paths import (
     NOTEBOOK_DIR,
@@ -256,6 +258,11 @@ def main(argv=None):
         return 130  # what a shell reports for a command stopped by Ctrl-C
     try:
         return render(paths, args, report_dir)
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        print(f"BUILD FAILED while the report was being written: {error.strerror}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(
             f"BUILD STOPPED: interrupted while the report was being exported; every notebook had run and is "
@@ -269,7 +276,8 @@ def main(argv=None):
 def render(executed_paths, args, report_dir):
     """The combined report as HTML and PDF (and, if asked, the executed build as the test references)."""
     combined_path = report_dir / "report.ipynb"
-    nbformat.write(combine(executed_paths, args.profile, args.seed, args.backend), combined_path)
+    combined = combine(executed_paths, args.profile, args.seed, args.backend)
+    atomic_write(combined_path, lambda tmp: nbformat.write(combined, tmp))
     export(combined_path, "html")
     print(f"HTML report: {combined_path.with_suffix('.html')}")
     missing = missing_pdf_tools()

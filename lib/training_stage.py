@@ -10,6 +10,7 @@ result records where it was trained (the results table's "trained on" column).
 """
 
 import argparse
+import errno
 import os
 import sys
 import time
@@ -173,6 +174,15 @@ def main(argv=None):
         train_study(args.profile, args.seed)
     except DataFileError as error:
         print(f"TRAINING STOPPED: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        print(
+            f"TRAINING STOPPED: {error.strerror}. Every finished epoch is checkpointed: run the same command "
+            "again once there is room.",
+            file=sys.stderr,
+        )
         return 1
     except StageInterrupted as stop:
         print(

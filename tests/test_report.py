@@ -448,3 +448,21 @@ def test_a_cell_whose_tags_changed_only_in_the_source_stops_the_build(runs, tmp_
     source.write_text(source.read_text().replace("# %%\nprint(1)", '# %% tags=["report-hide-output"]\nprint(1)'))
     assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 1
     assert not runs and "01_data" in capsys.readouterr().err
+
+
+def test_a_full_disk_while_the_report_is_written_leaves_no_half_notebook(tmp_path, monkeypatch, capsys):
+    import errno
+
+    def full(notebook, path):
+        Path(path).write_text('{"cells": [')
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    tiny_notebooks(tmp_path, monkeypatch, **{"00_one": "print(1)"})
+    monkeypatch.setattr(report.nbformat, "write", full)
+    assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"BUILD FAILED while the report was being written: no space left on the device that holds {tmp_path / 'report'}"
+        in err
+    )
+    assert not list((tmp_path / "report").glob("*report.ipynb"))

@@ -249,3 +249,16 @@ def test_ctrl_c_names_the_network_and_says_a_rerun_resumes(data_dir, tmp_path):
     assert run.returncode == 130, err[-2000:]
     assert re.search(r"TRAINING STOPPED: interrupted while .+ was training\. .*run the same command again", err)
     assert "Traceback" not in err
+
+
+def test_a_full_disk_is_said_with_its_folder_and_that_a_rerun_resumes(monkeypatch, capsys):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "no space left on the device that holds /somewhere/models (writing x)")
+
+    monkeypatch.setattr(training_stage, "train_study", full)
+    assert training_stage.main(["--profile", "smoke"]) == 1
+    err = capsys.readouterr().err
+    assert "TRAINING STOPPED: no space left on the device that holds /somewhere/models" in err
+    assert "run the same command again" in err
