@@ -101,11 +101,11 @@ def write_finished(folder, best_weights, record):
 def read_finished(folder, model):
     """(record, best weights) of the finished run in ``folder``, each checked: every checksum, every array
     readable and fitting ``model``'s weights (raises ``DamagedArtifact`` naming what is wrong)."""
-    record = _read_record(Path(folder))
+    record = read_record(Path(folder))
     return record, _arrays_for(model, _read_npz(Path(folder) / WEIGHTS), "w")
 
 
-def _read_record(folder):
+def read_record(folder):
     """result.json, checked against the SHA-256 it carries and the one it records for the weights (files
     written before the checksums were added carry none, and are checked by reading them)."""
     try:
@@ -184,7 +184,7 @@ def epochs_run(folder, log=print):
     folder = Path(folder)
     try:
         if is_finished(folder):
-            return len(_read_record(folder)["history"]), True
+            return len(read_record(folder)["history"]), True
         if (folder / CHECKPOINT).exists():
             return len(json.loads(str(_read_npz(folder / CHECKPOINT)["state"]))["history"]), False
     except DamagedArtifact as damage:

@@ -14,6 +14,7 @@ import errno
 import os
 import sys
 import time
+from types import SimpleNamespace
 
 from . import options, paths, profiles
 from .data import DataFileError
@@ -42,7 +43,10 @@ class Progress:
         self.training_seconds = self.trained_flops = 0.0
 
     def time_left(self):
-        """Seconds still to go, or None before a network has been trained."""
+        """Seconds still to go: none where everything to come is in the cache; None while nothing has trained
+        yet to measure the rate by."""
+        if not any(flops for flops, _ in self.pending.values()):
+            return 0.0
         if not self.trained_flops:
             return None
         epochs_each = self.epochs / self.done
@@ -93,30 +97,61 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
     """Train every network the report on ``profile_name`` needs (``study.Setting.planned_networks``): the
     study's models, the runs of the batch-size ablation, the reader and its control trained on corrupted
     images, then the further runs of the best U-Net that measure the run-to-run spread."""
-    from . import models, study, training
+    from . import artifacts, backend, models, study, training
 
     setting = study.Setting(profile_name, seed, data_dir, output_dir)
     write(f"Training every network of the {profile_name} profile (seed {seed}) into {setting.out_dir}")
     n_train, n_val = len(setting.splits["train"]), len(setting.splits["val"])
 
-    def price(network):
+    def cost(network):
+        """The FLOPs of one epoch of ``network`` and its epoch limit."""
         return models.epoch_flops(network.build, n_train, n_val), network.config.max_epochs
+
+    def finished_record(network):
+        """The result record of ``network`` where the artifact folder or the published set holds it whole."""
+        folder = network.folder(setting.out_dir)
+        for place in (folder, artifacts.published_folder(folder)):
+            if place is not None and artifacts.is_finished(place):
+                try:
+                    return artifacts.read_record(place)
+                except artifacts.DamagedArtifact:
+                    return None  # set aside and trained again when its turn comes
+        return None
+
+    def price(network):
+        """What ``network`` costs this stage: nothing where the cache or the published set holds it."""
+        return (0.0, network.config.max_epochs) if finished_record(network) else cost(network)
 
     first = setting.planned_networks()
     prices = {network.name: price(network) for network in first}
     own_runs = {setting.autoencoder(model_id).config: model_id for model_id in study.family_ids("u-net")}
     u_nets = {own_runs[network.config]: network for network in first if network.config in own_runs}
-    # Until the U-Nets are done, the spread runs are priced as the costliest U-Net.
-    costliest_u_net = max(prices[network.name] for network in u_nets.values())
+    # The spread runs repeat the best U-Net: known now where every U-Net is finished, else priced as those of
+    # the costliest U-Net they may repeat.
     spread_runs = training.SPREAD_RUNS - 1
-    progress = Progress(prices | {f"spread run {run}": costliest_u_net for run in range(1, spread_runs + 1)}, write)
+    records = {model_id: finished_record(network) for model_id, network in u_nets.items()}
+    candidates = (
+        [study.best_new_model({model_id: SimpleNamespace(**record) for model_id, record in records.items()})]
+        if all(records.values())
+        else list(u_nets)
+    )
+    spread_prices = [
+        price(setting.autoencoder(model_id, run)) for model_id in candidates for run in range(1, spread_runs + 1)
+    ]
+    progress = Progress(prices | {f"spread run {run}": max(spread_prices) for run in range(1, spread_runs + 1)}, write)
+    found = sum(not flops for flops, _ in prices.values())
+    write(
+        f"{len(first) + spread_runs} networks, on Keras' {backend.NAME} backend ({backend.device()}): {found} found in "
+        f"the artifact folder or the published set, {len(first) - found} to train, and {spread_runs} runs of the "
+        "best U-Net once the U-Nets are known. Ctrl-C stops; the same command resumes where it stopped."
+    )
 
     done = share_out(progress, first, setting)
     spread_model = study.best_new_model({model_id: done[network] for model_id, network in u_nets.items()})
     runs = setting.planned_networks(spread_model)[len(first) :]
     for run, network in enumerate(runs, 1):
         del progress.pending[f"spread run {run}"]
-        progress.pending[network.name] = prices[u_nets[spread_model].name]
+        progress.pending[network.name] = price(network)
     progress.log(f"the best U-Net is model {spread_model}; {len(runs)} more runs of it measure the run-to-run spread")
     share_out(progress, runs, setting)
     return progress

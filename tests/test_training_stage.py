@@ -262,3 +262,27 @@ def test_a_full_disk_is_said_with_its_folder_and_that_a_rerun_resumes(monkeypatc
     err = capsys.readouterr().err
     assert "TRAINING STOPPED: no space left on the device that holds /somewhere/models" in err
     assert "run the same command again" in err
+
+
+def test_a_stage_with_everything_in_the_cache_says_so_up_front_and_prices_nothing_left(data_dir, tmp_path):
+    """Resuming after an interruption: the networks the cache holds are counted as found, not as work."""
+    first = stage(REPORT_DATA_DIR=data_dir, REPORT_OUTPUT_DIR=str(tmp_path))
+    assert first.communicate(timeout=1200) and first.returncode == 0
+    again = stage(REPORT_DATA_DIR=data_dir, REPORT_OUTPUT_DIR=str(tmp_path))
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err[-3000:]
+    planned = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + 2
+    header = out.splitlines()[1]
+    assert header.startswith(f"{planned + training.SPREAD_RUNS - 1} networks, on Keras' ")
+    assert f": {planned} found in the artifact folder or the published set, 0 to train" in header
+    assert "after the first network trained" not in out
+    assert all(
+        "| about 0:00:00 left |" in line or "| done |" in line for line in out.splitlines() if " networks | " in line
+    )
+
+
+def test_the_estimate_is_nothing_left_where_everything_to_come_is_in_the_cache():
+    lines, clock = [], FakeClock()
+    progress = training_stage.Progress({"model 0": (0.0, 100), "model 1": (0.0, 100)}, lines.append, clock)
+    progress.log("model 0: reusing the trained model")
+    assert "| about 0:00:00 left |" in lines[-1]
