@@ -17,13 +17,15 @@ stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing the Python packages into .venv (first time: a few minutes) ..."
   [ -d .venv ] || "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" 2> >(grep -v "^WARNING: Location" >&2)
+  .venv/bin/python -m pip install -qq --disable-pip-version-check --upgrade pip
+  # -qq: the packages' own build chatter (setuptools' notes on editable installs) is not for a new user;
+  # errors still show.
+  .venv/bin/python -m pip install -qq --disable-pip-version-check -e ".[test]"
   # PyTorch's CPU build comes from its own index (see pyproject.toml), in a step of its own with few
   # retries: where that index cannot be reached, pip takes torch from its other sources after seconds
   # (pip's default retries cost about 8 s a package, minutes over the whole list).
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --retries 2 -e ".[torch]" \
-    --extra-index-url https://download.pytorch.org/whl/cpu 2> >(grep -v -e "^WARNING: Location" -e "^WARNING: Retrying" >&2)
+  .venv/bin/python -m pip install -qq --disable-pip-version-check --retries 2 -e ".[torch]" \
+    --extra-index-url https://download.pytorch.org/whl/cpu
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
