@@ -196,7 +196,7 @@ def unwritable(monkeypatch):
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(report.tempfile, "TemporaryFile", read_only)
+    monkeypatch.setattr(paths.tempfile, "TemporaryFile", read_only)
 
 
 @pytest.mark.parametrize("where", ["a file", "inside a file", "read-only"])
