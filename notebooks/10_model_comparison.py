@@ -36,7 +36,7 @@ results_files.write_table(setting.out_dir, table)
 # is the MSE alone, on which models are compared. The verdict names how a collapsed model collapsed.
 
 # %% tags=["nbval-ignore-output"]
-table.drop(columns=["family", "code values", "collapsed", "time (s)", "trained on"])
+notebook.with_seed_blanks(table.drop(columns=["family", "code values", "collapsed", "time (s)", "trained on"]))
 
 # %% [markdown]
 # Training times vary from run to run and machine to machine (seconds, summed over epochs); where each

@@ -475,3 +475,18 @@ def test_the_package_declares_its_data_so_installing_it_warns_nothing(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "absent from the `packages` configuration" not in run.stdout + run.stderr
     assert any(name.endswith(".whl") for name in map(str, tmp_path.iterdir()))
+
+
+def test_a_loss_the_seed_never_reported_is_a_dash_and_an_undefined_one_stays_nan():
+    import pandas as pd
+
+    from lib import notebook
+
+    notebook.configure()
+    table = pd.DataFrame(
+        {labels.VAL_MSE: [0.0305, float("nan")], labels.SEED_VAL_LOSS: [0.0756, float("nan")]}, index=["12", "20"]
+    )
+    shown = notebook.with_seed_blanks(table)
+    for text in (shown._repr_html_(), notebook.table_latex(shown)):
+        assert "0.0756" in text and notebook.NOT_REPORTED in text and "NaN" in text
+    assert shown.loc["20", labels.SEED_VAL_LOSS] == notebook.NOT_REPORTED and pd.isna(shown.loc["20", labels.VAL_MSE])

@@ -1,0 +1,325 @@
+"""Scoring reconstructions against the clean images, beside the baselines any model must beat.
+
+Image quality is measured per sample, in whole batches: MSE (the training loss), PSNR (the same error
+on a logarithmic scale, in dB) and SSIM (structural similarity, Wang et al. 2004, which punishes blur
+that MSE forgives). Readability is measured by a classifier trained on clean images (``lib.classifier``).
+
+Baselines, scored exactly like a model:
+- all black: predict an empty image. Its MSE is the mean of x squared (about 0.158 on KMNIST); a
+  network sitting there has collapsed.
+- identity: hand back the corrupted input unchanged. A model that does not beat it corrects nothing.
+- mean training image: the same average character for every input; beating it shows the model uses
+  its input at all.
+- median filter: the classical denoiser, a 3x3 median of the corrupted input.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import backend, corruptions, labels
+from .backend import EVAL_BATCH_SIZE
+from .corruptions import FAMILIES, PAIR_NAMES
+
+# A model counts as collapsed when its output hardly depends on its input (its spread across images
+# is under a tenth of the clean images' spread), when it scores no better than 95% of all-black or of
+# the mean training image (the same average character whatever the input), or when the reader reads its
+# outputs at chance: KMNIST has 10 classes, so a guess reads 10%, and up to 15% is taken as no better.
+MIN_OUTPUT_SPREAD = 0.1
+COLLAPSE_MSE_FRACTION = 0.95
+CHANCE = 10.0
+AT_CHANCE = 15.0
+
+
+def reconstruct(model, images):
+    """The model's output for (N, 28, 28) images, as (N, 28, 28) float32."""
+    return model.predict(**backend.batches(images[..., None], batch_size=EVAL_BATCH_SIZE), verbose=0)[..., 0]
+
+
+def per_sample_mse(predicted, clean):
+    return np.mean((np.asarray(predicted, np.float64) - clean) ** 2, axis=(1, 2))
+
+
+def per_sample_psnr(predicted, clean):
+    """Peak signal-to-noise ratio in dB for images on a 0-1 scale; a perfect copy is capped at 100 dB."""
+    return 10 * np.log10(1 / np.maximum(per_sample_mse(predicted, clean), 1e-10))
+
+
+SSIM_WINDOW, SSIM_SIGMA, SSIM_K1, SSIM_K2 = 11, 1.5, 0.01, 0.03  # Wang et al. 2004, as tf.image.ssim
+
+
+def per_sample_ssim(predicted, clean):
+    """Structural similarity (1: identical) of images on a 0-1 scale: the mean over every 11x11 window
+    (Gaussian weights, sigma 1.5) that fits inside the image, as ``tf.image.ssim`` computes it. In float64
+    numpy rather than a float32 kernel, so the value is the same on every machine and backend."""
+    x, y = np.asarray(predicted, np.float64), np.asarray(clean, np.float64)
+    c1, c2 = SSIM_K1**2, SSIM_K2**2
+    mean_x, mean_y = _gaussian_window_means(x), _gaussian_window_means(y)
+    luminance = (2 * mean_x * mean_y + c1) / (mean_x**2 + mean_y**2 + c1)
+    structure = (2 * _gaussian_window_means(x * y) - 2 * mean_x * mean_y + c2) / (
+        _gaussian_window_means(x * x + y * y) - mean_x**2 - mean_y**2 + c2
+    )
+    return (luminance * structure).mean(axis=(1, 2))
+
+
+def _gaussian_window_means(images):
+    """Gaussian-weighted mean of every SSIM window inside (N, H, W) images: one 1-d pass per axis."""
+    offsets = np.arange(SSIM_WINDOW) - (SSIM_WINDOW - 1) / 2
+    weights = np.exp(-0.5 * (offsets / SSIM_SIGMA) ** 2)
+    weights /= weights.sum()
+    for axis in (1, 2):
+        inner = images.shape[axis] - SSIM_WINDOW + 1
+        shifted = [(slice(None),) * axis + (slice(k, k + inner),) for k in range(SSIM_WINDOW)]
+        images = sum(weight * images[where] for where, weight in zip(shifted, weights))
+    return images
+
+
+def per_sample_sharpness(images):
+    """Mean absolute difference between neighbouring pixels: the edge contrast that blur removes."""
+    images = np.asarray(images, np.float64)
+    return (np.abs(np.diff(images, axis=1)).mean(axis=(1, 2)) + np.abs(np.diff(images, axis=2)).mean(axis=(1, 2))) / 2
+
+
+METRICS = {labels.MSE: per_sample_mse, labels.PSNR: per_sample_psnr, labels.SSIM: per_sample_ssim}
+
+
+def median_filter(images, size=3):
+    """Every pixel replaced by the median of its ``size`` x ``size`` neighbourhood, edges mirrored."""
+    pad = size // 2
+    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad)), mode="symmetric")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size), axis=(1, 2))
+    return np.median(windows.reshape(*np.shape(images), size * size), axis=-1).astype(np.float32)
+
+
+def baseline_predictions(split, mean_train_image):
+    """What each baseline outputs for every image of ``split``."""
+    return {
+        labels.ALL_BLACK: np.zeros_like(split.clean),
+        labels.UNCORRECTED: split.corrupted,
+        labels.MEAN_IMAGE: np.broadcast_to(mean_train_image, split.clean.shape),
+        labels.MEDIAN_FILTER: median_filter(split.corrupted),
+    }
+
+
+def output_spread(predicted, clean):
+    """How much the outputs vary across images, relative to the clean images (1: as much, 0: constant)."""
+    return float(np.std(predicted, axis=0).mean() / np.std(clean, axis=0).mean())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a model collapsed, how (``kind``: 'learned', labels.ALL_BLACK, 'constant', 'mean image' or
+    'read at chance') and why, in a sentence with the numbers."""
+
+    collapsed: bool
+    kind: str
+    reason: str
+
+
+def collapse_verdict(predicted, split, mean_image, reader_accuracy=None):
+    """The ``Verdict`` on a model's outputs for ``split``, judged against the all-black image, the mean
+    training image ``mean_image`` and, where given, the reader's accuracy (%) on the outputs."""
+    mse = per_sample_mse(predicted, split.clean).mean()
+    black = np.mean(np.asarray(split.clean, np.float64) ** 2)
+    mean = per_sample_mse(np.broadcast_to(mean_image, split.clean.shape), split.clean).mean()
+    spread = output_spread(predicted, split.clean)
+    if mse >= COLLAPSE_MSE_FRACTION * black:
+        return Verdict(
+            True, labels.ALL_BLACK, f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f}"
+        )
+    if spread < MIN_OUTPUT_SPREAD:
+        return Verdict(
+            True,
+            "constant",
+            f"collapsed: its outputs barely depend on the input (spread {spread:.3f} of the clean images')",
+        )
+    if mse >= COLLAPSE_MSE_FRACTION * mean:
+        return Verdict(
+            True, "mean image", f"collapsed: MSE {mse:.4f} is no better than the mean training image's {mean:.4f}"
+        )
+    if reader_accuracy is not None and reader_accuracy <= AT_CHANCE:
+        return Verdict(
+            True,
+            "read at chance",
+            f"collapsed: the reader reads {reader_accuracy:.1f}% of its outputs, where guessing reads {CHANCE:.0f}%",
+        )
+    read = "" if reader_accuracy is None else f", read {reader_accuracy:.1f}%"
+    return Verdict(
+        False,
+        "learned",
+        f"learned: MSE {mse:.4f} against {black:.4f} for all-black and {mean:.4f} for "
+        f"the mean image, output spread {spread:.2f}{read}",
+    )
+
+
+def by_family(values, family_ids, groups=FAMILIES):
+    """The mean of per-sample ``values`` overall and per corruption family (or per name of ``groups``,
+    which ``family_ids`` index)."""
+    return {"overall": values.mean(), **{group: values[family_ids == i].mean() for i, group in enumerate(groups)}}
+
+
+def edge_contrast(predicted, split):
+    """The outputs' edge contrast (``per_sample_sharpness``) as a percentage of the clean images', overall
+    and per family: under 100 is blur, over 100 added edges."""
+    ratio = pd.Series(by_family(per_sample_sharpness(predicted), split.family_ids))
+    return 100 * ratio / pd.Series(by_family(per_sample_sharpness(split.clean), split.family_ids))
+
+
+def reader_probabilities(reader, images):
+    """The reader's class probabilities for (N, 28, 28) images, (N, classes)."""
+    return reader.predict(
+        **backend.batches(np.asarray(images, np.float32)[..., None], batch_size=EVAL_BATCH_SIZE), verbose=0
+    )
+
+
+def read_correctly(reader, images, split):
+    """Per image of ``split``: does the reader read ``images`` (its corrections, say) as the right character?"""
+    return reader_probabilities(reader, images).argmax(axis=1) == split.labels
+
+
+def reader_accuracy(reader, images, split, groups=FAMILIES):
+    """The reader's accuracy (%) on ``images`` of ``split``, overall and per group."""
+    return by_family(100.0 * read_correctly(reader, images, split), split.family_ids, groups)
+
+
+def mcnemar_p(correct_a, correct_b):
+    """Exact two-sided McNemar test on one set of images read two ways (boolean per image): the chance
+    of a split of the discordant images (read right one way only) at least this uneven if neither way
+    were better. A difference in readability with p >= 0.05 is within the noise of the test set."""
+    a_only = int(np.sum(correct_a & ~correct_b))
+    b_only = int(np.sum(~correct_a & correct_b))
+    discordant = a_only + b_only
+    if discordant == 0:
+        return 1.0
+    tail = sum(math.comb(discordant, k) for k in range(min(a_only, b_only) + 1))
+    return min(1.0, 2 * tail / 2**discordant)
+
+
+def recovered_share(corrected, uncorrected, clean):
+    """The share of the readability that corruption cost which a correction wins back (per group, from
+    accuracies in %): 1 is all of it, 0 none, negative where correcting made reading worse. Undefined
+    (NaN) where the corruption cost nothing."""
+    corrected, uncorrected, clean = (pd.Series(values, dtype=float) for values in (corrected, uncorrected, clean))
+    lost = clean - uncorrected
+    return ((corrected - uncorrected) / lost.where(lost > 0)).to_dict()
+
+
+UNDOING_ANGLES = np.arange(-60, 61, 5)  # degrees: past the rotation family's largest turn at severity 5 (57)
+
+
+def best_reading_over_undoings(reader, images, angles=UNDOING_ANGLES):
+    """A classical answer to the geometric families, with no correcting network: the clean-trained reader
+    reads every image as it is, flipped left-right, flipped upside down and turned by each of ``angles``
+    (degrees), and keeps its most confident reading. Returns the class read for each image."""
+    candidates = [images, images[:, :, ::-1], images[:, ::-1, :]]
+    candidates += [corruptions.rotate(images, np.radians(angle)) for angle in angles if angle != 0]
+    probabilities = np.stack([reader_probabilities(reader, candidate) for candidate in candidates])
+    most_confident = probabilities.max(axis=2).argmax(axis=0)
+    return probabilities[most_confident, np.arange(len(images))].argmax(axis=1)
+
+
+HEADLINE_METRICS = (labels.MSE, labels.PSNR, labels.SSIM, labels.EDGE_CONTRAST, labels.READ)
+
+
+def headline_table(outputs, split, reader):
+    """What correcting did, side by side: one column per method (name -> its outputs for ``split``), one
+    row per ``HEADLINE_METRICS`` entry and group (overall, then each family)."""
+    columns = {}
+    for name, predicted in outputs.items():
+        values = {metric: by_family(METRICS[metric](predicted, split.clean), split.family_ids) for metric in METRICS}
+        values[labels.EDGE_CONTRAST] = edge_contrast(predicted, split).to_dict()
+        values[labels.READ] = reader_accuracy(reader, predicted, split)
+        columns[name] = pd.DataFrame(values)[list(HEADLINE_METRICS)].unstack()
+    return pd.DataFrame(columns)
+
+
+def corrections(models_by_name, split):
+    """The uncorrected input and each model's corrections of ``split``: method name -> images."""
+    return {
+        labels.UNCORRECTED: split.corrupted,
+        **{name: reconstruct(model, split.corrupted) for name, model in models_by_name.items()},
+    }
+
+
+def mse_and_readability(outputs, split, reader, groups=FAMILIES):
+    """Test MSE and the reader's accuracy (%) of each method's outputs: columns (metric, method), rows
+    overall and each group."""
+    columns = {
+        (labels.MSE, name): by_family(per_sample_mse(predicted, split.clean), split.family_ids, groups)
+        for name, predicted in outputs.items()
+    }
+    columns |= {
+        (labels.READ, name): reader_accuracy(reader, predicted, split, groups) for name, predicted in outputs.items()
+    }
+    return pd.DataFrame(columns)
+
+
+def severity_table(models_by_name, reader, splits_by_severity):
+    """``mse_and_readability`` overall, for the uncorrected input and each model, at each severity (rows)."""
+    table = pd.DataFrame(
+        {
+            severity: mse_and_readability(corrections(models_by_name, split), split, reader).loc["overall"]
+            for severity, split in splits_by_severity.items()
+        }
+    ).T
+    table.index.name = "severity"
+    return table
+
+
+def pairs_table(models_by_name, reader, split):
+    """``mse_and_readability`` per pair of corruption families, on a ``pairs_test_split``."""
+    return mse_and_readability(corrections(models_by_name, split), split, reader, PAIR_NAMES)
+
+
+def metric_table(predictions, split, metric=labels.MSE):
+    """One metric's mean per method (rows), overall and per corruption family (columns)."""
+    return pd.DataFrame.from_dict(
+        {
+            name: by_family(METRICS[metric](predicted, split.clean), split.family_ids)
+            for name, predicted in predictions.items()
+        },
+        orient="index",
+    )
+
+
+def quality_table(predictions, split):
+    """Every metric of ``METRICS`` side by side: columns (metric, overall or family)."""
+    return pd.concat({metric: metric_table(predictions, split, metric) for metric in METRICS}, axis=1)
+
+
+def quality_by_method(quality):
+    """A ``quality_table`` as plain nested dicts: method -> metric -> overall or family -> value."""
+    return {method: {metric: quality.loc[method, metric].to_dict() for metric in METRICS} for method in quality.index}
+
+
+def accuracy_table(classifier, inputs, split):
+    """The classifier's accuracy (%) on each set of images (rows), overall and per corruption family."""
+    return pd.DataFrame.from_dict(
+        {name: reader_accuracy(classifier, images, split) for name, images in inputs.items()}, orient="index"
+    )
+
+
+def as_tree(frame):
+    """A table as nested dicts for a JSON file: the column levels first, then the row levels, every key
+    a string and every value a float."""
+    tree = {}
+    for column, values in frame.items():
+        for row, value in values.items():
+            path = [str(key) for key in (*_levels(column), *_levels(row))]
+            node = tree
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node[path[-1]] = float(value)
+    return tree
+
+
+def _levels(key):
+    return key if isinstance(key, tuple) else (key,)
+
+
+def ranked_examples(errors):
+    """Indices of the best, median and worst sample by per-sample error."""
+    order = np.argsort(errors, kind="stable")
+    return {"best": int(order[0]), "median": int(order[len(order) // 2]), "worst": int(order[-1])}

@@ -1,0 +1,115 @@
+"""Everything a notebook shows beyond figures and tables: IPython's set-up for the report, numbers as the
+report writes them, and the text each family notebook displays about its models.
+
+Imported by the notebooks only: a machine that only trains (the training stage) needs no IPython.
+"""
+
+import functools
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython import get_ipython
+from IPython.display import Markdown, display
+
+from . import models, plots, study
+
+
+def configure():
+    """Tables as HTML in the browser and as LaTeX tables in the PDF, numbers as ``number_text`` writes them and
+    text whole in both."""
+    shell = get_ipython()
+    if shell is not None:  # adds a LaTeX form; the HTML form stays
+        for table_type in (pd.DataFrame, pd.Series):
+            shell.display_formatter.formatters["text/latex"].for_type(table_type, table_latex)
+    pd.set_option("styler.format.escape", "latex")
+    # Row labels of several levels repeat on every row: spanning them needs \multirow, which nbconvert's LaTeX lacks.
+    pd.set_option("styler.sparse.index", False)
+    pd.set_option("display.float_format", number_text)
+    # The HTML form cuts text at 50 characters; a model trained in two places is named in about 65.
+    pd.set_option("display.max_colwidth", None)
+    if shell is not None:
+        _attach_alt_text(shell)
+
+
+def _attach_alt_text(shell):
+    """Make a figure's PNG carry its alt text as output metadata (``{"alt": ...}``, as nbconvert reads it)."""
+    # Importing the inline backend configures it (its PNG formatter among others) if it is the backend and
+    # has not been configured yet, so that it does not later replace the formatter set here.
+    import matplotlib_inline.backend_inline  # noqa: F401
+    from matplotlib.figure import Figure
+
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = png.lookup_by_type(Figure)
+    except KeyError:  # not the inline backend: figures do not become the notebook's images
+        return
+    if isinstance(draw, functools.partial) and draw.func is _png_with_alt_text:
+        return  # set before in this kernel (a notebook's first cell run again)
+    png.for_type(Figure, functools.partial(_png_with_alt_text, draw))
+
+
+def _png_with_alt_text(draw, fig):
+    image, alt_text = draw(fig), plots.ALT_TEXT.get(fig)
+    return image if image is None or alt_text is None else (image, {"alt": alt_text})
+
+
+def number_text(value):
+    """A number as the report's tables show it: four significant digits, without trailing zeros, and never
+    with an exponent, which a reader misses in a column of percentages (pandas wrote 1.6077e+01 beside
+    2.7639e-01 there). Tables set MSEs, PSNRs and percentages side by side, so a fixed count of decimals
+    gave the percentages false precision (18.0000) or the small numbers too few digits."""
+    if math.isnan(value):
+        return "NaN"
+    if value == 0 or math.isinf(value):
+        return f"{value:g}"
+    decimals = max(0, 3 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def table_latex(table):
+    """A table's LaTeX form, numbers as ``number_text`` writes them, shrunk where it is wider than the text: a
+    LaTeX tabular does not wrap, and the PDF would cut off its right-hand columns. nbconvert's LaTeX preamble
+    loads adjustbox and caps every box at 0.9 of the line's width, so such a table ends up that wide."""
+    return (
+        "\\begin{adjustbox}{max width=\\linewidth}\n" + table.to_latex(float_format=number_text) + "\\end{adjustbox}\n"
+    )
+
+
+def describe_family(results):
+    """For a notebook: each model's decisions and size. Exact on every machine (no trained number in it)."""
+    for model_id, result in results.items():
+        spec = models.spec(model_id)
+        loss = "" if spec.loss == "mse" else f", loss {spec.loss}"
+        size = " Accelerator-sized." if spec.accelerator_sized else ""
+        display(
+            Markdown(
+                f"### Model {model_id}\n\n{spec.note}\n\n{result.model.count_params():,} parameters; batch size "
+                f"{spec.batch_size}, learning rate {spec.learning_rate:g}{loss}. The decoder works from a code of "
+                f"{models.code_text(result.model)}.{size}"
+            )
+        )
+
+
+def show_family(results, setting, title):
+    """For a notebook: how each model trained and its verdict, then one figure of all their loss curves.
+    These numbers come out of training, so they agree across machines within a tolerance only."""
+    val = setting.splits["val"]
+    lines = []
+    for model_id, result in results.items():
+        reason = study.verdict(result, val, setting).reason
+        train_mse, val_mse = study.kept_mse(result)
+        seed = (
+            f" (the seed reported {study.SEED_RESULTS[model_id][0]} and {study.SEED_RESULTS[model_id][1]})"
+            if model_id in study.SEED_RESULTS
+            else ""
+        )
+        lines.append(
+            f"- **Model {model_id}** kept epoch {result.best_epoch} of {len(result.history)}: training MSE "
+            f"{train_mse:.4f}, validation MSE {val_mse:.4f}{seed}. Verdict: {reason}."
+        )
+    display(Markdown("\n".join(lines)))
+    histories = {f"model {model_id}": plots.mse_history(result) for model_id, result in results.items()}
+    plots.loss_curves(histories, setting.val_baselines.to_dict(), f"{title} ({setting.profile.name} profile)")
+    plt.show()

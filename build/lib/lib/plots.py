@@ -1,0 +1,265 @@
+"""The report's figures. Each function returns a matplotlib Figure; notebooks end the cell with plt.show().
+
+Each figure carries a sentence saying what it shows, which the HTML report gives its image as alt text
+(for a screen reader, or a reader who cannot see the picture).
+"""
+
+import weakref
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import labels
+from .corruptions import FAMILIES
+
+# One line style per baseline of ``evaluation.baseline_predictions``, in its order.
+BASELINE_STYLES = (":", "--", "-.", (0, (1, 4)))
+
+ALT_TEXT = weakref.WeakKeyDictionary()  # figure -> what it shows, in a sentence
+
+
+def described(fig, alt_text):
+    """``fig``, with ``alt_text`` to go with its image in the HTML report."""
+    ALT_TEXT[fig] = alt_text
+    return fig
+
+
+def _image_axes(rows, cols, size=1.1, **kwargs):
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size), squeeze=False, **kwargs)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig, axes
+
+
+def class_samples(images, labels, class_names, per_class=8):
+    """A grid with one row of examples per class."""
+    fig, axes = _image_axes(len(class_names), per_class)
+    for label, name in enumerate(class_names):
+        for ax, index in zip(axes[label], np.flatnonzero(labels == label)[:per_class]):
+            ax.imshow(images[index], cmap="gray", vmin=0, vmax=255)
+        axes[label, 0].set_ylabel(f"{label}: {name}", rotation=0, ha="right", va="center")
+    fig.suptitle("Training images, one row per class")
+    return described(
+        fig,
+        f"{per_class} training images of each of the {len(class_names)} classes, one row per class, "
+        f"labelled with its number and name ({', '.join(class_names)}).",
+    )
+
+
+def corruption_examples(clean, corrupted, family_ids, per_family=6):
+    """For each family a row pair: clean images above, their corrupted versions below."""
+    fig, axes = _image_axes(2 * len(FAMILIES), per_family)
+    for family, name in enumerate(FAMILIES):
+        for column, index in enumerate(np.flatnonzero(family_ids == family)[:per_family]):
+            axes[2 * family, column].imshow(clean[index], cmap="gray", vmin=0, vmax=1)
+            axes[2 * family + 1, column].imshow(corrupted[index], cmap="gray", vmin=0, vmax=1)
+        axes[2 * family, 0].set_ylabel("clean", rotation=0, ha="right", va="center")
+        axes[2 * family + 1, 0].set_ylabel(name.replace("_", " "), rotation=0, ha="right", va="center")
+    fig.suptitle("Each corruption family: clean (upper row) and corrupted (lower row)")
+    names = ", ".join(name.replace("_", " ") for name in FAMILIES)
+    return described(
+        fig,
+        f"For each of the {len(FAMILIES)} corruption families ({names}), a row of {per_family} "
+        "clean training images above the same images corrupted.",
+    )
+
+
+def mse_history(result):
+    """A ``TrainResult``'s MSE per epoch as a table (epoch, mse, val_mse; seconds left out as they vary run to
+    run), for ``loss_curves``: the MSE as logged, which the loss is not for a model with penalties or another loss."""
+    return pd.DataFrame(result.history).set_index("epoch")[["mse", "val_mse"]]
+
+
+def loss_curves(histories, baselines, title):
+    """One panel per model: training and validation MSE per epoch, the baselines' validation MSE as
+    horizontal lines. ``histories`` maps a panel title to a frame with ``mse`` and ``val_mse``."""
+    columns = min(len(histories), 3)
+    rows = -(-len(histories) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows + 0.8), squeeze=False)
+    for ax, (name, history) in zip(axes.flat, histories.items()):
+        # Each panel has its own logarithmic axis: one diverging model must not flatten the others.
+        ax.set_yscale("log")
+        ax.set_xlim(0.5, len(history) + 0.5)
+        ax.plot(history.index, history["mse"], marker=".", label="training MSE")
+        ax.plot(history.index, history["val_mse"], marker=".", label="validation MSE")
+        for (baseline, value), style in zip(baselines.items(), BASELINE_STYLES, strict=True):
+            ax.axhline(value, color="gray", linestyle=style, label=f"{baseline} (validation)")
+        # Epochs are whole numbers; a short run gets a tick per epoch (a locator would add halves).
+        if len(history) <= 12:
+            ax.set_xticks(history.index)
+        else:
+            ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        ax.set_title(name, fontsize="medium")
+        ax.set_xlabel("epoch")
+    for ax in axes.flat[len(histories) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(labels.MSE)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=3, fontsize="small", bbox_to_anchor=(0.5, 0))
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.1 if rows == 1 else 0.06, 1, 1))
+    return described(
+        fig,
+        f"{title}: the training and validation MSE of each epoch on a logarithmic scale, one "
+        f"panel per model ({', '.join(histories)}), with the validation MSE of the baselines "
+        f"({', '.join(baselines)}) as horizontal lines.",
+    )
+
+
+def clean_corrupted_reconstructed(examples):
+    """One row per example: clean | corrupted | reconstructed, in the seed's pseudocolor and in grayscale.
+
+    ``examples`` maps a row title to ``(clean, corrupted, reconstructed)`` images. The pseudocolor
+    panels use matplotlib's default colormap scaled to each image, as the seed did, which shows small
+    shifts of intensity; the grayscale panels show the true values on a fixed 0-1 scale.
+    """
+    columns = ["clean", "corrupted", "reconstructed"]
+    fig, axes = _image_axes(len(examples), 6, size=1.5)
+    for row, (title, images) in enumerate(examples.items()):
+        for column, image in enumerate(images):
+            axes[row, column].imshow(image)
+            axes[row, column + 3].imshow(image, cmap="gray", vmin=0, vmax=1)
+        axes[row, 0].set_ylabel(title, rotation=0, ha="right", va="center")
+    for column, name in enumerate(columns):
+        axes[0, column].set_title(f"{name}\n(pseudocolor)", fontsize="small")
+        axes[0, column + 3].set_title(f"{name}\n(grayscale)", fontsize="small")
+    titles = "; ".join(" ".join(title.split()) for title in examples)
+    return described(
+        fig,
+        f"For each of {len(examples)} images ({titles}): the clean, the corrupted and the "
+        "reconstructed image, first in pseudocolor, then in grayscale.",
+    )
+
+
+def model_ranking(table, baselines):
+    """Every model's validation MSE, best at the top, with the seed's reported validation loss beside it
+    (its loss: for the models with penalties, more than their MSE)."""
+    ordered = table.sort_values(labels.VAL_MSE, ascending=False)
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(ordered) + 1.5))
+    positions = np.arange(len(ordered))
+    colours = ["tab:red" if collapsed else "tab:blue" for collapsed in ordered["collapsed"]]
+    ax.barh(positions, ordered[labels.VAL_MSE], color=colours, label="this project (red: collapsed)")
+    ax.scatter(
+        ordered[labels.SEED_VAL_LOSS],
+        positions,
+        color="black",
+        marker="D",
+        s=18,
+        zorder=3,
+        label="the seed's validation loss",
+    )
+    for (name, value), style in zip(baselines.items(), BASELINE_STYLES, strict=True):
+        ax.axvline(value, color="gray", linestyle=style, label=name)
+    ax.set_yticks(positions, [f"model {model_id}" for model_id in ordered.index])
+    ax.set_xlabel("validation MSE")
+    ax.set_title("All models ranked by validation MSE")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return described(
+        fig,
+        f"A bar for each of the {len(ordered)} models, its validation MSE, the best at the top and "
+        "collapsed models in red; a diamond marks the validation loss the seed reported, and the "
+        f"baselines' MSE ({', '.join(baselines)}) are vertical lines.",
+    )
+
+
+def family_grid(clean, outputs, title, size=1.0):
+    """Rows: the clean images, then each entry of ``outputs`` (name -> images of the same samples)."""
+    rows = {"clean": clean, **outputs}
+    fig, axes = _image_axes(len(rows), len(clean), size=size)
+    for row, (name, images) in enumerate(rows.items()):
+        for column, image in enumerate(images):
+            axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
+    fig.suptitle(title)
+    return described(
+        fig, f"{title}: {len(clean)} images, clean in the first row, then in a row each: {', '.join(outputs)}."
+    )
+
+
+def error_histograms(errors, family_ids, metric="per-sample MSE"):
+    """One panel per corruption family: the distribution of ``errors`` (method -> per-sample values)."""
+    fig, axes = plt.subplots(2, 3, figsize=(9, 5.5), sharey=True)
+    everything = np.concatenate(list(errors.values()))
+    bins = np.geomspace(max(everything.min(), 1e-4), everything.max(), 40)
+    for family, (ax, name) in enumerate(zip(axes.flat, FAMILIES)):
+        for method, values in errors.items():
+            ax.hist(
+                np.maximum(values[family_ids == family], bins[0]),
+                bins=bins,
+                histtype="step",
+                linewidth=1.5,
+                label=method,
+            )
+        ax.set_xscale("log")
+        ax.set_title(name.replace("_", " "), fontsize="medium")
+        ax.set_xlabel(metric)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("images")
+    legend_panel = axes.flat[-1]
+    legend_panel.axis("off")
+    legend_panel.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize="small")
+    fig.tight_layout()
+    return described(
+        fig,
+        f"Histograms of the {metric} on a logarithmic scale, a panel for each corruption family, "
+        f"a line for each of {', '.join(errors)}.",
+    )
+
+
+def severity_curves(table, baseline):
+    """Two panels against severity: the reader's accuracy and the MSE, one line per method. ``table`` is
+    an ``evaluation.severity_table``; the method named ``baseline`` (the uncorrected input) is dashed."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, metric in zip(axes, (labels.READ, labels.MSE)):
+        for method, values in table[metric].items():
+            style = "--" if method == baseline else "-"
+            ax.plot(table.index, values, linestyle=style, marker="o", label=method)
+        ax.set_xticks(table.index)
+        ax.set_xlabel("severity (the models were trained at 3)")
+        ax.set_ylabel(metric)
+    axes[0].set_title("Readable after correction?", fontsize="medium")
+    axes[1].set_title("Test MSE", fontsize="medium")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, 0))
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
+    return described(
+        fig,
+        f"Against the severity of the corruption ({', '.join(map(str, table.index))}): the share of "
+        "images the reader reads correctly (left) and the test MSE (right), a line for each of "
+        f"{', '.join(table[labels.MSE])} ({baseline} dashed).",
+    )
+
+
+def readability_against_mse(table, clean_accuracy, identity):
+    """Every model as a point: test MSE across, the reader's accuracy on its corrections up. ``table``
+    has ``test MSE``, ``read correctly (%)`` and ``family`` per model; ``identity`` is the uncorrected
+    input's (MSE, accuracy)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for family, group in table.groupby("family", sort=False):
+        ax.scatter(group[labels.TEST_MSE], group[labels.READ], s=28, label=f"{family} family")
+        for model_id, row in group.iterrows():
+            ax.annotate(
+                model_id,
+                (row[labels.TEST_MSE], row[labels.READ]),
+                fontsize="x-small",
+                xytext=(3, 2),
+                textcoords="offset points",
+            )
+    ax.axhline(clean_accuracy, color="gray", linestyle=":", label="clean images")
+    ax.scatter(*identity, color="black", marker="x", s=40, label=labels.UNCORRECTED, zorder=3)
+    ax.set_xscale("log")
+    ax.set_xlabel("test MSE (log scale)")
+    ax.set_ylabel(labels.READ)
+    ax.set_title("Every model: test error and readability of its corrections")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return described(
+        fig,
+        f"A point for each of the {len(table)} models, labelled with its number and coloured by "
+        "family: its test MSE across (logarithmic scale), the share of its corrections the reader "
+        "reads correctly up; a dotted line marks the clean images' share and a cross the "
+        "uncorrected input.",
+    )

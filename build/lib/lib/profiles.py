@@ -1,0 +1,98 @@
+"""Profiles, and the data of a run: clean and corrupted train, validation and test images for one profile.
+
+Profiles trade cost for fidelity. ``full`` is the seed's protocol (all images, early stopping);
+``quick`` a subset and a few epochs; ``smoke`` a few hundred images and one epoch, for tests.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import corruptions, data
+
+VAL_FRACTION = 0.1  # 6,000 of the official 60,000 training images validate; the seed does not say how many
+SPLIT_CODES = {"train": 0, "val": 1, "test": 2}  # mixed into the seed so each split gets its own corruptions
+PAIRS_CODE = 3  # the test images corrupted by two families at once draw from a stream of their own
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    n_train: int | None  # None: every image the split has
+    n_val: int | None
+    n_test: int | None
+    max_epochs: int | None  # None: each model's own limit, with early stopping
+
+
+PROFILES = {
+    "smoke": Profile("smoke", n_train=300, n_val=100, n_test=200, max_epochs=1),
+    "quick": Profile("quick", n_train=12_000, n_val=2_000, n_test=None, max_epochs=6),
+    "full": Profile("full", n_train=None, n_val=None, n_test=None, max_epochs=None),
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images of one split as float32 in [0, 1], shape (N, 28, 28), with labels and corruption families
+    (indices into ``corruptions.FAMILIES``, or into ``corruptions.FAMILY_PAIRS`` for ``pairs_test_split``)."""
+
+    clean: np.ndarray
+    corrupted: np.ndarray
+    family_ids: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self):
+        return len(self.clean)
+
+
+def get_profile(name):
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=3):
+    """Return ``{"train": Split, "val": Split, "test": Split}`` for a profile name, deterministically.
+
+    Validation images come from the official training set (``VAL_FRACTION`` of it, chosen by ``seed``);
+    the official test set is the test set. Smaller profiles take the first images of each split. Every
+    split is corrupted at ``severity`` (1 to 5; the study trains and tests at 3).
+    """
+    profile = get_profile(profile)
+    data.require_seed(seed)
+    train_images, train_labels = data.load_dataset(dataset, "train", data_dir)
+    train_idx, val_idx = data.train_val_split(len(train_images), VAL_FRACTION, seed)
+    splits = {
+        name: _corrupted(
+            train_images[idx], train_labels[idx], corruptions.corrupt_balanced, (seed, SPLIT_CODES[name]), severity
+        )
+        for name, idx in (("train", train_idx[: profile.n_train]), ("val", val_idx[: profile.n_val]))
+    }
+    splits["test"] = test_split(profile.name, seed, dataset, data_dir, severity)
+    return splits
+
+
+def test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
+    """The profile's test split alone, as ``load_splits`` makes it: for evaluating at other severities."""
+    data.require_seed(seed)
+    images, labels = _test_images(profile, dataset, data_dir)
+    return _corrupted(images, labels, corruptions.corrupt_balanced, (seed, SPLIT_CODES["test"]), severity)
+
+
+def pairs_test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
+    """The profile's test images, each corrupted by two families at once (``corruptions.corrupt_pairs``),
+    which no model saw in training; ``family_ids`` are indices into ``corruptions.FAMILY_PAIRS``."""
+    data.require_seed(seed)
+    images, labels = _test_images(profile, dataset, data_dir)
+    return _corrupted(images, labels, corruptions.corrupt_pairs, (seed, PAIRS_CODE), severity)
+
+
+def _test_images(profile, dataset, data_dir):
+    images, labels = data.load_dataset(dataset, "test", data_dir)
+    n_test = get_profile(profile).n_test
+    return images[:n_test], labels[:n_test]
+
+
+def _corrupted(images, labels, corrupt, seed, severity):
+    corrupted, family_ids = corrupt(images, seed=seed, severity=severity)
+    return Split((images / np.float32(255)).astype(np.float32), corrupted, family_ids, labels)

@@ -1,0 +1,314 @@
+"""Build the report: execute the notebooks in order with papermill, then export one combined HTML and PDF.
+
+Usage (``./build_report.sh`` wraps it): ``python -m lib.report --profile full``.
+Executed notebooks go to ``report/<profile>/executed/``. The first notebook that fails stops the
+build; its partly executed copy stays there, with the error in the failing cell.
+
+Before anything runs, the inputs are checked: every path the user gives (``--report-dir``,
+``REPORT_OUTPUT_DIR``, ``REPORT_DATA_DIR``) is made absolute against the caller's folder (the notebooks
+run in ``notebooks/``), the report folder must be writable, the seed must suit every model, and every
+notebook's .ipynb must say what its .py source says.
+"""
+
+import argparse
+import errno
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
+
+from . import profiles, reference_results
+from .files import atomic_write
+from .options import add_backend_option, add_retrain_option, apply_retrain, seed
+from .paths import (
+    NOTEBOOK_DIR,
+    REFERENCE_DIR,
+    REPORT_DIR,
+    RESULTS_REFERENCE,
+    absolute,
+    absolute_environment,
+    output_dir,
+    output_root_problem,
+    writable_folder_problem,
+)
+
+NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py")))
+SYNC_COMMAND = ".venv/bin/jupytext --sync notebooks/*.py"
+HTML_TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.html.j2"  # JupyterLab's, with alt text
+TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
+# The seed's outline. A notebook whose title is a section of its own (Introduction, Final evaluation,
+# Discussion) stands as it is; the notebooks named here become subsections of a new section heading.
+GROUPED_SECTIONS = {
+    "Methods": ("01_data", "02_perturbations", "03_training_protocol"),
+    "Results": (
+        "04_baseline_models",
+        "05_bottleneck_sweep",
+        "06_deep_models",
+        "07_regularised_models",
+        "08_light_models",
+        "09_u_net",
+        "10_model_comparison",
+    ),
+}
+PDF_TOOLS = {"xelatex": "texlive-xetex texlive-fonts-recommended texlive-plain-generic lmodern", "pandoc": "pandoc"}
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+class BuildInterrupted(RuntimeError):
+    pass
+
+
+class QuietKernelManager(AsyncKernelManager):
+    """The notebooks' kernels, without the two alarms every build used to print.
+
+    Over TCP without keys ipykernel warns that its traffic is unencrypted; the manager provisions
+    CurveZMQ keys where the kernel declares support (ipykernel does). And at shutdown jupyter_client
+    interrupts the kernel before asking it to stop, which an idle kernel logs as "KeyboardInterrupt caught
+    in kernel"; the kernels here are shut down idle (every cell has run, or one failed), and one still
+    busy after a Ctrl-C of the build is killed after the shutdown wait.
+    """
+
+    @default("transport_encryption")
+    def _encrypt_where_the_kernel_can(self):
+        return "auto"
+
+    async def _async_interrupt_kernel(self):
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
+
+def execute(profile, seed, report_dir):
+    """Run every notebook into ``report_dir/executed``; return the executed paths."""
+    executed_dir = report_dir / "executed"
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in NOTEBOOKS:
+        source = NOTEBOOK_DIR / f"{name}.ipynb"
+        target = executed_dir / f"{name}.ipynb"
+        print(f"[{name}] running on the {profile} profile ...", flush=True)
+        started = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(target),
+                parameters={"PROFILE": profile, "SEED": seed},
+                kernel_name="python3",
+                language="python",
+                cwd=str(source.parent),
+                stdout_file=sys.stdout,
+                stderr_file=sys.stderr,
+                progress_bar=False,
+                kernel_manager_class=QuietKernelManager,
+            )
+        except papermill.PapermillExecutionError as error:
+            raise NotebookFailed(
+                f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+                f"The partly executed notebook is kept at {target}"
+            ) from None
+        except KeyboardInterrupt:
+            raise BuildInterrupted(
+                f"interrupted while notebook {name} was running; its partly executed copy is {target}. "
+                "Run the same command again to resume: trained models are cached after every epoch."
+            ) from None
+        print(f"[{name}] done in {time.perf_counter() - started:.0f} s", flush=True)
+        paths.append(target)
+    return paths
+
+
+def in_sync(source):
+    """Whether a notebook's .py source and its paired .ipynb hold the same cells: type, source and tags (which
+    say what nbval compares and what the report shows)."""
+    paired = Path(source).with_suffix(".ipynb")
+    if not paired.exists():
+        return False
+    script, notebook = jupytext.read(source), nbformat.read(paired, as_version=4)
+
+    def cells(book):
+        return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in book.cells]
+
+    return cells(script) == cells(notebook)
+
+
+def drifted_notebooks():
+    """The notebooks whose .ipynb (what papermill runs) no longer says what their .py source says."""
+    return [name for name in NOTEBOOKS if not in_sync(NOTEBOOK_DIR / f"{name}.py")]
+
+
+def combine(paths, profile, seed, backend="tensorflow"):
+    """One notebook holding a title cell and every cell of the executed notebooks, in order."""
+    combined = nbformat.v4.new_notebook()
+    combined.metadata = nbformat.read(paths[0], as_version=4).metadata
+    combined.metadata["title"] = TITLE
+    # The PDF takes its title from the metadata, so the heading cell is for the HTML only.
+    combined.cells.append(nbformat.v4.new_markdown_cell(f"# {TITLE}", metadata={"tags": ["pdf-hidden"]}))
+    combined.cells.append(
+        nbformat.v4.new_markdown_cell(
+            f"A reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
+            f"**{profile}** profile with seed {seed}, Keras on {backend}; every number below was computed by the "
+            f"notebooks of this build."
+        )
+    )
+    section_of = {name: section for section, names in GROUPED_SECTIONS.items() for name in names}
+    for path in paths:
+        cells = nbformat.read(path, as_version=4).cells
+        section = section_of.get(path.stem)
+        if section:
+            if path.stem == GROUPED_SECTIONS[section][0]:
+                combined.cells.append(nbformat.v4.new_markdown_cell(f"# {section}"))
+            for cell in cells:
+                _demote_headings(cell)
+        combined.cells.extend(cells)
+    return combined
+
+
+def _demote_headings(cell):
+    """One heading level down, in the cell's markdown and in the markdown it displays."""
+
+    def demote(text):
+        return re.sub(r"^(#{1,5}) ", r"#\1 ", text, flags=re.MULTILINE)
+
+    if cell.cell_type == "markdown":
+        cell.source = demote(cell.source)
+    for output in cell.get("outputs", []):
+        if "text/markdown" in output.get("data", {}):
+            output.data["text/markdown"] = demote(output.data["text/markdown"])
+
+
+def export(notebook_path, fmt):
+    """Export without code cells' input: the report shows prose, tables and figures."""
+    # Cells tagged report-hide-output (bookkeeping such as reloading cached models) keep their output
+    # in the notebooks but not in the report.
+    extra = ["--TagRemovePreprocessor.remove_all_outputs_tags=report-hide-output"]
+    if fmt == "pdf":
+        extra.append("--TagRemovePreprocessor.remove_cell_tags=pdf-hidden")
+    else:
+        extra.append(f"--template-file={HTML_TEMPLATE}")
+    subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "--no-input", *extra, str(notebook_path)],
+        check=True,
+    )
+
+
+def missing_pdf_tools():
+    return [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=list(profiles.PROFILES), default="full")
+    parser.add_argument(
+        "--seed",
+        type=seed,
+        default=0,
+        help="the run's seed (default 0); one that some model cannot train with is refused, naming the range",
+    )
+    parser.add_argument(
+        "--update-references",
+        action="store_true",
+        help="make this build the test references (smoke profile only), when a change of result "
+        "is intended: the executed notebooks (nbval) and smoke_results.json",
+    )
+    parser.add_argument("--report-dir", type=absolute, help="where the report goes (default: report/<profile>)")
+    add_backend_option(parser)
+    add_retrain_option(parser)
+    args = parser.parse_args(argv)
+    if args.update_references and args.profile != "smoke":
+        parser.error("--update-references needs --profile smoke: the nbval references are smoke runs")
+    absolute_environment()
+    os.environ["KERAS_BACKEND"] = args.backend  # the notebooks' kernels inherit it
+    apply_retrain(args)
+    report_dir = args.report_dir or REPORT_DIR / args.profile
+    problem = writable_folder_problem(report_dir)
+    if problem:
+        parser.error(
+            f"--report-dir {report_dir} cannot take the report ({problem}); "
+            "name a folder you can write to, or leave it out for report/<profile>"
+        )
+    problem = output_root_problem()
+    if problem:
+        parser.error(problem)
+    drifted = drifted_notebooks()
+    if drifted:
+        print(
+            f"BUILD REFUSED: the .ipynb of {', '.join(drifted)} does not say what its .py source says, and "
+            f"the .ipynb is what runs. Bring each pair level with: {SYNC_COMMAND}",
+            file=sys.stderr,
+        )
+        return 1
+
+    try:
+        paths = execute(args.profile, args.seed, report_dir)
+    except NotebookFailed as error:
+        print(f"BUILD FAILED: {error}", file=sys.stderr)
+        return 1
+    except BuildInterrupted as error:
+        print(f"BUILD STOPPED: {error}", file=sys.stderr)
+        return 130  # what a shell reports for a command stopped by Ctrl-C
+    try:
+        return render(paths, args, report_dir)
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        print(f"BUILD FAILED while the report was being written: {error.strerror}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"BUILD STOPPED: interrupted while the report was being exported; every notebook had run and is "
+            f"kept in {report_dir / 'executed'}. Run the same command again: every trained model comes from "
+            "the cache.",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def render(executed_paths, args, report_dir):
+    """The combined report as HTML and PDF (and, if asked, the executed build as the test references)."""
+    combined_path = report_dir / "report.ipynb"
+    combined = combine(executed_paths, args.profile, args.seed, args.backend)
+    atomic_write(combined_path, lambda tmp: nbformat.write(combined, tmp))
+    export(combined_path, "html")
+    print(f"HTML report: {combined_path.with_suffix('.html')}")
+    missing = missing_pdf_tools()
+    if missing:
+        packages = " ".join(PDF_TOOLS[tool] for tool in missing)
+        print(
+            f"No PDF: {', '.join(missing)} not found. Install with: sudo apt-get install {packages} "
+            f"(or run scripts/setup.sh as root), then build again.",
+            file=sys.stderr,
+        )
+        return 2
+    export(combined_path, "pdf")
+    print(f"PDF report:  {combined_path.with_suffix('.pdf')}")
+    if args.update_references:
+        update_references(executed_paths, output_dir(args.profile))
+    return 0
+
+
+def update_references(executed_paths, artifact_dir):
+    """Make this build the reference: its executed notebooks for nbval, and its numeric results."""
+    REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in set(REFERENCE_DIR.glob("*.ipynb")) - {REFERENCE_DIR / path.name for path in executed_paths}:
+        stale.unlink()  # a renamed or removed notebook's old reference would still be run by nbval
+    for path in executed_paths:
+        shutil.copy(path, REFERENCE_DIR / path.name)
+    reference_results.write(reference_results.collect(artifact_dir), RESULTS_REFERENCE)
+    print(
+        f"Updated the references in {REFERENCE_DIR}: the executed notebooks (nbval) and "
+        f"{RESULTS_REFERENCE.name} (the results regression test)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The build's results files, in the profile's artifact folder: their schema, writing and reading.
+
+``results.csv`` is the results table (``study.results_table``, one row per model), written by
+``10_model_comparison``; ``final_evaluation.json`` is the final evaluation's summary, written by
+``11_final_evaluation``. ``12_discussion``, the README's summary and the regression check
+(``reference_results``) read them back from here. Both are written atomically.
+"""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .files import atomic_write
+
+TABLE, FINAL = "results.csv", "final_evaluation.json"
+# What final_evaluation.json holds, key by key.
+FINAL_SCHEMA = {
+    "profile": "the profile the build ran",
+    "final model": "the model of lowest validation MSE of all",
+    "final name": "its name in the tables",
+    "seed pick": "the model of lowest validation MSE among the seed's",
+    "seed name": "its name in the tables",
+    "best new model": "the best U-Net, the one trained again to measure the spread",
+    "collapsed": "whether the final model collapsed",
+    "verdict": "the final model's collapse verdict, in a sentence",
+    "sharpness ratio": "the final model's edge contrast as a share of the clean images'",
+    "test images": "how many test images every accuracy is over",
+    "classifier epochs": "the epochs the reader trained",
+    "quality": "MSE, PSNR and SSIM of every method, overall and per family",
+    "accuracy": "the reader's accuracy (%) on every method's outputs, overall and per family",
+    "headline": "the two models and the baselines on every measure",
+    "readability": "every model's test MSE, edge contrast and accuracy",
+    "severity": "MSE and accuracy at every severity",
+    "pairs": "MSE and accuracy on images corrupted by two families at once",
+    "spread": "the runs of the best U-Net, their mean and standard deviation",
+    "controls": "the reader on corrected images beside the reader trained on corrupted ones, per family",
+    "recovered share": "per family, the share of the lost readability a correction recovers",
+    "comparisons": "paired comparisons of models: what differs, the readability difference, McNemar's p",
+}
+
+
+class ResultsMissing(FileNotFoundError):
+    """A results file that a notebook or the regression check needs and the build has not written."""
+
+
+def write_table(out_dir, table):
+    atomic_write(Path(out_dir) / TABLE, table.to_csv)
+
+
+def write_final(out_dir, summary):
+    """Write the final evaluation's summary, which must hold exactly the keys of ``FINAL_SCHEMA``."""
+    if set(summary) != set(FINAL_SCHEMA):
+        raise ValueError(
+            f"the final evaluation's summary lacks {sorted(set(FINAL_SCHEMA) - set(summary))} and has "
+            f"{sorted(set(summary) - set(FINAL_SCHEMA))} beyond results_files.FINAL_SCHEMA"
+        )
+    atomic_write(Path(out_dir) / FINAL, lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
+
+
+def read_table(out_dir):
+    """The results table, indexed by model id (text: "8.1" is not a number)."""
+    return pd.read_csv(_existing(out_dir, TABLE), dtype={"model": str}).set_index("model")
+
+
+def read_final(out_dir):
+    return json.loads(_existing(out_dir, FINAL).read_text())
+
+
+def _existing(out_dir, name):
+    path = Path(out_dir) / name
+    if not path.exists():
+        writer = "10_model_comparison" if name == TABLE else "11_final_evaluation"
+        raise ResultsMissing(
+            f"{name} not found in {out_dir}: run notebook {writer} first with the same PROFILE and "
+            "OUTPUT_DIR (./build_report.sh runs every notebook in order)"
+        )
+    return path

@@ -1,0 +1,350 @@
+"""The whole study: training a family of models, and the results table that compares all of them.
+
+The seed's 21 models come with the seed's own losses to compare against; the U-Net family beyond the
+seed has none. Every model is compared on its validation MSE, whatever loss it was trained on (Keras adds
+a model's regularisation penalties to its loss, so the loss is the MSE only for the models without them).
+"""
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import classifier, evaluation, labels, models, paths, profiles, training
+from .corruptions import FAMILIES
+
+# The seed's table of all models: (training loss, validation loss) as printed.
+SEED_RESULTS = {
+    "0": (0.1, 0.1),
+    "1": (0.09, 0.09),
+    "2": (0.09, 0.091),
+    "3": (0.109, 0.109),
+    "4": (0.111, 0.112),
+    "5": (0.0856, 0.0865),
+    "6": (0.1158, 0.1506),
+    "7": (0.1113, 0.1561),
+    "8": (0.1088, 0.1089),
+    "8.1": (0.0880, 0.0886),
+    "9": (0.1091, 0.1224),
+    "10": (0.0820, 0.0837),
+    "11": (0.0818, 0.0830),
+    "12": (0.0717, 0.0756),
+    "13": (0.0771, 0.0788),
+    "14": (0.0730, 0.0758),
+    "15": (0.1574, 0.1575),
+    "16": (0.1413, 0.1421),
+    "17": (0.1631, 0.1634),
+    "18": (0.1601, 0.1611),
+    "19": (0.0901, 0.1408),
+}
+
+
+def family_ids(family):
+    return [model_id for model_id, spec in models.MODELS.items() if spec.family == family]
+
+
+# The seed trained its deep models at batch size 512; the study trains models 0-15 at 128. These models
+# are trained at both sizes, seeds as the study's, to measure what the choice does (notebook 10).
+BATCH_ABLATION_MODELS = ("3", "7", "12")
+BATCH_ABLATION_SIZES = (128, 512)
+
+
+def batch_ablation_runs():
+    """(model id, batch size) of every run the batch-size ablation needs that the study itself does not train."""
+    return [
+        (model_id, batch_size)
+        for model_id in BATCH_ABLATION_MODELS
+        for batch_size in BATCH_ABLATION_SIZES
+        if batch_size != models.spec(model_id).batch_size
+    ]
+
+
+def kept_mse(result):
+    """(training MSE, validation MSE) at the kept epoch, as logged (``mse``, ``val_mse``): the loss is not
+    the MSE for a model with regularisation penalties or another loss."""
+    best = result.history[result.best_epoch - 1]
+    return best["mse"], best["val_mse"]
+
+
+def best_model(results, model_ids):
+    """Of ``model_ids``, the one with the lowest validation MSE: how the study picks a model."""
+    return min(model_ids, key=lambda model_id: kept_mse(results[model_id])[1])
+
+
+def best_new_model(results):
+    """The U-Net family's best model: the one the report trains ``training.SPREAD_RUNS`` times."""
+    return best_model(results, family_ids("u-net"))
+
+
+def verdict(result, split, setting):
+    """The collapse ``evaluation.Verdict`` on a model's corrections of ``split``, the reader's accuracy included."""
+    corrected = evaluation.reconstruct(result.model, split.corrupted)
+    accuracy = evaluation.reader_accuracy(setting.reader, corrected, split)["overall"]
+    return evaluation.collapse_verdict(corrected, split, setting.mean_image, accuracy)
+
+
+def results_table(results, setting):
+    """One row per model: its size and the size of its code, how it trained, our MSE beside the seed's
+    losses, and the verdict on collapse (on the validation split). ``val loss`` is what early stopping
+    watched, the penalties included, and so what the seed's losses compare with."""
+    val = setting.splits["val"]
+    rows = []
+    for model_id, result in results.items():
+        train_mse, val_mse = kept_mse(result)
+        judged = verdict(result, val, setting)
+        seed_train, seed_val = SEED_RESULTS.get(model_id, (np.nan, np.nan))
+        rows.append(
+            {
+                "model": model_id,
+                "family": models.spec(model_id).family,
+                "parameters": result.model.count_params(),
+                "code": models.code_text(result.model),
+                "code values": models.code_size(result.model),
+                "batch size": result.config.batch_size,
+                "epochs": len(result.history),
+                "best epoch": result.best_epoch,
+                labels.TRAIN_MSE: train_mse,
+                labels.VAL_MSE: val_mse,
+                labels.VAL_LOSS: result.history[result.best_epoch - 1]["val_loss"],
+                "collapsed": judged.collapsed,
+                "verdict": judged.kind,
+                labels.SEED_TRAIN_LOSS: seed_train,
+                labels.SEED_VAL_LOSS: seed_val,
+                "time (s)": round(result.seconds, 1),
+                "trained on": result.trained_on,
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
+
+
+def batch_ablation_table(runs, setting):
+    """One row per (model, batch size) of the ablation (``runs``: that pair -> ``TrainResult``): epochs,
+    kept epoch, the validation MSE after the first epoch (where batch normalisation's moving statistics
+    lag most) and at the kept one, time per epoch and the verdict on collapse."""
+    rows = {}
+    for (model_id, batch_size), result in runs.items():
+        judged = verdict(result, setting.splits["val"], setting)
+        rows[(model_id, batch_size)] = {
+            "epochs": len(result.history),
+            "best epoch": result.best_epoch,
+            "val MSE after epoch 1": result.history[0]["val_mse"],
+            labels.VAL_MSE: kept_mse(result)[1],
+            "seconds per epoch": result.seconds / len(result.history),
+            "verdict": judged.kind,
+        }
+    table = pd.DataFrame(rows).T.rename_axis(["model", "batch size"])
+    return table.astype(
+        {
+            "epochs": int,
+            "best epoch": int,
+            "val MSE after epoch 1": float,
+            labels.VAL_MSE: float,
+            "seconds per epoch": float,
+        }
+    )
+
+
+def spread_table(runs, test, reader):
+    """One row per run of one network (its seed, kept epoch, validation MSE, and on the test set MSE and
+    the reader's accuracy), then the mean and the sample standard deviation over the runs."""
+    rows = {}
+    for run, result in enumerate(runs):
+        corrected = evaluation.reconstruct(result.model, test.corrupted)
+        rows[f"run {run} (seed {result.config.seed})"] = {
+            "best epoch": result.best_epoch,
+            labels.VAL_MSE: kept_mse(result)[1],
+            labels.TEST_MSE: evaluation.per_sample_mse(corrected, test.clean).mean(),
+            labels.READ: evaluation.reader_accuracy(reader, corrected, test)["overall"],
+        }
+    table = pd.DataFrame(rows).T
+    return pd.concat([table, table.agg(["mean", "std"]).rename(index={"std": "standard deviation"})])
+
+
+def test_corrections(results, test):
+    """Every model's corrections of the test set (model id -> images), computed once for every table."""
+    return {model_id: evaluation.reconstruct(result.model, test.corrupted) for model_id, result in results.items()}
+
+
+def read_right(corrections, test, reader):
+    """Per model, per test image: does the reader read its correction as the right character?"""
+    return {model_id: evaluation.read_correctly(reader, corrected, test) for model_id, corrected in corrections.items()}
+
+
+def readability_table(corrections, test, right, mean_image):
+    """Every model's corrections of the test set (``test_corrections``): its family, the test MSE, the edge
+    contrast (% of the clean images'), the reader's accuracy (%, from ``read_right``), overall and on its
+    worst family, and the verdict on collapse (``mean_image``: the mean training image it is judged against)."""
+    rows = {}
+    for model_id, corrected in corrections.items():
+        accuracy = evaluation.by_family(100.0 * right[model_id], test.family_ids)
+        worst = min(FAMILIES, key=accuracy.get)
+        rows[model_id] = {
+            "family": models.spec(model_id).family,
+            labels.TEST_MSE: evaluation.per_sample_mse(corrected, test.clean).mean(),
+            labels.EDGE_CONTRAST: evaluation.edge_contrast(corrected, test)["overall"],
+            labels.READ: accuracy["overall"],
+            "worst family": worst,
+            labels.READ_ON_WORST: accuracy[worst],
+            "verdict": evaluation.collapse_verdict(corrected, test, mean_image, accuracy["overall"]).kind,
+        }
+    numbers = [labels.TEST_MSE, labels.EDGE_CONTRAST, labels.READ, labels.READ_ON_WORST]
+    return pd.DataFrame(rows).T.astype(dict.fromkeys(numbers, float)).rename_axis("model")
+
+
+def what_differs(first, second):
+    """Everything that differs between two models of the study, one phrase each: family, depth, size,
+    code, loss, batch size, learning rate, seed offset."""
+
+    def describe(model_id):
+        spec, model = models.spec(model_id), models.build(model_id)
+        return {
+            "family": spec.family,
+            "layers": len(model.layers),
+            "parameters": f"{model.count_params():,}",
+            "code": models.code_text(model),
+            "loss": spec.loss,
+            "batch size": spec.batch_size,
+            "learning rate": f"{spec.learning_rate:g}",
+            "seed offset": spec.seed_offset,
+        }
+
+    a, b = describe(first), describe(second)
+    return [f"{name} {a[name]} against {b[name]}" for name in a if a[name] != b[name]]
+
+
+def noise_levels(table, spread):
+    """How far a second run moves a result, from the study's own repeated runs: models 5 and 9 (one network,
+    two seeds) and the spread runs of the best U-Net. ``val MSE``: the larger of |5 - 9| and the spread runs'
+    range; ``read``: the spread runs' range of accuracy (points). Differences below are within noise."""
+    runs = spread.drop(index=["mean", "standard deviation"])
+    return {
+        labels.VAL_MSE: max(
+            abs(table.loc["5", labels.VAL_MSE] - table.loc["9", labels.VAL_MSE]), np.ptp(runs[labels.VAL_MSE])
+        ),
+        "read": float(np.ptp(runs[labels.READ])),
+    }
+
+
+def judged_difference(difference, noise, p_value=None):
+    """A difference in words against the noise it is judged on (and, for readability, the paired test's
+    p-value over the same test images): within noise, or a real difference."""
+    if abs(difference) <= noise or (p_value is not None and p_value >= 0.05):
+        return "within noise"
+    return "higher" if difference > 0 else "lower"
+
+
+def ranking_agreement(table):
+    """How our ranking by validation loss compares with the seed's, over the seed's models: a Spearman
+    correlation, the best model of each, and the models whose rank moved most."""
+    table = table[table[labels.SEED_VAL_LOSS].notna()]  # the seed's losses compare with ours, penalties included
+    ours = table[labels.VAL_LOSS].rank(method="min")
+    theirs = table[labels.SEED_VAL_LOSS].rank(method="min")
+    moved = (ours - theirs).abs().sort_values(ascending=False, kind="stable")
+    return {
+        "spearman": float(np.corrcoef(ours, theirs)[0, 1]),
+        "our best": table[labels.VAL_LOSS].idxmin(),
+        "seed best": table[labels.SEED_VAL_LOSS].idxmin(),
+        "ranks": pd.DataFrame({"our rank": ours.astype(int), "seed rank": theirs.astype(int)}),
+        "moved most": list(moved.index[:3]),
+    }
+
+
+class Setting:
+    """The one handle on a run of the study, for the notebooks and the training stage alike: the profile, the
+    seed, the data splits and the artifact folder; every network the report needs (``planned_networks``),
+    trained or found in the cache by ``fit``; the reader and its control; the mean training image and the
+    baselines' validation MSE."""
+
+    def __init__(self, profile, seed, data_dir=None, output_dir=None):
+        self.profile = profiles.get_profile(profile)
+        self.seed, self.data_dir = seed, data_dir
+        self.splits = profiles.load_splits(profile, seed, data_dir=data_dir)
+        self.out_dir = paths.output_dir(profile, output_dir)
+
+    def test_split(self, severity):
+        """The test images corrupted at another ``severity`` (1 to 5), as ``splits["test"]`` is at 3."""
+        return profiles.test_split(self.profile.name, self.seed, data_dir=self.data_dir, severity=severity)
+
+    def pairs_test_split(self):
+        """The test images each corrupted by two families at once (``profiles.pairs_test_split``)."""
+        return profiles.pairs_test_split(self.profile.name, self.seed, data_dir=self.data_dir)
+
+    @cached_property
+    def mean_image(self):
+        return self.splits["train"].clean.mean(axis=0)
+
+    @cached_property
+    def val_baselines(self):
+        val = self.splits["val"]
+        return evaluation.metric_table(evaluation.baseline_predictions(val, self.mean_image), val)["overall"]
+
+    def autoencoder(self, model_id, run=0, batch_size=None):
+        """Autoencoder ``model_id`` as this run trains it (``run``, ``batch_size``: as ``training.config_for``)."""
+        config = training.config_for(model_id, self.seed, self.profile.max_epochs, run, batch_size)
+        return training.autoencoder(config, self.splits["train"], self.splits["val"], run)
+
+    def reader_network(self, on_corrupted=False):
+        """The reader, or with ``on_corrupted`` its control trained on the corrupted images."""
+        config = classifier.config_for(
+            self.seed, self.profile.max_epochs, classifier.CONTROL_ID if on_corrupted else classifier.MODEL_ID
+        )
+        return classifier.reader(config, self.splits["train"], self.splits["val"])
+
+    def planned_networks(self, spread_model=None):
+        """Every network the report needs, in the order the training stage trains them; the spread runs once
+        the best U-Net, ``spread_model``, is known.
+
+        The batch-size ablation goes first, at both sizes (at the study's own size these are the study's runs of
+        those models): what it finds decides the batch size of the seed's models.
+        The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
+        network: the U-Nets go next, the widest first, so that stages started together do not all wait on
+        it at the end."""
+        u_nets = family_ids("u-net")[::-1]
+        ablation = [(model_id, size) for model_id in BATCH_ABLATION_MODELS for size in BATCH_ABLATION_SIZES]
+        plan = [self.autoencoder(model_id, batch_size=size) for model_id, size in ablation]
+        plan += [self.autoencoder(model_id) for model_id in u_nets]
+        plan += [self.reader_network(), self.reader_network(on_corrupted=True)]
+        plan += [
+            self.autoencoder(model_id)
+            for model_id in models.MODEL_IDS
+            if model_id not in u_nets and model_id not in BATCH_ABLATION_MODELS
+        ]
+        if spread_model is not None:
+            plan += [self.autoencoder(spread_model, run) for run in range(1, training.SPREAD_RUNS)]
+        return plan
+
+    def fit(self, network, log=print, wait=True):
+        """``network`` trained, or found in this run's artifact folder or the published set (``training.fit``)."""
+        return training.fit(network, self.out_dir, log, wait)
+
+    def train(self, model_ids):
+        """The models, trained or loaded, and the reader that judges them (first, so that its log comes here)."""
+        _ = self.reader_run
+        return {model_id: self.fit(self.autoencoder(model_id)) for model_id in model_ids}
+
+    def train_batch_ablation(self):
+        """Every (model, batch size) of the batch-size ablation -> its ``TrainResult`` (the study's own runs
+        from the cache)."""
+        return {
+            (model_id, batch_size): self.fit(self.autoencoder(model_id, batch_size=batch_size))
+            for model_id in BATCH_ABLATION_MODELS
+            for batch_size in BATCH_ABLATION_SIZES
+        }
+
+    def train_spread(self, model_id):
+        """Every run of ``model_id`` (run 0 is the study's own, from the cache): the run-to-run spread."""
+        return [self.fit(self.autoencoder(model_id, run)) for run in range(training.SPREAD_RUNS)]
+
+    @cached_property
+    def reader_run(self):
+        """The training of the classifier on clean images that judges readability (``lib.classifier``)."""
+        return self.fit(self.reader_network())
+
+    @property
+    def reader(self):
+        return self.reader_run.model
+
+    @cached_property
+    def control_reader(self):
+        """The control: the reader's network and protocol trained on the corrupted images instead."""
+        return self.fit(self.reader_network(on_corrupted=True)).model

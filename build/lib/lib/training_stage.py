@@ -1,0 +1,236 @@
+"""The training stage: every network a profile's report needs, trained or found in the cache, and nothing else.
+
+    ./build_report.sh train --profile full [--seed N] [--backend jax]
+
+The notebooks then load every network from the artifact cache, so a build trains nothing more. Train
+where there is an accelerator, copy the artifact folder (``artifacts/<profile>`` or
+``$REPORT_OUTPUT_DIR/<profile>``), and render the report anywhere: a network's cache key hashes its
+architecture, its training settings and its training data, not the backend or the machine, and each
+result records where it was trained (the results table's "trained on" column).
+"""
+
+import argparse
+import errno
+import os
+import sys
+import time
+from types import SimpleNamespace
+
+from . import options, paths, profiles
+from .data import DataFileError
+
+BAR_WIDTH = 24
+
+
+class Progress:
+    """One progress bar over the whole study, put in front of every line the training logs.
+
+    Plain lines, no carriage returns, so that it reads the same in a terminal and in a papermill log.
+    ``pending`` holds each network still to come, by name, with its price: the FLOPs of one of its epochs
+    and its epoch limit. The time left is the seconds per FLOP of the networks trained so far times the
+    FLOPs still to come, each network to come running as many epochs as the networks done so far did on
+    average (within its limit): a guide, since early stopping decides how many epochs each network runs,
+    but one that does not price every network as the first, the costliest (README "The training stage").
+    A network's time is the one its result records, summed over its epochs, so that a network resumed
+    from a checkpoint counts whole, not only the epochs this process saw; networks found in the cache
+    cost this run nothing, so only their epochs count.
+    """
+
+    def __init__(self, pending, write=print, clock=time.perf_counter):
+        self.pending, self.write, self.clock = dict(pending), write, clock
+        self.started = clock()
+        self.done = self.epochs = 0
+        self.training_seconds = self.trained_flops = 0.0
+
+    def time_left(self):
+        """Seconds still to go: none where everything to come is in the cache; None while nothing has trained
+        yet to measure the rate by."""
+        if not any(flops for flops, _ in self.pending.values()):
+            return 0.0
+        if not self.trained_flops:
+            return None
+        epochs_each = self.epochs / self.done
+        flops_to_come = sum(flops * min(epochs_each, limit) for flops, limit in self.pending.values())
+        return self.training_seconds / self.trained_flops * flops_to_come
+
+    def status(self):
+        networks = self.done + len(self.pending)
+        filled = round(BAR_WIDTH * self.done / networks)
+        elapsed = self.clock() - self.started
+        left = self.time_left()
+        estimate = (
+            "done"
+            if not self.pending
+            else "time left: after the first network trained"
+            if left is None
+            else f"about {_duration(left)} left"
+        )
+        return (
+            f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{networks} networks | "
+            f"{self.epochs} epochs | {_duration(elapsed)} elapsed | {estimate}"
+        )
+
+    def log(self, line):
+        self.write(f"{self.status()} | {line}")
+
+    def finished(self, name, result):
+        """Count network ``name`` as done and say so."""
+        flops, _ = self.pending.pop(name)
+        self.done += 1
+        self.epochs += len(result.history)
+        if not result.reused:
+            self.training_seconds += result.seconds
+            self.trained_flops += flops * len(result.history)
+        self.log(
+            f"{name}: {'reused from the cache' if result.reused else 'trained'} "
+            f"(epochs run {len(result.history)}, kept {result.best_epoch}; {result.trained_on})"
+        )
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
+
+
+def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print):
+    """Train every network the report on ``profile_name`` needs (``study.Setting.planned_networks``): the
+    study's models, the runs of the batch-size ablation, the reader and its control trained on corrupted
+    images, then the further runs of the best U-Net that measure the run-to-run spread."""
+    from . import artifacts, backend, models, study, training
+
+    setting = study.Setting(profile_name, seed, data_dir, output_dir)
+    write(f"Training every network of the {profile_name} profile (seed {seed}) into {setting.out_dir}")
+    n_train, n_val = len(setting.splits["train"]), len(setting.splits["val"])
+
+    def cost(network):
+        """The FLOPs of one epoch of ``network`` and its epoch limit."""
+        return models.epoch_flops(network.build, n_train, n_val), network.config.max_epochs
+
+    def finished_record(network):
+        """The result record of ``network`` where the artifact folder or the published set holds it whole."""
+        folder = network.folder(setting.out_dir)
+        for place in (folder, artifacts.published_folder(folder)):
+            if place is not None and artifacts.is_finished(place):
+                try:
+                    return artifacts.read_record(place)
+                except artifacts.DamagedArtifact:
+                    return None  # set aside and trained again when its turn comes
+        return None
+
+    def price(network):
+        """What ``network`` costs this stage: nothing where the cache or the published set holds it."""
+        return (0.0, network.config.max_epochs) if finished_record(network) else cost(network)
+
+    first = setting.planned_networks()
+    prices = {network.name: price(network) for network in first}
+    own_runs = {setting.autoencoder(model_id).config: model_id for model_id in study.family_ids("u-net")}
+    u_nets = {own_runs[network.config]: network for network in first if network.config in own_runs}
+    # The spread runs repeat the best U-Net: known now where every U-Net is finished, else priced as those of
+    # the costliest U-Net they may repeat.
+    spread_runs = training.SPREAD_RUNS - 1
+    records = {model_id: finished_record(network) for model_id, network in u_nets.items()}
+    candidates = (
+        [study.best_new_model({model_id: SimpleNamespace(**record) for model_id, record in records.items()})]
+        if all(records.values())
+        else list(u_nets)
+    )
+    spread_prices = [
+        price(setting.autoencoder(model_id, run)) for model_id in candidates for run in range(1, spread_runs + 1)
+    ]
+    progress = Progress(prices | {f"spread run {run}": max(spread_prices) for run in range(1, spread_runs + 1)}, write)
+    found = sum(not flops for flops, _ in prices.values())
+    write(
+        f"{len(first) + spread_runs} networks, on Keras' {backend.NAME} backend ({backend.device()}): {found} found in "
+        f"the artifact folder or the published set, {len(first) - found} to train, and {spread_runs} runs of the "
+        "best U-Net once the U-Nets are known. Ctrl-C stops; the same command resumes where it stopped."
+    )
+
+    done = share_out(progress, first, setting)
+    spread_model = study.best_new_model({model_id: done[network] for model_id, network in u_nets.items()})
+    runs = setting.planned_networks(spread_model)[len(first) :]
+    for run, network in enumerate(runs, 1):
+        del progress.pending[f"spread run {run}"]
+        progress.pending[network.name] = price(network)
+    progress.log(f"the best U-Net is model {spread_model}; {len(runs)} more runs of it measure the run-to-run spread")
+    share_out(progress, runs, setting)
+    return progress
+
+
+class StageInterrupted(Exception):
+    """Ctrl-C while a network was training (or being read from the cache)."""
+
+    def __init__(self, network):
+        super().__init__(network)
+        self.network = network
+
+
+def share_out(progress, networks, setting):
+    """Train every network (``setting.fit``) and return network -> ``TrainResult``: a network that another
+    process is training is left for the end, and by then usually comes from the cache, so that several
+    training stages started on one artifact folder share the work instead of queueing behind each other."""
+    from .artifacts import NetworkBusy
+
+    def fit(network, wait):
+        try:
+            return setting.fit(network, progress.log, wait)
+        except KeyboardInterrupt:
+            raise StageInterrupted(network.name) from None
+
+    results, busy = {}, []
+    for network in networks:
+        try:
+            results[network] = fit(network, wait=False)
+        except NetworkBusy as error:
+            progress.log(f"{network.name}: {error}; back to it after the others")
+            busy.append(network)
+            continue
+        progress.finished(network.name, results[network])
+    for network in busy:
+        results[network] = fit(network, wait=True)
+        progress.finished(network.name, results[network])
+    return {network: results[network] for network in networks}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=list(profiles.PROFILES), default="full")
+    parser.add_argument("--seed", type=options.seed, default=0)
+    options.add_backend_option(parser)
+    options.add_retrain_option(parser)
+    args = parser.parse_args(argv)
+    paths.absolute_environment()
+    problem = paths.output_root_problem()
+    if problem:
+        parser.error(problem)
+    os.environ["KERAS_BACKEND"] = args.backend  # before Keras is first imported, in train_study
+    options.apply_retrain(args)
+    try:
+        train_study(args.profile, args.seed)
+    except DataFileError as error:
+        print(f"TRAINING STOPPED: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        print(
+            f"TRAINING STOPPED: {error.strerror}. Every finished epoch is checkpointed: run the same command "
+            "again once there is room.",
+            file=sys.stderr,
+        )
+        return 1
+    except StageInterrupted as stop:
+        print(
+            f"TRAINING STOPPED: interrupted while {stop.network} was training. Every finished epoch is "
+            "checkpointed and every finished network cached: run the same command again to resume.",
+            file=sys.stderr,
+        )
+        return 130  # what a shell reports for a command stopped by Ctrl-C
+    except KeyboardInterrupt:
+        print("TRAINING STOPPED: interrupted before any network started training; nothing was lost.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
