@@ -156,3 +156,31 @@ def test_a_negative_seed_is_refused_by_name_before_any_file_is_read(tmp_path):
         data.train_val_split(100, 0.1, -1)
     with pytest.raises(ValueError, match=r"got -1"):
         profiles.load_splits("smoke", -1, data_dir=tmp_path)
+
+
+def test_a_server_that_trickles_bytes_is_cut_off_by_the_whole_downloads_deadline(keras_home, monkeypatch):
+    """One byte every 0.2 s resets a per-read timeout forever; the deadline bounds the whole file."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+            try:
+                for _ in range(200):
+                    connection.sendall(b"x")
+                    time.sleep(0.2)
+            except OSError:
+                pass  # the client gave up, as it should
+
+    threading.Thread(target=trickle, daemon=True).start()
+    with listener:
+        monkeypatch.setitem(data.DATASETS["kmnist"], "url", f"http://127.0.0.1:{listener.getsockname()[1]}/")
+        monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 1)
+        monkeypatch.setattr(data, "DOWNLOAD_DEADLINE", 2)
+        started = time.monotonic()
+        with pytest.raises(data.DataFileError, match="took longer than 2 s"):
+            data.load_dataset("kmnist", "test")
+    assert time.monotonic() - started < 10
+    assert not list((keras_home / "datasets" / "kmnist").iterdir())  # no partial file left behind
