@@ -15,6 +15,7 @@ import errno
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ from .paths import (
     REFERENCE_DIR,
     REPORT_DIR,
     RESULTS_REFERENCE,
+    ROOT,
     absolute,
     absolute_environment,
     output_dir,
@@ -125,6 +127,37 @@ def execute(profile, seed, report_dir):
         print(f"[{name}] done in {time.perf_counter() - started:.0f} s", flush=True)
         paths.append(target)
     return paths
+
+
+def train_first(args):
+    """Train every network the report needs that neither the artifact folder nor the published set holds,
+    through the training stage, before any notebook runs: it says up front how many networks it will train,
+    shows one progress line over all of them with an estimate of the time left, and resumes where a
+    Ctrl-C stopped it. The notebooks then only load. Returns the stage's exit status."""
+    command = [
+        sys.executable,
+        "-P",
+        "-m",
+        "lib.training_stage",
+        "--profile",
+        args.profile,
+        "--seed",
+        str(args.seed),
+        "--backend",
+        args.backend,
+    ] + (["--retrain"] if args.retrain else [])
+    print("[training] every network the report needs, before the notebooks ...", flush=True)
+    with subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)}) as stage:
+        try:
+            return stage.wait()
+        except KeyboardInterrupt:
+            # A Ctrl-C in the terminal reaches the stage too, which says where it stopped and exits;
+            # a signal sent to the build alone is passed on.
+            try:
+                return stage.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                stage.send_signal(signal.SIGINT)
+                return stage.wait()
 
 
 def in_sync(source):
@@ -248,6 +281,13 @@ def main(argv=None):
         )
         return 1
 
+    trained = train_first(args)
+    if trained == 130:
+        print("BUILD STOPPED: interrupted while training (see above); run the same command again.", file=sys.stderr)
+        return 130
+    if trained != 0:
+        print("BUILD FAILED: the training stage stopped (see above); no notebook ran.", file=sys.stderr)
+        return 1
     try:
         paths = execute(args.profile, args.seed, report_dir)
     except NotebookFailed as error:

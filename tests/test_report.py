@@ -39,6 +39,9 @@ def test_smoke_build_writes_html_and_pdf(smoke_build):
     assert "def " not in html  # code cells are hidden
     assert "reusing the trained model" not in html  # training logs stay in the notebooks
     assert (report_dir / "report.pdf").read_bytes().startswith(b"%PDF")
+    # The networks trained first, through the training stage: said up front, one progress line over all.
+    assert run.stdout.index(" to train, and ") < run.stdout.index("[00_introduction] running")
+    assert " networks | " in run.stdout
     assert sorted(p.name for p in (report_dir / "executed").iterdir()) == [
         p.with_suffix(".ipynb").name for p in NOTEBOOK_SOURCES
     ]
@@ -74,14 +77,20 @@ def test_a_figure_keeps_its_image_and_alt_text_when_the_notebook_is_configured_a
     assert output.metadata["image/png"]["alt"].startswith("2 training images of each of the 2 classes")
 
 
-def test_a_failing_notebook_stops_the_build_and_is_kept(tmp_path):
+def test_a_missing_data_folder_stops_the_build_at_the_training_stage_in_a_line(tmp_path):
     empty = tmp_path / "no-data"
     empty.mkdir()
     run = build(tmp_path / "report", {**os.environ, "REPORT_DATA_DIR": str(empty)})
     assert run.returncode == 1
-    assert "notebook 01_data failed" in run.stderr and "DataFileError" in run.stderr
-    kept = tmp_path / "report" / "executed" / "01_data.ipynb"
-    assert "DataFileError" in kept.read_text()
+    assert f"TRAINING STOPPED: {empty}" in run.stderr and "BUILD FAILED: the training stage stopped" in run.stderr
+    assert "Traceback" not in run.stderr and not (tmp_path / "report" / "executed").exists()
+
+
+def test_a_failing_notebook_stops_the_build_and_is_kept(tmp_path, monkeypatch, capsys):
+    tiny_notebooks(tmp_path, monkeypatch, **{"01_data": "raise RuntimeError('broken')", "02_perturbations": "print(2)"})
+    assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 1
+    assert "notebook 01_data failed" in capsys.readouterr().err
+    assert "broken" in (tmp_path / "report" / "executed" / "01_data.ipynb").read_text()
     assert not (tmp_path / "report" / "executed" / "02_perturbations.ipynb").exists()
 
 
@@ -173,6 +182,7 @@ def runs(monkeypatch):
         raise report.NotebookFailed("stopped by the test")
 
     monkeypatch.setattr(report, "execute", record)
+    monkeypatch.setattr(report, "train_first", lambda args: 0)  # nothing to train: the notebooks are what is watched
     return calls
 
 
@@ -252,6 +262,7 @@ def tiny_notebooks(folder, monkeypatch, **code):
         jupytext.write(notebook, folder / f"{name}.ipynb")
     monkeypatch.setattr(report, "NOTEBOOK_DIR", folder)
     monkeypatch.setattr(report, "NOTEBOOKS", tuple(code))
+    monkeypatch.setattr(report, "train_first", lambda args: 0)  # these notebooks train nothing
 
 
 def test_an_edited_source_not_synced_to_its_notebook_stops_the_build_by_name(runs, tmp_path, monkeypatch, capsys):
@@ -284,6 +295,7 @@ def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_pa
         "jupytext.write(notebook, folder / '00_slow.py', fmt='py:percent'); jupytext.write(notebook, folder / "
         "'00_slow.ipynb')\n"
         "report.NOTEBOOK_DIR, report.NOTEBOOKS = folder, ('00_slow',)\n"
+        "report.train_first = lambda args: 0\n"
         f"sys.exit(report.main(['--profile', 'smoke', '--report-dir', {str(tmp_path / 'report')!r}]))\n"
     )
     # A shell starts background jobs with SIGINT ignored, and children inherit that: the build must get
@@ -327,6 +339,7 @@ def test_ctrl_c_during_the_export_says_the_notebooks_ran_and_how_to_resume(tmp_p
     def interrupted_export(notebook_path, fmt):
         raise KeyboardInterrupt
 
+    monkeypatch.setattr(report, "train_first", lambda args: 0)
     monkeypatch.setattr(report, "execute", lambda profile, seed, report_dir: executed)
     monkeypatch.setattr(report, "export", interrupted_export)
     assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 130
@@ -490,3 +503,20 @@ def test_a_loss_the_seed_never_reported_is_a_dash_and_an_undefined_one_stays_nan
     for text in (shown._repr_html_(), notebook.table_latex(shown)):
         assert "0.0756" in text and notebook.NOT_REPORTED in text and "NaN" in text
     assert shown.loc["20", labels.SEED_VAL_LOSS] == notebook.NOT_REPORTED and pd.isna(shown.loc["20", labels.VAL_MSE])
+
+
+def test_the_build_trains_through_the_training_stage_before_any_notebook_runs(runs, monkeypatch, tmp_path):
+    stages = []
+    monkeypatch.setattr(report, "train_first", lambda args: stages.append((args.profile, args.seed, args.retrain)) or 0)
+    # The recording execute() stops the build at the notebooks.
+    assert report.main(["--profile", "smoke", "--seed", "3", "--retrain", "--report-dir", str(tmp_path)]) == 1
+    assert stages == [("smoke", 3, True)] and len(runs) == 1
+
+
+@pytest.mark.parametrize("status, word, code", [(1, "FAILED", 1), (130, "STOPPED", 130)])
+def test_a_training_stage_that_stops_stops_the_build_before_the_notebooks(
+    runs, monkeypatch, tmp_path, capsys, status, word, code
+):
+    monkeypatch.setattr(report, "train_first", lambda args: status)
+    assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path)]) == code
+    assert not runs and f"BUILD {word}:" in capsys.readouterr().err

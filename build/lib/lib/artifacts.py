@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import subprocess
+import time
 import zipfile
 import zlib
 from dataclasses import asdict
@@ -208,31 +209,87 @@ def set_aside(folder, what, damage, log):
     log(f"{what}: {damage} in {folder}; the folder is set aside as {aside.name} and the model trained again")
 
 
+# Seconds between two tries for a held lock, and between two reminders that the wait goes on.
+LOCK_POLL, LOCK_REMINDER = 1.0, 300.0
+LOCK_WAIT_VARIABLE = "REPORT_LOCK_WAIT"  # if set: the most seconds to wait for a network another process holds
+
+
 @contextlib.contextmanager
 def claim(folder, what, log, wait=True):
-    """Hold ``<folder>.lock`` while using ``folder``: a second process waits, saying for whom (or, with
-    ``wait=False``, raises ``NetworkBusy``)."""
+    """Hold ``<folder>.lock`` while using ``folder``. A second process waits, naming the process that holds the
+    lock and saying so again every ``LOCK_REMINDER`` seconds, for at most ``$REPORT_LOCK_WAIT`` seconds if set;
+    with ``wait=False``, or past that limit, it raises ``NetworkBusy``."""
     lock_path = folder.with_name(f"{folder.name}.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     # flock, not a lock file that exists or not: the kernel releases it when its process dies, so a
     # killed build leaves no stale lock, and the next one takes over at once.
     with open(lock_path, "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            holder = lock.read().strip() or "another process"
+        if not _try_lock(lock):
+            holder = _lock_holder(lock, lock_path)
             if not wait:
-                raise NetworkBusy(f"{holder} holds {lock_path}") from None
-            log(
-                f"{what}: waiting for {holder}, which holds {lock_path} while it trains or reads this model in {folder}"
+                raise NetworkBusy(f"{holder} holds {lock_path}")
+            _wait_for(
+                lock,
+                lock_path,
+                holder,
+                f"{what}: waiting for {holder}, which holds {lock_path} while it "
+                f"trains or reads this model in {folder}",
+                log,
             )
-            fcntl.flock(lock, fcntl.LOCK_EX)
         lock.seek(0)
         lock.truncate()
         lock.write(f"pid {os.getpid()} on {socket.gethostname()} since {utc_now()}")
         lock.flush()
         yield
+
+
+def _try_lock(lock):
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _wait_for(lock, lock_path, holder, message, log):
+    limit = float(os.environ[LOCK_WAIT_VARIABLE]) if os.environ.get(LOCK_WAIT_VARIABLE) else None
+    log(message + (f" (for at most {limit:g} s, {LOCK_WAIT_VARIABLE})" if limit is not None else ""))
+    started = reminded = time.monotonic()
+    while not _try_lock(lock):
+        now = time.monotonic()
+        if limit is not None and now - started >= limit:
+            raise NetworkBusy(f"{holder} still holds {lock_path} after {now - started:.0f} s ({LOCK_WAIT_VARIABLE})")
+        if now - reminded >= LOCK_REMINDER:
+            log(f"{message}: still waiting, {(now - started) / 60:.0f} min so far")
+            reminded = now
+        time.sleep(LOCK_POLL if limit is None else min(LOCK_POLL, max(0.0, limit - (now - started))))
+
+
+def _lock_holder(lock, lock_path):
+    """Who holds ``lock``: the live process the kernel names (``/proc/locks``, Linux), else what the lock file
+    says, which a holder that has not written yet, or a process that held it before, may have left there."""
+    stat = os.fstat(lock.fileno())
+    where = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+    try:
+        with open("/proc/locks") as locks:
+            for line in locks:
+                fields = line.split()
+                if "->" not in fields and len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == where:
+                    return f"pid {fields[4]} ({_command_line(fields[4])})"
+    except OSError:
+        pass
+    lock.seek(0)
+    return lock.read().strip() or "another process"
+
+
+def _command_line(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            words = cmdline.read().split(b"\0")
+    except OSError:
+        return "no longer running"
+    text = " ".join(word.decode(errors="replace") for word in words if word)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # Files and provenance.

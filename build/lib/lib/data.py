@@ -15,7 +15,7 @@ import gzip
 import hashlib
 import http.client
 import os
-import shutil
+import time
 import urllib.request
 from pathlib import Path
 
@@ -62,6 +62,9 @@ _IDX_MAGIC = {1: 0x0801, 3: 0x0803}
 # Seconds the server may take to accept the connection or to send the next part of a file. Without a
 # limit a server that accepts and never answers holds the build forever.
 DOWNLOAD_TIMEOUT = 60
+# Seconds for a whole file (the largest official one is 18 MB): a server that sends a byte now and then
+# resets the timeout above at every byte, and would otherwise hold the build for hours.
+DOWNLOAD_DEADLINE = 900
 
 
 class DataFileError(RuntimeError):
@@ -142,13 +145,19 @@ def _download(name, filename, url, md5):
     tmp = path.with_name(f".tmp-{os.getpid()}-{filename}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, open(tmp, "wb") as out:
-            shutil.copyfileobj(response, out, 1 << 20)
+            # read1: whatever has arrived, so that the deadline is checked while a slow server trickles.
+            while chunk := response.read1(1 << 20):
+                out.write(chunk)
+                if time.monotonic() - started > DOWNLOAD_DEADLINE:
+                    raise TimeoutError(f"the whole file took longer than {DOWNLOAD_DEADLINE} s")
         os.replace(tmp, path)  # readers never see half a file
     except (OSError, http.client.HTTPException) as error:  # urllib's errors and timeouts are OSErrors
         raise DataFileError(
             f"could not fetch {filename} from {url} into {path.parent} ({error!r}; the server gets "
-            f"{DOWNLOAD_TIMEOUT} s to answer). Offline, download the four official files of {name} elsewhere "
+            f"{DOWNLOAD_TIMEOUT} s to answer and {DOWNLOAD_DEADLINE} s for the whole file). Offline, download the "
+            f"four official files of {name} elsewhere "
             f"and set REPORT_DATA_DIR to the folder holding {name}/{filename}."
         ) from error
     finally:

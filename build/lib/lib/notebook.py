@@ -12,7 +12,7 @@ import pandas as pd
 from IPython import get_ipython
 from IPython.display import Markdown, display
 
-from . import models, plots, study
+from . import labels, models, plots, study
 
 
 def configure():
@@ -66,6 +66,19 @@ def number_text(value):
     decimals = max(0, 3 - math.floor(math.log10(abs(value))))
     text = f"{value:.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+NOT_REPORTED = "\u2014"  # an em dash: where the seed printed no value (it had no U-Nets)
+
+
+def with_seed_blanks(table):
+    """``table`` with a dash where the seed reported no loss: a value that does not exist, where a NaN in a
+    table means a number that came out undefined (a diverged loss), which stays visible as NaN."""
+    shown = table.copy()
+    for column in (labels.SEED_TRAIN_LOSS, labels.SEED_VAL_LOSS):
+        if column in shown:
+            shown[column] = [NOT_REPORTED if pd.isna(value) else number_text(value) for value in shown[column]]
+    return shown
 
 
 def table_latex(table):
