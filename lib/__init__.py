@@ -2,8 +2,8 @@
 
 import os
 
-# oneDNN's kernels train these networks much faster on CPUs where TensorFlow leaves them off (the README's
-# measured throughput), so they are asked for everywhere. It must be set
+# oneDNN's kernels train these networks much faster on CPUs where TensorFlow leaves them off (docs/measurements.md,
+# "Measured throughput"), so they are asked for everywhere. It must be set
 # before TensorFlow is first imported, hence here.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 # TensorFlow's C++ log (benign notices about oneDNN and graph attributes at every fit) would land in

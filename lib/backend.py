@@ -42,8 +42,8 @@ if NAME == "jax":
     use_scatter_free_max_pool()
 
 # Each training step is compiled with XLA on JAX only: eager JAX runs op by op, unusably slowly, while on
-# the CPU TensorFlow with XLA was not reliably faster and torch.compile was slower than eager (the
-# README's measured throughput).
+# the CPU TensorFlow with XLA was not reliably faster and torch.compile was slower than eager
+# (docs/measurements.md, "Measured throughput").
 JIT_COMPILE = NAME == "jax"
 EVAL_BATCH_SIZE = 1024  # images per batch where nothing is trained: evaluation and prediction
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from . import labels, results_files
 from .corruptions import FAMILIES, PAIR_NAMES
 
-# The same smoke build through other CPU kernels moves losses and metrics by a fraction of a percent (the
-# README's reproducibility section); 1% leaves a wide margin and still catches a real change, such as a
+# The same smoke build through other CPU kernels moves losses and metrics by a fraction of a percent
+# (docs/reproducibility.md); 1% leaves a wide margin and still catches a real change, such as a
 # doubled learning rate.
 RELATIVE_TOLERANCE = 0.01
 ABSOLUTE_TOLERANCE = 1e-6  # for values that are zero in the reference

@@ -2,7 +2,7 @@
 
 ``results.csv`` is the results table (``study.results_table``, one row per model), written by
 ``10_model_comparison``; ``final_evaluation.json`` is the final evaluation's summary, written by
-``11_final_evaluation``. ``12_discussion``, the README's summary and the regression check
+``11_final_evaluation``. ``12_discussion`` and the regression check
 (``reference_results``) read them back from here. Both are written atomically.
 """
 

@@ -30,7 +30,7 @@ class Progress:
     and its epoch limit. The time left is the seconds per FLOP of the networks trained so far times the
     FLOPs still to come, each network to come running as many epochs as the networks done so far did on
     average (within its limit): a guide, since early stopping decides how many epochs each network runs,
-    but one that does not price every network as the first, the costliest (README "The training stage").
+    but one that does not price every network as the first, the costliest (docs/backends.md, "The training stage").
     A network's time is the one its result records, summed over its epochs, so that a network resumed
     from a checkpoint counts whole, not only the epochs this process saw; networks found in the cache
     cost this run nothing, so only their epochs count.

@@ -58,7 +58,7 @@ display(
         "128 "
         f"and {(sizes == 32).sum()} keep the seed's 32 (models {', '.join(sizes.index[sizes == 32])}). An epoch at 512 "
         f"takes a quarter of the steps it takes at 128, and batch normalisation's moving statistics, which the "
-        f'validation loss is measured with, may not settle in so few (see "Honest results" in the README). '
+        f'validation loss is measured with, may not settle in so few (see "Honest results" in docs/report.md). '
         f"Whether that holds is measured, not assumed: models {', '.join(study.BATCH_ABLATION_MODELS)} are trained at "
         f"both sizes, and the comparison notebook sets them side by side."
     )

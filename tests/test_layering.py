@@ -1,4 +1,4 @@
-"""The layering of ``lib``: the README's layout lists the modules so that each imports only those above it."""
+"""The layering of ``lib``: docs/layout.md lists the modules so that each imports only those above it."""
 
 import ast
 import re
@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def layout_order():
-    """The ``lib`` modules in the order the README's layout lists them."""
-    readme = (ROOT / "README.md").read_text()
+    """The ``lib`` modules in the order docs/layout.md lists them."""
+    readme = (ROOT / "docs" / "layout.md").read_text()
     block = readme[readme.index("lib/            the machinery") : readme.index("notebooks/      run in this order")]
     return re.findall(r"^  (\w+)\.py ", block, flags=re.MULTILINE)
 
@@ -30,7 +30,7 @@ def lib_imports(path):
     return names
 
 
-def test_the_readme_lists_every_module_of_lib_once():
+def test_the_layout_lists_every_module_of_lib_once():
     modules = sorted(path.stem for path in (ROOT / "lib").glob("*.py") if path.stem != "__init__")
     assert sorted(layout_order()) == modules
 
@@ -44,7 +44,7 @@ def test_every_module_imports_only_the_modules_listed_above_it():
             for imported in lib_imports(ROOT / "lib" / f"{name}.py") & module_names
             if order.index(imported) >= position
         }
-        assert not upward, f"lib/{name}.py imports {sorted(upward)}, listed below it in the README's layout"
+        assert not upward, f"lib/{name}.py imports {sorted(upward)}, listed below it in docs/layout.md"
 
 
 @pytest.mark.parametrize("module", [name for name in layout_order() if not name.startswith("_")])

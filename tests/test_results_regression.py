@@ -19,7 +19,7 @@ from lib import evaluation, labels, models, paths, profiles, reference_results, 
 REFERENCE = reference_results.read(paths.RESULTS_REFERENCE)
 UPDATE_HINT = (
     "if the change of result is intended, regenerate the references with "
-    "`./build_report.sh --profile smoke --update-references` and commit them (README, 'Reproducibility')"
+    "`./build_report.sh --profile smoke --update-references` and commit them (docs/reproducibility.md)"
 )
 
 

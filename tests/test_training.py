@@ -447,5 +447,5 @@ def test_batches_feed_keras_what_the_arrays_would_without_tf_data_autotuning(cou
     assert (loss, score) == (array_loss, array_score)
     np.testing.assert_array_equal(output, array_output)
     if backend.NAME == "tensorflow":
-        # Autotuning's thread outlives the pipeline by up to 60 s, idle (README, "Measured throughput").
+        # Autotuning's thread outlives the pipeline by up to 60 s, idle (docs/measurements.md, "Measured throughput").
         assert backend.batches(images, images, batch_size=64)["x"].options().autotune.enabled is False

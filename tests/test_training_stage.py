@@ -56,9 +56,9 @@ def test_the_estimate_prices_the_networks_to_come_by_their_flops_and_epoch_limit
     assert f"about {training_stage._duration(32 * 9 + 12 * 9)} left | model 23: trained" in lines[-1]
 
 
-# Seconds an epoch of each network took on the full profile (README "Measured cost": 2-core AMD EPYC Zen 3,
-# 2026-12-01), and the epochs of the README's estimate there: U-Net 23's 32 measured, about 30 for the other
-# U-Nets, the 431 of the seed's 21 models and the reader on the H100, the spread runs as U-Net 23.
+# Seconds an epoch of each network took on the full profile (docs/measurements.md, "Measured cost": 2-core
+# AMD EPYC Zen 3, 2026-12-01), and the epochs of the estimate there: U-Net 23's 32 measured, about 30 for
+# the other U-Nets, the 431 of the seed's 21 models and the reader on the H100, the spread runs as U-Net 23.
 FULL_PROFILE_SECONDS_PER_EPOCH = {
     "0": 24.7,
     "1": 124.5,
