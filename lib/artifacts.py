@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import RETRAIN_VARIABLE, paths
+from . import RETRAIN_VARIABLE, backend, paths
 from .backend import keras
 from .files import atomic_write
 
@@ -88,12 +88,21 @@ def is_finished(folder):
 # Finished runs.
 
 
-def write_finished(folder, best_weights, record):
-    """Write the best weights, then ``record`` (result.json) with their digests: a reader that finds
-    result.json finds the weights it describes."""
+def write_finished(folder, best_weights, run):
+    """Write the best weights, then result.json: ``run`` (config, history, best epoch, seconds, places) with
+    where and when it finished (backend, device, library versions, CPU, commit, time) and the digests. A
+    reader that finds result.json finds the weights it describes. Returns the record as written."""
     folder = Path(folder)
     atomic_write(folder / WEIGHTS, lambda tmp: np.savez(tmp, **{f"w{i}": w for i, w in enumerate(best_weights)}))
-    record = {**record, "format": FORMAT_VERSION, "weights_sha256": _file_sha256(folder / WEIGHTS)}
+    provenance = {
+        "backend": backend.NAME,
+        "device": backend.device(),
+        "versions": backend.versions(),
+        "cpu": backend.cpu(),
+        "commit": code_version(),
+        "finished": utc_now(),
+    }
+    record = {**run, **provenance, "format": FORMAT_VERSION, "weights_sha256": _file_sha256(folder / WEIGHTS)}
     stored = {**record, "sha256": _json_sha256(record)}
     atomic_write(folder / RESULT, lambda path: Path(path).write_text(json.dumps(stored, indent=1)))
     return record

@@ -220,23 +220,9 @@ def _train(model, network, folder, log):
         )
         artifacts.save_checkpoint(checkpoint, model, state)
     model.set_weights(state["best"])
-    record = artifacts.write_finished(
-        folder,
-        state["best"],
-        {
-            "config": asdict(config),
-            "history": state["history"],
-            "best_epoch": state["best_epoch"],
-            "seconds": sum(row["seconds"] for row in state["history"]),
-            "backend": backend.NAME,
-            "device": backend.device(),
-            "versions": backend.versions(),
-            "places": state["places"],
-            "cpu": backend.cpu(),
-            "commit": artifacts.code_version(),
-            "finished": artifacts.utc_now(),
-        },
-    )
+    seconds = sum(row["seconds"] for row in state["history"])
+    run = {"config": asdict(config), "history": state["history"], "best_epoch": state["best_epoch"], "seconds": seconds}
+    record = artifacts.write_finished(folder, state["best"], run | {"places": state["places"]})
     checkpoint.unlink()
     return _result(model, config, record, folder, reused=False)
 
@@ -248,16 +234,10 @@ def _epoch(model, network, epoch):
     epoch_random = np.random.default_rng((network.config.seed, epoch))
     order = epoch_random.permutation(len(x))
     seeding = backend.global_generator_callbacks(int(epoch_random.integers(2**63)))
-    trained = model.fit(
-        **backend.batches(x[order], y[order], batch_size=network.config.batch_size),
-        epochs=1,
-        shuffle=False,
-        verbose=0,
-        callbacks=seeding,
-    )
-    scores = model.evaluate(
-        **backend.batches(x_val, y_val, batch_size=backend.EVAL_BATCH_SIZE), verbose=0, return_dict=True
-    )
+    batches = backend.batches(x[order], y[order], batch_size=network.config.batch_size)
+    trained = model.fit(**batches, epochs=1, shuffle=False, verbose=0, callbacks=seeding)
+    val_batches = backend.batches(x_val, y_val, batch_size=backend.EVAL_BATCH_SIZE)
+    scores = model.evaluate(**val_batches, verbose=0, return_dict=True)
     return {
         "epoch": epoch + 1,
         **{name: float(values[0]) for name, values in trained.history.items()},
@@ -267,25 +247,11 @@ def _epoch(model, network, epoch):
 
 
 def _fresh_state(model):
-    return {
-        "history": [],
-        "best_val_loss": float("inf"),
-        "best_epoch": 0,
-        "wait": 0,
-        "places": [],
-        "best": model.get_weights(),
-    }
+    state = {"history": [], "best_val_loss": float("inf"), "best_epoch": 0, "wait": 0, "places": []}
+    return state | {"best": model.get_weights()}
 
 
 def _result(model, config, record, folder, reused, published=False):
-    return TrainResult(
-        model,
-        config,
-        record["history"],
-        record["best_epoch"],
-        record["seconds"],
-        reused,
-        folder,
-        artifacts.trained_on(record) + (", published" if published else ""),
-        published,
-    )
+    where = artifacts.trained_on(record) + (", published" if published else "")
+    history, best_epoch, seconds = record["history"], record["best_epoch"], record["seconds"]
+    return TrainResult(model, config, history, best_epoch, seconds, reused, folder, where, published)
