@@ -3,9 +3,10 @@
 # lib tests again on the JAX and PyTorch backends. Arguments go to the first pytest alone, and skip the others.
 # Needs the KMNIST files: set REPORT_DATA_DIR (e.g. REPORT_DATA_DIR=../shared/data), or let them download.
 set -euo pipefail
-# Notebooks run in other folders, so relative data and output folders are made absolute first.
-[ -z "${REPORT_DATA_DIR:-}" ] || export REPORT_DATA_DIR="$(realpath "$REPORT_DATA_DIR")"
-[ -z "${REPORT_OUTPUT_DIR:-}" ] || export REPORT_OUTPUT_DIR="$(realpath -m "$REPORT_OUTPUT_DIR")"
+# The tests run in the project's folder, so relative data and output folders are made absolute first
+# (-m: a folder that does not exist stays named as given, and the run says so).
+[ -z "${REPORT_DATA_DIR:-}" ] || export REPORT_DATA_DIR="$(realpath -m -- "$REPORT_DATA_DIR")"
+[ -z "${REPORT_OUTPUT_DIR:-}" ] || export REPORT_OUTPUT_DIR="$(realpath -m -- "$REPORT_OUTPUT_DIR")"
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo "ruff: lint and format check (fix with: .venv/bin/ruff check --fix . && .venv/bin/ruff format .)"
