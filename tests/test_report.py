@@ -483,8 +483,14 @@ def test_a_full_disk_while_the_report_is_written_leaves_no_half_notebook(tmp_pat
 
 def test_the_package_declares_its_data_so_installing_it_warns_nothing(tmp_path):
     """A fresh set-up printed a screen of setuptools warnings (lib/templates absent from the packages)."""
+    import shutil
+
+    project = tmp_path / "project"  # a copy: building writes build/ and *.egg-info where it runs
+    shutil.copytree(ROOT / "lib", project / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
     code = "import sys; from setuptools import build_meta; build_meta.build_wheel(sys.argv[1])"
-    run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=project, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "absent from the `packages` configuration" not in run.stdout + run.stderr
     assert any(name.endswith(".whl") for name in map(str, tmp_path.iterdir()))
