@@ -14,7 +14,6 @@ import argparse
 import shutil
 import sys
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from . import options, paths, profiles
 
@@ -67,11 +66,7 @@ def survey(setting):
         model_id: records.get(setting.autoencoder(model_id).folder("").name) for model_id in study.family_ids("u-net")
     }
     # Only the best U-Net's spread runs are needed, and which one that is needs every U-Net.
-    best = (
-        study.best_new_model({model_id: SimpleNamespace(**record) for model_id, record in u_nets.items()})
-        if all(u_nets.values())
-        else None
-    )
+    best = study.best_new_model_of_records(u_nets)
     result.missing = {
         network.name: folder
         for network, folder in result.missing.items()

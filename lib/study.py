@@ -6,6 +6,7 @@ a model's regularisation penalties to its loss, so the loss is the MSE only for 
 """
 
 from functools import cached_property
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,14 @@ def best_model(results, model_ids):
 def best_new_model(results):
     """The U-Net family's best model: the one the report trains ``training.SPREAD_RUNS`` times."""
     return best_model(results, family_ids("u-net"))
+
+
+def best_new_model_of_records(records):
+    """The best U-Net from the result records of finished runs (model id -> record, as ``artifacts.read_record``
+    gives it, or None where a U-Net has none), before any network is loaded: None unless every U-Net has one."""
+    if not all(records.values()):
+        return None
+    return best_new_model({model_id: SimpleNamespace(**record) for model_id, record in records.items()})
 
 
 def verdict(result, split, setting):

@@ -14,7 +14,6 @@ import errno
 import os
 import sys
 import time
-from types import SimpleNamespace
 
 from . import options, paths, profiles
 from .data import DataFileError
@@ -129,12 +128,10 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
     # The spread runs repeat the best U-Net: known now where every U-Net is finished, else priced as those of
     # the costliest U-Net they may repeat.
     spread_runs = training.SPREAD_RUNS - 1
-    records = {model_id: finished_record(network) for model_id, network in u_nets.items()}
-    candidates = (
-        [study.best_new_model({model_id: SimpleNamespace(**record) for model_id, record in records.items()})]
-        if all(records.values())
-        else list(u_nets)
+    known = study.best_new_model_of_records(
+        {model_id: finished_record(network) for model_id, network in u_nets.items()}
     )
+    candidates = [known] if known else list(u_nets)
     spread_prices = [
         price(setting.autoencoder(model_id, run)) for model_id in candidates for run in range(1, spread_runs + 1)
     ]
