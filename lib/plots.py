@@ -179,6 +179,22 @@ def family_grid(clean, outputs, title, size=1.0):
     )
 
 
+def corrections_by_family(clean, outputs, families):
+    """One column per test image, grouped by corruption family (``families``: each column's family); rows:
+    each entry of ``outputs`` (name -> the same images, corrupted or corrected), then the clean images."""
+    rows = {**outputs, "clean": clean}
+    fig, axes = _image_axes(len(rows), len(clean), size=0.8)
+    for row, (name, images) in enumerate(rows.items()):
+        for column, image in enumerate(images):
+            axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
+    for family in dict.fromkeys(families):
+        columns = [column for column, name in enumerate(families) if name == family]
+        axes[0, columns[len(columns) // 2]].set_title(family.replace("_", " "), fontsize="medium")
+    fig.tight_layout(pad=0.3)
+    return described(fig, f"{len(clean)} test images, grouped by corruption family; in a row each: {', '.join(rows)}.")
+
+
 def error_histograms(errors, family_ids, metric="per-sample MSE"):
     """One panel per corruption family: the distribution of ``errors`` (method -> per-sample values)."""
     fig, axes = plt.subplots(2, 3, figsize=(9, 5.5), sharey=True)

@@ -1,9 +1,11 @@
 """The build's results files, in the profile's artifact folder: their schema, writing and reading.
 
 ``results.csv`` is the results table (``study.results_table``, one row per model), written by
-``10_model_comparison``; ``final_evaluation.json`` is the final evaluation's summary, written by
-``11_final_evaluation``. ``12_discussion`` and the regression check
-(``reference_results``) read them back from here. Both are written atomically.
+``10_model_comparison`` with ``batch_ablation.csv`` (``study.batch_ablation_table``);
+``final_evaluation.json`` is the final evaluation's summary, written by ``11_final_evaluation`` with
+``corrections.png``, its figure of corrections per family. ``12_discussion``, the regression check
+(``reference_results``) and the README's results (``readme_results``) read them back from here. All are
+written atomically.
 """
 
 import json
@@ -13,7 +15,8 @@ import pandas as pd
 
 from .files import atomic_write
 
-TABLE, FINAL = "results.csv", "final_evaluation.json"
+TABLE, ABLATION, FINAL, FIGURE = "results.csv", "batch_ablation.csv", "final_evaluation.json", "corrections.png"
+FILES = (TABLE, ABLATION, FINAL, FIGURE)
 # What final_evaluation.json holds, key by key.
 FINAL_SCHEMA = {
     "profile": "the profile the build ran",
@@ -30,7 +33,9 @@ FINAL_SCHEMA = {
     "quality": "MSE, PSNR and SSIM of every method, overall and per family",
     "accuracy": "the reader's accuracy (%) on every method's outputs, overall and per family",
     "headline": "the two models and the baselines on every measure",
-    "readability": "every model's test MSE, edge contrast and accuracy",
+    "targets": "the targets set for the final model: each one's bound, why it is there, the value reached, met",
+    "readability": "every model's test MSE, PSNR, SSIM, edge contrast and accuracy, overall and on its worst family",
+    "test verdicts": "every model's worst family for the reader and its collapse verdict, on the test set",
     "severity": "MSE and accuracy at every severity",
     "pairs": "MSE and accuracy on images corrupted by two families at once",
     "spread": "the runs of the best U-Net, their mean and standard deviation",
@@ -48,6 +53,10 @@ def write_table(out_dir, table):
     atomic_write(Path(out_dir) / TABLE, table.to_csv)
 
 
+def write_ablation(out_dir, ablation):
+    atomic_write(Path(out_dir) / ABLATION, ablation.to_csv)
+
+
 def write_final(out_dir, summary):
     """Write the final evaluation's summary, which must hold exactly the keys of ``FINAL_SCHEMA``."""
     if set(summary) != set(FINAL_SCHEMA):
@@ -58,9 +67,21 @@ def write_final(out_dir, summary):
     atomic_write(Path(out_dir) / FINAL, lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
 
 
+def write_figure(out_dir, fig):
+    """Save ``fig`` (``plots.corrections_by_family``) as the build's figure of corrections."""
+    atomic_write(
+        Path(out_dir) / FIGURE, lambda path: fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
+    )
+
+
 def read_table(out_dir):
     """The results table, indexed by model id (text: "8.1" is not a number)."""
     return pd.read_csv(_existing(out_dir, TABLE), dtype={"model": str}).set_index("model")
+
+
+def read_ablation(out_dir):
+    """The batch-size ablation, indexed by (model id, batch size)."""
+    return pd.read_csv(_existing(out_dir, ABLATION), dtype={"model": str}).set_index(["model", "batch size"])
 
 
 def read_final(out_dir):
@@ -70,7 +91,7 @@ def read_final(out_dir):
 def _existing(out_dir, name):
     path = Path(out_dir) / name
     if not path.exists():
-        writer = "10_model_comparison" if name == TABLE else "11_final_evaluation"
+        writer = "10_model_comparison" if name in (TABLE, ABLATION) else "11_final_evaluation"
         raise ResultsMissing(
             f"{name} not found in {out_dir}: run notebook {writer} first with the same PROFILE and "
             "OUTPUT_DIR (./build_report.sh runs every notebook in order)"

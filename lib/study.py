@@ -163,6 +163,8 @@ def spread_table(runs, test, reader):
             "best epoch": result.best_epoch,
             labels.VAL_MSE: kept_mse(result)[1],
             labels.TEST_MSE: evaluation.per_sample_mse(corrected, test.clean).mean(),
+            labels.PSNR: evaluation.per_sample_psnr(corrected, test.clean).mean(),
+            labels.SSIM: evaluation.per_sample_ssim(corrected, test.clean).mean(),
             labels.READ: evaluation.reader_accuracy(reader, corrected, test)["overall"],
         }
     table = pd.DataFrame(rows).T
@@ -180,9 +182,10 @@ def read_right(corrections, test, reader):
 
 
 def readability_table(corrections, test, right, mean_image):
-    """Every model's corrections of the test set (``test_corrections``): its family, the test MSE, the edge
-    contrast (% of the clean images'), the reader's accuracy (%, from ``read_right``), overall and on its
-    worst family, and the verdict on collapse (``mean_image``: the mean training image it is judged against)."""
+    """Every model's corrections of the test set (``test_corrections``): its family, the test MSE, PSNR and
+    SSIM, the edge contrast (% of the clean images'), the reader's accuracy (%, from ``read_right``), overall
+    and on its worst family, and the verdict on collapse (``mean_image``: the mean training image it is judged
+    against)."""
     rows = {}
     for model_id, corrected in corrections.items():
         accuracy = evaluation.by_family(100.0 * right[model_id], test.family_ids)
@@ -190,13 +193,15 @@ def readability_table(corrections, test, right, mean_image):
         rows[model_id] = {
             "family": models.spec(model_id).family,
             labels.TEST_MSE: evaluation.per_sample_mse(corrected, test.clean).mean(),
+            labels.PSNR: evaluation.per_sample_psnr(corrected, test.clean).mean(),
+            labels.SSIM: evaluation.per_sample_ssim(corrected, test.clean).mean(),
             labels.EDGE_CONTRAST: evaluation.edge_contrast(corrected, test)["overall"],
             labels.READ: accuracy["overall"],
             "worst family": worst,
             labels.READ_ON_WORST: accuracy[worst],
             "verdict": evaluation.collapse_verdict(corrected, test, mean_image, accuracy["overall"]).kind,
         }
-    numbers = [labels.TEST_MSE, labels.EDGE_CONTRAST, labels.READ, labels.READ_ON_WORST]
+    numbers = [labels.TEST_MSE, labels.PSNR, labels.SSIM, labels.EDGE_CONTRAST, labels.READ, labels.READ_ON_WORST]
     return pd.DataFrame(rows).T.astype(dict.fromkeys(numbers, float)).rename_axis("model")
 
 

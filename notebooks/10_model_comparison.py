@@ -99,6 +99,7 @@ ablation_runs = setting.train_batch_ablation()
 
 # %% tags=["nbval-ignore-output"]
 ablation = study.batch_ablation_table(ablation_runs, setting)
+results_files.write_ablation(setting.out_dir, ablation)
 plots.loss_curves(
     {f"model {model_id}, batch size {size}": plots.mse_history(run) for (model_id, size), run in ablation_runs.items()},
     setting.val_baselines.to_dict(),

@@ -109,6 +109,16 @@ def test_the_readers_accuracy_per_pair_of_families_allows_one_image_of_its_small
     ]
 
 
+def test_the_readers_accuracy_on_a_models_worst_family_allows_one_image_of_that_family():
+    images = 200
+    reference = {"final evaluation": {"test images": images, "readability": {labels.READ_ON_WORST: {"12": 40.0}}}}
+    changed = copy.deepcopy(reference)
+    changed["final evaluation"]["readability"][labels.READ_ON_WORST]["12"] += 100 / (images // len(evaluation.FAMILIES))
+    assert reference_results.differences(changed, reference) == []
+    changed["final evaluation"]["readability"][labels.READ_ON_WORST]["12"] += 1
+    assert len(reference_results.differences(changed, reference)) == 1
+
+
 def test_a_missing_or_new_value_is_a_difference():
     fewer = copy.deepcopy(REFERENCE)
     del fewer["models"]["19"]

@@ -140,11 +140,15 @@ def test_readability_table_reads_every_models_corrections(test_split):
     right = study.read_right(corrections, test_split, brightness_reader())
     table = study.readability_table(corrections, test_split, right, test_split.clean.mean(axis=0))
     assert list(table.index) == ["12", "20"] and list(table["family"]) == ["deep", "u-net"]
-    assert table.loc["12", [labels.TEST_MSE, labels.READ, labels.EDGE_CONTRAST]].tolist() == pytest.approx(
-        [0, 100, 100]
+    assert table.loc["12", [labels.TEST_MSE, labels.PSNR, labels.SSIM, labels.READ, labels.EDGE_CONTRAST]].tolist() == (
+        pytest.approx([0, 100, 1, 100, 100])
     )
     assert table.loc["20", labels.READ] == 0 and table.loc["20", labels.EDGE_CONTRAST] == 0
     assert table.loc["20", labels.TEST_MSE] == pytest.approx(np.mean(test_split.clean.astype(float) ** 2))
+    assert table.loc["20", labels.PSNR] == pytest.approx(
+        np.mean(-10 * np.log10(np.mean(test_split.clean.astype(float) ** 2, axis=(1, 2))))
+    )
+    assert table.loc["20", labels.SSIM] < 0.1
     assert table.loc["20", "verdict"] == labels.ALL_BLACK and table.loc["12", "verdict"] == "learned"
 
 

@@ -1,0 +1,228 @@
+"""The README's results section, written from a build's results files, so that no number on the README is typed.
+
+The full study's results files (``results_files.FILES``: the results table, the batch-size ablation, the
+final evaluation's summary and its figure) are published beside its trained networks, in
+``published/full/results/``; the README's section between ``START`` and ``END`` is written from them:
+the final evaluation's headline, the figure, and one row per model.
+
+    python -m lib.readme_results --publish   # copy a full build's results files there, then write the README
+    python -m lib.readme_results             # write the README from the published results
+    python -m lib.readme_results --check     # exit 1 if the README's section is not what they give
+"""
+
+import argparse
+import math
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from . import labels, paths, results_files
+from .files import atomic_write
+
+PUBLISHED_RESULTS = paths.PUBLISHED_DIR / "full" / "results"
+README = paths.ROOT / "README.md"
+START = "<!-- results: written by `python -m lib.readme_results` from published/full/results/ -->"
+END = "<!-- end of results -->"
+
+
+def section(folder=PUBLISHED_RESULTS):
+    """The README's results, in Markdown, from the results files in ``folder``."""
+    folder = Path(folder)
+    table, final = results_files.read_table(folder), results_files.read_final(folder)
+    ablation = results_files.read_ablation(folder)
+    figure = Path(os.path.relpath(folder / results_files.FIGURE, README.parent)).as_posix()
+    return "\n".join(
+        [
+            f"On the {final['test images']:,} official test images, corrupted like the training images "
+            f"({final['profile']} profile, every network trained as the table's last column says):",
+            "",
+            *headline(table, final),
+            *batch_sizes(ablation),
+            "",
+            f"![Test images of each corruption family: corrupted, corrected by model {final['seed pick']} and model "
+            f"{final['best new model']}, and clean]({figure})",
+            "",
+            f"*Three test images per corruption family: corrupted, corrected by the seed's pick (model "
+            f"{final['seed pick']}) and by the best U-Net (model {final['best new model']}), and clean.*",
+            "",
+            *model_table(table, final),
+        ]
+    )
+
+
+def headline(table, final):
+    """The final evaluation's findings, one bullet each."""
+    best, seed_pick = final["final model"], final["seed pick"]
+    best_name, seed_name = final["final name"], final["seed name"]
+    quality = final["quality"]
+    read = final["headline"]
+    controls = final["controls"]
+    best_answer = f"corrected by {best_name}"
+    spread = final["spread"][labels.VAL_MSE]
+    uncorrected_mse = quality[labels.UNCORRECTED][labels.MSE]["overall"]
+    collapsed = table.index[table["collapsed"]].tolist()
+    worse = [model for model, mse in final["readability"][labels.TEST_MSE].items() if mse >= uncorrected_mse]
+    targets = final["targets"]
+    met = sum(target["met"] for target in targets.values())
+    return [
+        f"- **The best model is model {best}** ({table.loc[best, 'family']}, code {table.loc[best, 'code']}): "
+        f"{_quality(quality[best_name])}; the seed's pick, model {seed_pick} ({table.loc[seed_pick, 'family']}): "
+        f"{_quality(quality[seed_name])}; the uncorrected input: {_quality(quality[labels.UNCORRECTED])}.",
+        f"- **Readable again?** The reader reads {_read(read, 'clean images')}% of the clean test images and "
+        f"{_read(read, labels.UNCORRECTED)}% of the corrupted ones; {_read(read, seed_name)}% after the seed's pick, "
+        f"**{_read(read, best_name)}%** after model {best} (its hardest family: "
+        f"{_family_reading(final, best)}).",
+        f"- **Controls.** A reader trained on the corrupted images reads "
+        f"{controls['overall']['reader trained on corrupted images']:.1f}% of them. Trying flips and turns, the "
+        f"clean-trained reader reads {controls['rotation']['reader tries flips and turns']:.1f}% of the rotated and "
+        f"{controls['flip']['reader tries flips and turns']:.1f}% of the flipped images, against "
+        f"{controls['rotation'][best_answer]:.1f}% and {controls['flip'][best_answer]:.1f}% after model {best}.",
+        f"- **Targets**: {met} of {len(targets)} met by model {best}: "
+        + "; ".join(
+            f"{name} {target['target']}: {target['reached']:.3g} ({'met' if target['met'] else 'missed'})"
+            for name, target in targets.items()
+        )
+        + ".",
+        f"- **Collapse**: {_models(collapsed)} collapsed on the validation images; "
+        f"{_models(worse)} do not beat the uncorrected input's test MSE.",
+        f"- **Noise**: {len(spread) - 2} runs of model {final['best new model']} (seeds one apart) reach a "
+        f"validation MSE of {spread['mean']:.4f} ± {spread['standard deviation']:.4f} (standard deviation).",
+    ]
+
+
+def batch_sizes(ablation):
+    """The batch-size ablation in one bullet: each model's validation MSE at each batch size."""
+    pairs = []
+    for model_id, runs in ablation.groupby(level="model", sort=False):
+        sizes = runs.droplevel("model")
+        pairs.append(
+            f"model {model_id} "
+            + " against ".join(
+                f"{row[labels.VAL_MSE]:.4f} at {size}" + (f" ({row['verdict']})" if row["verdict"] != "learned" else "")
+                for size, row in sizes.iterrows()
+            )
+        )
+    return [f"- **Batch size** (validation MSE, each run to the end of early stopping): {'; '.join(pairs)}."]
+
+
+def model_table(table, final):
+    """One row per model: size, code, training, validation MSE beside the seed's, test measures, readability
+    overall and on its hardest family, the verdict; then where each network was trained."""
+    readability, verdicts = final["readability"], final["test verdicts"]
+    header = [
+        "model",
+        "family",
+        "parameters",
+        "code",
+        "epochs (kept)",
+        labels.VAL_MSE,
+        labels.SEED_VAL_LOSS,
+        labels.TEST_MSE,
+        labels.PSNR,
+        labels.SSIM,
+        labels.READ,
+        "hardest family (%)",
+        "verdict",
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for model_id, row in table.iterrows():
+        cells = [
+            model_id,
+            row["family"],
+            f"{row['parameters']:,}",
+            row["code"],
+            f"{row['epochs']} ({row['best epoch']})",
+            f"{row[labels.VAL_MSE]:.4f}",
+            _number(row[labels.SEED_VAL_LOSS], ".4f"),
+            f"{readability[labels.TEST_MSE][model_id]:.4f}",
+            f"{readability[labels.PSNR][model_id]:.1f}",
+            f"{readability[labels.SSIM][model_id]:.3f}",
+            f"{readability[labels.READ][model_id]:.1f}",
+            _family_reading(final, model_id),
+            verdicts[model_id]["verdict"],
+        ]
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    places = table.groupby("trained on", sort=False).groups
+    lines += ["", "Trained " + "; ".join(f"{place}: {_models(list(ids))}" for place, ids in places.items()) + "."]
+    return lines
+
+
+def _quality(measures):
+    return (
+        f"test MSE {measures[labels.MSE]['overall']:.4f}, PSNR {measures[labels.PSNR]['overall']:.1f} dB, "
+        f"SSIM {measures[labels.SSIM]['overall']:.3f}"
+    )
+
+
+def _read(headline, name):
+    return f"{headline[name][labels.READ]['overall']:.1f}"
+
+
+def _family_reading(final, model_id):
+    family = final["test verdicts"][model_id]["worst family"]
+    return f"{family.replace('_', ' ')} {final['readability'][labels.READ_ON_WORST][model_id]:.1f}"
+
+
+def _number(value, spec):
+    return "–" if isinstance(value, float) and math.isnan(value) else format(value, spec)
+
+
+def _models(ids):
+    if not ids:
+        return "no model"
+    return ("model " if len(ids) == 1 else "models ") + ", ".join(str(model_id) for model_id in ids)
+
+
+def with_section(readme_text, text):
+    """``readme_text`` with its results section replaced by ``text``."""
+    if readme_text.count(START) != 1 or readme_text.count(END) != 1:
+        raise ValueError(f"the README must hold one line `{START}` and one line `{END}` around its results")
+    before, rest = readme_text.split(START)
+    _, after = rest.split(END)
+    return f"{before}{START}\n{text}\n{END}{after}"
+
+
+def publish(artifact_dir, folder=PUBLISHED_RESULTS):
+    """Copy a build's results files from ``artifact_dir`` into ``folder``, whole or not at all."""
+    artifact_dir = Path(artifact_dir)
+    for name in results_files.FILES:
+        if not (artifact_dir / name).is_file():
+            raise results_files.ResultsMissing(
+                f"{name} not found in {artifact_dir}: build the full report first (./build_report.sh)"
+            )
+    folder = Path(folder)
+    staging = folder.with_name(f".tmp-{folder.name}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name in results_files.FILES:
+        shutil.copy2(artifact_dir / name, staging / name)
+    previous = folder.with_name(f".old-{folder.name}")
+    if folder.exists():
+        folder.rename(previous)
+    staging.rename(folder)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--publish", action="store_true", help="first copy the full build's results files")
+    parser.add_argument("--check", action="store_true", help="only check that the README is up to date")
+    args = parser.parse_args(argv)
+    paths.absolute_environment()
+    if args.publish:
+        publish(paths.output_dir("full"))
+    current = README.read_text()
+    wanted = with_section(current, section())
+    if args.check:
+        if wanted != current:
+            print(f"{README} does not show the published results: run python -m lib.readme_results", file=sys.stderr)
+            return 1
+        return 0
+    atomic_write(README, lambda path: Path(path).write_text(wanted))
+    print(f"wrote the results section of {README} from {PUBLISHED_RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The README's results section: written from a build's results files, never typed, and kept in step with the
+published results of the full study."""
+
+import re
+
+import pytest
+
+from lib import labels, readme_results, results_files
+
+
+@pytest.fixture(scope="module")
+def smoke_results(smoke_build):
+    assert smoke_build.run.returncode == 0, smoke_build.run.stderr[-3000:]
+    return smoke_build.artifact_dir
+
+
+def test_the_section_states_the_builds_own_numbers(smoke_results):
+    table, final = results_files.read_table(smoke_results), results_files.read_final(smoke_results)
+    text = readme_results.section(smoke_results)
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if re.match(r"\| [\d.]+ \|", line)}
+    assert list(rows) == list(table.index)
+    best = final["final model"]
+    assert f"| {table.loc[best, labels.VAL_MSE]:.4f} |" in rows[best]
+    assert f"| {final['readability'][labels.READ][best]:.1f} |" in rows[best]
+    assert "| – |" in rows["20"] and "| – |" not in rows["12"]  # the seed has no loss for a U-Net
+    clean = final["headline"]["clean images"][labels.READ]["overall"]
+    assert f"The reader reads {clean:.1f}% of the clean test images" in text
+    assert f"**The best model is model {best}**" in text
+    assert "![" in text and results_files.FIGURE in text
+
+
+def test_the_readme_shows_the_published_results_when_there_are_some():
+    readme = readme_results.README.read_text()
+    if readme_results.PUBLISHED_RESULTS.is_dir():
+        assert readme == readme_results.with_section(readme, readme_results.section()), (
+            "the README's results differ from published/full/results/: run python -m lib.readme_results"
+        )
+    else:
+        readme_results.with_section(readme, "")  # the section is in place, waiting for the full study
+
+
+def test_a_readme_without_its_markers_is_refused():
+    with pytest.raises(ValueError, match="one line"):
+        readme_results.with_section("# A README\n\nno results section\n", "text")
+    text = f"before\n{readme_results.START}\nold\n{readme_results.END}\nafter\n"
+    assert (
+        readme_results.with_section(text, "new")
+        == f"before\n{readme_results.START}\nnew\n{readme_results.END}\nafter\n"
+    )
+
+
+def test_publishing_copies_every_results_file_or_none(tmp_path):
+    build, target = tmp_path / "build", tmp_path / "published" / "results"
+    build.mkdir()
+    for name in results_files.FILES[:-1]:
+        (build / name).write_text(name)
+    with pytest.raises(results_files.ResultsMissing, match=results_files.FILES[-1]):
+        readme_results.publish(build, target)
+    assert not target.exists()
+    (build / results_files.FILES[-1]).write_text("figure")
+    readme_results.publish(build, target)
+    assert sorted(path.name for path in target.iterdir()) == sorted(results_files.FILES)
