@@ -35,7 +35,7 @@ def section(folder=PUBLISHED_RESULTS):
     return "\n".join(
         [
             f"On the {final['test images']:,} official test images, corrupted like the training images "
-            f"({final['profile']} profile, every network trained as the table's last column says):",
+            f"({final['profile']} profile; where each network was trained is said under the table):",
             "",
             *headline(table, final),
             *batch_sizes(ablation),
@@ -58,10 +58,12 @@ def headline(table, final):
     quality = final["quality"]
     read = final["headline"]
     controls = final["controls"]
+    undone = controls["reader tries flips and turns"]
     best_answer = f"corrected by {best_name}"
     spread = final["spread"][labels.VAL_MSE]
     uncorrected_mse = quality[labels.UNCORRECTED][labels.MSE]["overall"]
-    collapsed = table.index[table["collapsed"]].tolist()
+    verdicts = final["test verdicts"]
+    collapsed = [model for model in table.index if verdicts[model]["verdict"] != "learned"]
     worse = [model for model, mse in final["readability"][labels.TEST_MSE].items() if mse >= uncorrected_mse]
     targets = final["targets"]
     met = sum(target["met"] for target in targets.values())
@@ -74,17 +76,17 @@ def headline(table, final):
         f"**{_read(read, best_name)}%** after model {best} (its hardest family: "
         f"{_family_reading(final, best)}).",
         f"- **Controls.** A reader trained on the corrupted images reads "
-        f"{controls['overall']['reader trained on corrupted images']:.1f}% of them. Trying flips and turns, the "
-        f"clean-trained reader reads {controls['rotation']['reader tries flips and turns']:.1f}% of the rotated and "
-        f"{controls['flip']['reader tries flips and turns']:.1f}% of the flipped images, against "
-        f"{controls['rotation'][best_answer]:.1f}% and {controls['flip'][best_answer]:.1f}% after model {best}.",
+        f"{controls['reader trained on corrupted images']['overall']:.1f}% of them. Trying flips and turns, the "
+        f"clean-trained reader reads {undone['rotation']:.1f}% of the rotated and {undone['flip']:.1f}% of the "
+        f"flipped images, against {controls[best_answer]['rotation']:.1f}% and {controls[best_answer]['flip']:.1f}% "
+        f"after model {best}.",
         f"- **Targets**: {met} of {len(targets)} met by model {best}: "
         + "; ".join(
             f"{name} {target['target']}: {target['reached']:.3g} ({'met' if target['met'] else 'missed'})"
             for name, target in targets.items()
         )
         + ".",
-        f"- **Collapse**: {_models(collapsed)} collapsed on the validation images; "
+        f"- **Collapse**: {_models(collapsed)} collapsed (the table's verdicts, on the test images); "
         f"{_models(worse)} do not beat the uncorrected input's test MSE.",
         f"- **Noise**: {len(spread) - 2} runs of model {final['best new model']} (seeds one apart) reach a "
         f"validation MSE of {spread['mean']:.4f} ± {spread['standard deviation']:.4f} (standard deviation).",
@@ -144,7 +146,10 @@ def model_table(table, final):
         ]
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     places = table.groupby("trained on", sort=False).groups
-    lines += ["", "Trained " + "; ".join(f"{place}: {_models(list(ids))}" for place, ids in places.items()) + "."]
+    lines += [
+        "",
+        "Where trained: " + "; ".join(f"{_models(list(ids))} with {place}" for place, ids in places.items()) + ".",
+    ]
     return lines
 
 
