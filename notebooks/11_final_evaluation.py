@@ -155,7 +155,15 @@ targets = {
         "met": bool(final_edges >= 90),
     },
 }
-pd.DataFrame(targets).T.rename(columns={"reached": f"model {FINAL_MODEL} ({setting.profile.name} profile)"})
+target_table = pd.DataFrame(targets).T
+display(
+    target_table.assign(
+        reached=target_table["reached"].astype(float).round(3), met=target_table["met"].map({True: "yes", False: "no"})
+    )[["target", "reached", "met"]].rename(
+        columns={"reached": f"model {FINAL_MODEL} ({setting.profile.name} profile)"}
+    ),
+    Markdown("\n".join(f"- *{name}* {target['target']}: {target['why there']}." for name, target in targets.items())),
+)
 
 # %% [markdown]
 # ## Every model, read
@@ -168,7 +176,16 @@ readability = study.readability_table(corrected, test, right, setting.mean_image
 identity_point = (headline.loc[(labels.MSE, "overall"), labels.UNCORRECTED], read.loc["overall", labels.UNCORRECTED])
 plots.readability_against_mse(readability, read.loc["overall", "clean images"], identity_point)
 plt.show()
-readability.sort_values(labels.READ, ascending=False)
+readability.sort_values(labels.READ, ascending=False).round(
+    {
+        labels.TEST_MSE: 4,
+        labels.PSNR: 1,
+        labels.SSIM: 3,
+        labels.EDGE_CONTRAST: 1,
+        labels.READ: 1,
+        labels.READ_ON_WORST: 1,
+    }
+)
 
 # %% tags=["nbval-ignore-output"]
 seed_readability = readability.loc[list(models.SEED_MODEL_IDS), labels.READ]
