@@ -148,7 +148,9 @@ def model_table(table, final):
     places = table.groupby("trained on", sort=False).groups
     lines += [
         "",
-        "Where trained: " + "; ".join(f"{_models(list(ids))} with {place}" for place, ids in places.items()) + ".",
+        "Where trained: " + "; ".join(f"{_models(list(ids))} with {place}" for place, ids in places.items()) + ". "
+        f"Training them took {table['time (s)'].sum() / 3600:.1f} h in all, {table['time (s)'].median() / 60:.0f} min "
+        "for the median network (each network's time is in `results.csv`).",
     ]
     return lines
 
