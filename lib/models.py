@@ -398,7 +398,7 @@ MODELS = {
             "contradicts: the summary has four 16-map convolutions on each side and an 8-unit bottleneck, "
             "the listing one convolution and 4 units. The summary is what was trained. The seed trained its "
             "deep models at batch size 512 (its text on model 16); the model comparison trains model 12 at "
-            "both 512 and 128 (\"The seed's batch size, measured\"), and the study uses 128."
+            'both 512 and 128 ("The seed\'s batch size, measured"), and the study uses 128.'
         ),
     ),
     "13": ModelSpec(
