@@ -21,11 +21,15 @@ if [ ! -f "$stamp" ]; then
   # -qq: the packages' own build chatter (setuptools' notes on editable installs) is not for a new user;
   # errors still show.
   .venv/bin/python -m pip install -qq --disable-pip-version-check -e ".[test]"
-  # PyTorch's CPU build comes from its own index (see pyproject.toml), in a step of its own with few
-  # retries: where that index cannot be reached, pip takes torch from its other sources after seconds
-  # (pip's default retries cost about 8 s a package, minutes over the whole list).
-  .venv/bin/python -m pip install -qq --disable-pip-version-check --retries 2 -e ".[torch]" \
-    --extra-index-url https://download.pytorch.org/whl/cpu
+  # PyTorch's CPU build comes from its own index (see pyproject.toml) where that index can be reached;
+  # elsewhere pip takes torch from its other sources, without a screen of retry warnings per package.
+  torch_index=https://download.pytorch.org/whl/cpu
+  if .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/', timeout=10)" \
+    "$torch_index" 2>/dev/null; then
+    .venv/bin/python -m pip install -qq --disable-pip-version-check -e ".[torch]" --extra-index-url "$torch_index"
+  else
+    .venv/bin/python -m pip install -qq --disable-pip-version-check -e ".[torch]"
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
