@@ -1,5 +1,5 @@
-"""The names of the report's measures and reference methods, as its tables, figures and results files label
-them: each spelled here once and used by name everywhere else."""
+"""The names of the report's measures and reference methods, as its tables and figures label them: each spelled
+here once and used by name everywhere else; and the key each is stored under in the results files."""
 
 # Measures of a correction
 MSE, PSNR, SSIM = "MSE", "PSNR (dB)", "SSIM"
@@ -18,3 +18,24 @@ ALL_BLACK = "all black"
 UNCORRECTED = "uncorrected input"  # the identity: the corrupted input handed back unchanged
 MEAN_IMAGE = "mean training image"
 MEDIAN_FILTER = "median filter (3x3)"
+
+# The key the results files store each label under: a label may be reworded for the reader without
+# making a published results file unreadable (``results_files`` maps one to the other).
+FILE_KEYS = {
+    MSE: "mse",
+    PSNR: "psnr_db",
+    SSIM: "ssim",
+    EDGE_CONTRAST: "edge_contrast_pct",
+    READ: "read_correctly_pct",
+    READ_ON_WORST: "read_correctly_on_worst_family_pct",
+    TEST_MSE: "test_mse",
+    TRAIN_MSE: "train_mse",
+    VAL_MSE: "val_mse",
+    VAL_LOSS: "val_loss",
+    SEED_TRAIN_LOSS: "seed_train_loss",
+    SEED_VAL_LOSS: "seed_val_loss",
+    ALL_BLACK: "all_black",
+    UNCORRECTED: "uncorrected_input",
+    MEAN_IMAGE: "mean_training_image",
+    MEDIAN_FILTER: "median_filter_3x3",
+}

@@ -5,7 +5,8 @@
 ``final_evaluation.json`` is the final evaluation's summary, written by ``11_final_evaluation`` with
 ``corrections.png``, its figure of corrections per family. ``12_discussion``, the regression check
 (``reference_results``) and the README's results (``readme_results``) read them back from here. All are
-written atomically.
+written atomically. The files store each measure and baseline under its key in ``labels.FILE_KEYS``, and
+hand it back under its label: a label reworded for the reader leaves published results readable.
 """
 
 import json
@@ -14,6 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from .files import atomic_write
+from .labels import FILE_KEYS
+
+LABELS = {key: label for label, key in FILE_KEYS.items()}
 
 TABLE, ABLATION, FINAL, FIGURE = "results.csv", "batch_ablation.csv", "final_evaluation.json", "corrections.png"
 FILES = (TABLE, ABLATION, FINAL, FIGURE)
@@ -50,11 +54,11 @@ class ResultsMissing(FileNotFoundError):
 
 
 def write_table(out_dir, table):
-    atomic_write(Path(out_dir) / TABLE, table.to_csv)
+    atomic_write(Path(out_dir) / TABLE, table.rename(columns=FILE_KEYS).to_csv)
 
 
 def write_ablation(out_dir, ablation):
-    atomic_write(Path(out_dir) / ABLATION, ablation.to_csv)
+    atomic_write(Path(out_dir) / ABLATION, ablation.rename(columns=FILE_KEYS).to_csv)
 
 
 def write_final(out_dir, summary):
@@ -64,7 +68,8 @@ def write_final(out_dir, summary):
             f"the final evaluation's summary lacks {sorted(set(FINAL_SCHEMA) - set(summary))} and has "
             f"{sorted(set(summary) - set(FINAL_SCHEMA))} beyond results_files.FINAL_SCHEMA"
         )
-    atomic_write(Path(out_dir) / FINAL, lambda path: Path(path).write_text(json.dumps(summary, indent=1)))
+    stored = _renamed(summary, FILE_KEYS)
+    atomic_write(Path(out_dir) / FINAL, lambda path: Path(path).write_text(json.dumps(stored, indent=1)))
 
 
 def write_figure(out_dir, fig):
@@ -76,16 +81,24 @@ def write_figure(out_dir, fig):
 
 def read_table(out_dir):
     """The results table, indexed by model id (text: "8.1" is not a number)."""
-    return pd.read_csv(_existing(out_dir, TABLE), dtype={"model": str}).set_index("model")
+    return pd.read_csv(_existing(out_dir, TABLE), dtype={"model": str}).set_index("model").rename(columns=LABELS)
 
 
 def read_ablation(out_dir):
     """The batch-size ablation, indexed by (model id, batch size)."""
-    return pd.read_csv(_existing(out_dir, ABLATION), dtype={"model": str}).set_index(["model", "batch size"])
+    frame = pd.read_csv(_existing(out_dir, ABLATION), dtype={"model": str})
+    return frame.set_index(["model", "batch size"]).rename(columns=LABELS)
 
 
 def read_final(out_dir):
-    return json.loads(_existing(out_dir, FINAL).read_text())
+    return _renamed(json.loads(_existing(out_dir, FINAL).read_text()), LABELS)
+
+
+def _renamed(tree, names):
+    """``tree`` (nested dicts) with every key found in ``names`` replaced by its entry there."""
+    if not isinstance(tree, dict):
+        return tree
+    return {names.get(key, key): _renamed(value, names) for key, value in tree.items()}
 
 
 def _existing(out_dir, name):
