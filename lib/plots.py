@@ -33,6 +33,16 @@ def _image_axes(rows, cols, size=1.1, **kwargs):
     return fig, axes
 
 
+def _image_rows(rows, size):
+    """A grid of images on the 0-1 gray scale, one row per entry of ``rows`` (name -> images), named on the left."""
+    fig, axes = _image_axes(len(rows), len(next(iter(rows.values()))), size=size)
+    for row, (name, images) in enumerate(rows.items()):
+        for column, image in enumerate(images):
+            axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
+    return fig, axes
+
+
 def class_samples(images, labels, class_names, per_class=8):
     """A grid with one row of examples per class."""
     fig, axes = _image_axes(len(class_names), per_class)
@@ -167,12 +177,7 @@ def model_ranking(table, baselines):
 
 def family_grid(clean, outputs, title, size=1.0):
     """Rows: the clean images, then each entry of ``outputs`` (name -> images of the same samples)."""
-    rows = {"clean": clean, **outputs}
-    fig, axes = _image_axes(len(rows), len(clean), size=size)
-    for row, (name, images) in enumerate(rows.items()):
-        for column, image in enumerate(images):
-            axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
-        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
+    fig, axes = _image_rows({"clean": clean, **outputs}, size)
     fig.suptitle(title)
     return described(
         fig, f"{title}: {len(clean)} images, clean in the first row, then in a row each: {', '.join(outputs)}."
@@ -183,11 +188,7 @@ def corrections_by_family(clean, outputs, families):
     """One column per test image, grouped by corruption family (``families``: each column's family); rows:
     each entry of ``outputs`` (name -> the same images, corrupted or corrected), then the clean images."""
     rows = {**outputs, "clean": clean}
-    fig, axes = _image_axes(len(rows), len(clean), size=0.8)
-    for row, (name, images) in enumerate(rows.items()):
-        for column, image in enumerate(images):
-            axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
-        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
+    fig, axes = _image_rows(rows, size=0.8)
     for family in dict.fromkeys(families):
         columns = [column for column, name in enumerate(families) if name == family]
         axes[0, columns[len(columns) // 2]].set_title(family.replace("_", " "), fontsize="medium")
