@@ -19,6 +19,12 @@ UNCORRECTED = "uncorrected input"  # the identity: the corrupted input handed ba
 MEAN_IMAGE = "mean training image"
 MEDIAN_FILTER = "median filter (3x3)"
 
+# What the reader reads besides corrected images: the two ends of the scale, and the two controls that
+# answer the corruption without a correcting network
+CLEAN = "clean images"
+CORRUPTED_TRAINED_READER = "reader trained on corrupted images"
+UNDOING_READER = "reader tries flips and turns"  # keeps its most confident reading over flips and turns
+
 # The key the results files store each label under: a label may be reworded for the reader without
 # making a published results file unreadable (``results_files`` maps one to the other).
 FILE_KEYS = {
@@ -38,4 +44,7 @@ FILE_KEYS = {
     UNCORRECTED: "uncorrected_input",
     MEAN_IMAGE: "mean_training_image",
     MEDIAN_FILTER: "median_filter_3x3",
+    CLEAN: "clean_images",
+    CORRUPTED_TRAINED_READER: "reader_trained_on_corrupted_images",
+    UNDOING_READER: "reader_tries_flips_and_turns",
 }

@@ -58,7 +58,7 @@ def headline(table, final):
     quality = final["quality"]
     read = final["headline"]
     controls = final["controls"]
-    undone = controls["reader tries flips and turns"]
+    undone = controls[labels.UNDOING_READER]
     best_answer = f"corrected by {best_name}"
     spread = final["spread"][labels.VAL_MSE]
     uncorrected_mse = quality[labels.UNCORRECTED][labels.MSE]["overall"]
@@ -71,12 +71,12 @@ def headline(table, final):
         f"- **The best model is model {best}** ({table.loc[best, 'family']}, code {table.loc[best, 'code']}): "
         f"{_quality(quality[best_name])}; the seed's pick, model {seed_pick} ({table.loc[seed_pick, 'family']}): "
         f"{_quality(quality[seed_name])}; the uncorrected input: {_quality(quality[labels.UNCORRECTED])}.",
-        f"- **Readable again?** The reader reads {_read(read, 'clean images')}% of the clean test images and "
+        f"- **Readable again?** The reader reads {_read(read, labels.CLEAN)}% of the clean test images and "
         f"{_read(read, labels.UNCORRECTED)}% of the corrupted ones; {_read(read, seed_name)}% after the seed's pick, "
         f"**{_read(read, best_name)}%** after model {best} (its hardest family: "
         f"{_family_reading(final, best)}).",
         f"- **Controls.** A reader trained on the corrupted images reads "
-        f"{controls['reader trained on corrupted images']['overall']:.1f}% of them. Trying flips and turns, the "
+        f"{controls[labels.CORRUPTED_TRAINED_READER]['overall']:.1f}% of them. Trying flips and turns, the "
         f"clean-trained reader reads {undone['rotation']:.1f}% of the rotated and {undone['flip']:.1f}% of the "
         f"flipped images, against {controls[best_answer]['rotation']:.1f}% and {controls[best_answer]['flip']:.1f}% "
         f"after model {best}.",

@@ -263,6 +263,51 @@ def ranking_agreement(table):
     }
 
 
+# An earlier full-profile run of the seed's 21 models and the reader, trained on a GPU with an older version
+# of this code (2026-11): what the discussion checks this build against. Accuracies are on the test set.
+EARLIER_RUN = {
+    "best seed model": "3",
+    "model 3's val MSE": 0.0340,
+    "collapsed": ("0", "4"),
+    "spearman": 0.56,
+    "read": {labels.CLEAN: 95.1, labels.UNCORRECTED: 69.1, "model 3": 80.7, "model 12": 63.2},
+}
+
+
+def against_earlier_run(table, final, noise):
+    """This build beside ``EARLIER_RUN``: the seed's best model and the collapsed ones (``same``), and each
+    number with its difference judged against ``noise`` (``noise_levels``) where the study measures one."""
+    seed_models = table.loc[list(models.SEED_MODEL_IDS)]
+    read_here = {
+        labels.CLEAN: final["controls"][labels.CLEAN]["overall"],
+        labels.UNCORRECTED: final["controls"][labels.UNCORRECTED]["overall"],
+        **{f"model {m}": final["readability"][labels.READ][m] for m in ("3", "12")},
+    }
+    rows = {
+        "model 3's val MSE": (EARLIER_RUN["model 3's val MSE"], table.loc["3", labels.VAL_MSE], noise[labels.VAL_MSE]),
+        "Spearman with the seed's ranking": (EARLIER_RUN["spearman"], ranking_agreement(table)["spearman"], np.nan),
+        **{
+            f"read correctly (%): {name}": (earlier, read_here[name], noise["read"])
+            for name, earlier in EARLIER_RUN["read"].items()
+        },
+    }
+    numbers = pd.DataFrame(rows, index=["earlier run", "this build", "noise"]).T
+    numbers["difference"] = numbers["this build"] - numbers["earlier run"]
+    numbers["judged"] = [
+        "no spread measured" if np.isnan(row.noise) else judged_difference(row.difference, row.noise)
+        for row in numbers.itertuples()
+    ]
+    collapsed = tuple(seed_models.index[seed_models["collapsed"]])
+    best = seed_models[labels.VAL_MSE].idxmin()
+    return {
+        "numbers": numbers,
+        "best": best,
+        "same best": best == EARLIER_RUN["best seed model"],
+        "collapsed": collapsed,
+        "same collapsed": collapsed == EARLIER_RUN["collapsed"],
+    }
+
+
 class Setting:
     """The one handle on a run of the study, for the notebooks and the training stage alike: the profile, the
     seed, the data splits and the artifact folder; every network the report needs (``planned_networks``),

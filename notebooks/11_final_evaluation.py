@@ -77,7 +77,7 @@ headline = evaluation.headline_table(
         seed_name: seed_corrected,
         final_name: reconstructed,
         labels.UNCORRECTED: test.corrupted,
-        "clean images": test.clean,
+        labels.CLEAN: test.clean,
     },
     test,
     reader,
@@ -92,7 +92,7 @@ uncorrected_right = evaluation.read_correctly(reader, test.corrupted, test)
 seed_against_uncorrected = evaluation.mcnemar_p(right[SEED_PICK], uncorrected_right)
 display(
     Markdown(
-        f"The reader recognises {read.loc['overall', 'clean images']:.1f}% of the clean test images and "
+        f"The reader recognises {read.loc['overall', labels.CLEAN]:.1f}% of the clean test images and "
         f"{read.loc['overall', labels.UNCORRECTED]:.1f}% of the corrupted ones. After correction by the seed's "
         "pick it "
         f"reads {read.loc['overall', seed_name]:.1f}%, "
@@ -174,7 +174,7 @@ display(
 # %% tags=["nbval-ignore-output"]
 readability = study.readability_table(corrected, test, right, setting.mean_image)
 identity_point = (headline.loc[(labels.MSE, "overall"), labels.UNCORRECTED], read.loc["overall", labels.UNCORRECTED])
-plots.readability_against_mse(readability, read.loc["overall", "clean images"], identity_point)
+plots.readability_against_mse(readability, read.loc["overall", labels.CLEAN], identity_point)
 plt.show()
 readability.sort_values(labels.READ, ascending=False).round(
     {
@@ -224,16 +224,15 @@ display(
 # %% tags=["nbval-ignore-output"]
 control_right = evaluation.read_correctly(control_reader, test.corrupted, test)
 undone_right = evaluation.best_reading_over_undoings(reader, test.corrupted) == test.labels
-control_name, undoing_name = "reader trained on corrupted images", "reader tries flips and turns"
 answers = {
     f"corrected by {seed_name}": right[SEED_PICK],
     f"corrected by {final_name}": right[FINAL_MODEL],
-    control_name: control_right,
-    undoing_name: undone_right,
+    labels.CORRUPTED_TRAINED_READER: control_right,
+    labels.UNDOING_READER: undone_right,
 }
 controls = pd.DataFrame(
     {
-        "clean images": read["clean images"],
+        labels.CLEAN: read[labels.CLEAN],
         labels.UNCORRECTED: read[labels.UNCORRECTED],
         **{name: evaluation.by_family(100.0 * hits, test.family_ids) for name, hits in answers.items()},
     }
@@ -241,7 +240,7 @@ controls = pd.DataFrame(
 recovered = pd.DataFrame(
     {
         name: evaluation.recovered_share(
-            controls.loc[name], controls.loc[labels.UNCORRECTED], controls.loc["clean images"]
+            controls.loc[name], controls.loc[labels.UNCORRECTED], controls.loc[labels.CLEAN]
         )
         for name in answers
     }
@@ -259,18 +258,21 @@ geometric = ["rotation", "flip"]
 final_answer = f"corrected by {final_name}"
 display(
     Markdown(
-        f"The reader trained on corrupted images reads {controls.loc[control_name, 'overall']:.1f}% of the corrupted "
-        f"test images; the reader trained on clean images reads {controls.loc[final_answer, 'overall']:.1f}% "
+        "The reader trained on corrupted images reads "
+        f"{controls.loc[labels.CORRUPTED_TRAINED_READER, 'overall']:.1f}% of the corrupted test images; "
+        f"the reader trained on clean images reads {controls.loc[final_answer, 'overall']:.1f}% "
         f"of model {FINAL_MODEL}'s corrections (McNemar's test over the same images: p = {control_p:.2g}), so "
         + (
             "the two are within the test set's noise."
             if control_p >= 0.05
             else "correcting first reads better."
-            if controls.loc[final_answer, "overall"] > controls.loc[control_name, "overall"]
+            if controls.loc[final_answer, "overall"] > controls.loc[labels.CORRUPTED_TRAINED_READER, "overall"]
             else "**training the reader on corrupted images reads better** than correcting."
         )
         + " On the geometric families, trying flips and turns reads "
-        + " and ".join(f"{controls.loc[undoing_name, family]:.1f}% of the {family} images" for family in geometric)
+        + " and ".join(
+            f"{controls.loc[labels.UNDOING_READER, family]:.1f}% of the {family} images" for family in geometric
+        )
         + ", against "
         + " and ".join(f"{controls.loc[final_answer, family]:.1f}%" for family in geometric)
         + f" after correction by model {FINAL_MODEL}. Model {FINAL_MODEL} wins back "

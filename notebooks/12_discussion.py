@@ -226,7 +226,7 @@ display(
 # must exceed the spread runs' range and pass McNemar's test over the same test images.
 
 # %% tags=["nbval-ignore-output"]
-clean_read, given_read = (headline["clean images"].loc["overall", labels.READ], given.loc["overall", labels.READ])
+clean_read, given_read = (headline[labels.CLEAN].loc["overall", labels.READ], given.loc["overall", labels.READ])
 
 
 def comparison_line(name, compared):
@@ -275,12 +275,12 @@ final_answer = f"corrected by {final['final name']}"
 display(
     Markdown(
         "Overall, the reader trained on corrupted images reads "
-        f"{controls.loc['overall', 'reader trained on corrupted images']:.1f}% "
+        f"{controls.loc['overall', labels.CORRUPTED_TRAINED_READER]:.1f}% "
         f"of the corrupted images, the clean reader {controls.loc['overall', final_answer]:.1f}% of model "
         f"{final['final model']}'s corrections. Share of the lost readability recovered, per family: "
         + ", ".join(
             f"{family.replace('_', ' ')} {recovered.loc[family, final_answer]:.0%} by model {final['final model']} "
-            f"and {recovered.loc[family, 'reader trained on corrupted images']:.0%} by the control reader"
+            f"and {recovered.loc[family, labels.CORRUPTED_TRAINED_READER]:.0%} by the control reader"
             for family in corruptions.FAMILIES
         )
         + "."
@@ -307,6 +307,61 @@ display(
         f"{pairs[labels.READ].loc['overall', labels.UNCORRECTED]:.1f}% uncorrected."
     )
 )
+
+# %% [markdown]
+# ## Against an earlier run
+#
+# Before this study was published, an earlier version of this code trained the seed's 21 models and
+# the reader on the full profile on a GPU. Its numbers are a check from outside this build: a difference
+# larger than the study's own run-to-run spread needs a reason, and what changed in the code since
+# (below the table) gives it.
+
+# %% tags=["nbval-ignore-output"]
+earlier = study.against_earlier_run(table, final, noise)
+display(
+    Markdown(
+        (
+            ""
+            if PROFILE == "full"
+            else f"The earlier run trained on the full profile and this build on the {PROFILE} profile: the "
+            "differences below measure the profile, not the code. "
+        )
+        + f"The best of the seed's models is model {earlier['best']} here"
+        + (
+            " as in the earlier run"
+            if earlier["same best"]
+            else f", model {study.EARLIER_RUN['best seed model']} there"
+        )
+        + "; collapsed here: "
+        + (", ".join(f"model {m}" for m in earlier["collapsed"]) or "none")
+        + (
+            ", as there."
+            if earlier["same collapsed"]
+            else f" (there: {', '.join(f'model {m}' for m in study.EARLIER_RUN['collapsed'])})."
+        )
+    ),
+    earlier["numbers"],
+)
+
+# %% [markdown]
+# **What changed since.** The earlier run's data, corruptions, split, training settings, seeds and the
+# architectures of models 0, 3, 4 and 12 and of the reader are this build's own: each network's cache
+# key, which hashes all of them, is the same then and now. What differs is where the networks trained,
+# and one rule:
+#
+# - **The backend and the device.** The earlier run trained with JAX on one NVIDIA H100; the published
+#   study trains with TensorFlow on a CPU. Keras draws initial weights and dropout masks through each
+#   backend's own random generator, so the same seed is another draw on another backend; and JAX
+#   computes float32 convolutions on such a GPU in TensorFloat-32 by default, with 10 bits of mantissa
+#   where the CPU keeps 23. A change of backend is a change of seed at least: its differences are
+#   judged against the spread between seeds above.
+# - **The collapse rule.** The earlier run called a model collapsed when it scored within 95% of the
+#   all-black image or its outputs barely varied; this build also calls collapsed a model no better
+#   than 95% of the mean training image, or one whose outputs the reader reads at chance (15% or less).
+#   Its list of collapsed models can be longer for that reason alone.
+#
+# The earlier run's accuracy after model 12 was measured outside its notebooks, which scored only the
+# best model on the test set; how it was measured cannot be checked.
 
 # %% [markdown]
 # ## What this build cannot say

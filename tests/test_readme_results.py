@@ -23,7 +23,7 @@ def test_the_section_states_the_builds_own_numbers(smoke_results):
     assert f"| {table.loc[best, labels.VAL_MSE]:.4f} |" in rows[best]
     assert f"| {final['readability'][labels.READ][best]:.1f} |" in rows[best]
     assert "| – |" in rows["20"] and "| – |" not in rows["12"]  # the seed has no loss for a U-Net
-    clean = final["headline"]["clean images"][labels.READ]["overall"]
+    clean = final["headline"][labels.CLEAN][labels.READ]["overall"]
     assert f"The reader reads {clean:.1f}% of the clean test images" in text
     assert f"**The best model is model {best}**" in text
     assert "![" in text and results_files.FIGURE in text

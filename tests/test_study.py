@@ -193,5 +193,35 @@ def test_noise_is_the_larger_of_the_two_seeds_gap_and_the_spread_runs_range():
     assert study.judged_difference(5.0, 3.0, p_value=0.01) == "higher"
 
 
+def test_against_earlier_run_judges_each_number_against_the_studys_own_noise():
+    from lib import models
+
+    seed_ids = list(models.SEED_MODEL_IDS)
+    val_mse = dict.fromkeys(seed_ids, 0.06) | {"3": 0.0302, "12": 0.05}
+    table = pd.DataFrame(
+        {
+            labels.VAL_MSE: [val_mse[m] for m in seed_ids],
+            labels.VAL_LOSS: [val_mse[m] for m in seed_ids],
+            labels.SEED_VAL_LOSS: [study.SEED_RESULTS[m][1] for m in seed_ids],
+            "collapsed": [m == "0" for m in seed_ids],
+        },
+        index=seed_ids,
+    )
+    final = {
+        "controls": {labels.CLEAN: {"overall": 95.3}, labels.UNCORRECTED: {"overall": 60.0}},
+        "readability": {labels.READ: {"3": 81.0, "12": 70.0}},
+    }
+    earlier = study.against_earlier_run(table, final, {labels.VAL_MSE: 0.001, "read": 1.0})
+    judged = earlier["numbers"]["judged"]
+    assert judged["model 3's val MSE"] == "lower"  # 0.0302 against 0.0340, beyond a noise of 0.001
+    assert judged[f"read correctly (%): {labels.CLEAN}"] == "within noise"
+    assert judged[f"read correctly (%): {labels.UNCORRECTED}"] == "lower"
+    assert judged["read correctly (%): model 12"] == "higher"
+    assert judged["Spearman with the seed's ranking"] == "no spread measured"
+    assert earlier["numbers"].loc["read correctly (%): model 3", "difference"] == pytest.approx(0.3)
+    assert earlier["best"] == "3" and earlier["same best"]
+    assert earlier["collapsed"] == ("0",) and not earlier["same collapsed"]  # model 4 collapsed there
+
+
 def test_the_batch_ablation_trains_only_the_sizes_the_study_does_not():
     assert study.batch_ablation_runs() == [("3", 512), ("7", 512), ("12", 512)]
