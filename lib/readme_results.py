@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import labels, paths, results_files
+from . import labels, paths, results_files, study
 from .files import atomic_write
 
 PUBLISHED_RESULTS = paths.PUBLISHED_DIR / "full" / "results"
@@ -86,8 +86,8 @@ def headline(table, final):
             for name, target in targets.items()
         )
         + ".",
-        f"- **Collapse**: {_models(collapsed)} collapsed (the table's verdicts, on the test images); "
-        f"{_models(worse)} do not beat the uncorrected input's test MSE.",
+        f"- **Collapse**: {study.models_text(collapsed)} collapsed (the table's verdicts, on the test images); "
+        f"{study.models_text(worse)} do not beat the uncorrected input's test MSE.",
         f"- **Noise**: {len(spread) - 2} runs of model {final['best new model']} (seeds one apart) reach a "
         f"validation MSE of {spread['mean']:.4f} ± {spread['standard deviation']:.4f} (standard deviation).",
     ]
@@ -148,7 +148,9 @@ def model_table(table, final):
     places = table.groupby("trained on", sort=False).groups
     lines += [
         "",
-        "Where trained: " + "; ".join(f"{_models(list(ids))} with {place}" for place, ids in places.items()) + ". "
+        "Where trained: "
+        + "; ".join(f"{study.models_text(list(ids))} with {place}" for place, ids in places.items())
+        + ". "
         f"Training them took {table['time (s)'].sum() / 3600:.1f} h in all, {table['time (s)'].median() / 60:.0f} min "
         "for the median network (each network's time is in `results.csv`).",
     ]
@@ -173,12 +175,6 @@ def _family_reading(final, model_id):
 
 def _number(value, spec):
     return "–" if isinstance(value, float) and math.isnan(value) else format(value, spec)
-
-
-def _models(ids):
-    if not ids:
-        return "no model"
-    return ("model " if len(ids) == 1 else "models ") + ", ".join(str(model_id) for model_id in ids)
 
 
 def with_section(readme_text, text):

@@ -239,6 +239,13 @@ def noise_levels(table, spread):
     }
 
 
+def models_text(ids):
+    """Model ids in words: "model 3", "models 0, 4", "no model"."""
+    if not ids:
+        return "no model"
+    return ("model " if len(ids) == 1 else "models ") + ", ".join(str(model_id) for model_id in ids)
+
+
 def judged_difference(difference, noise, p_value=None):
     """A difference in words against the noise it is judged on (and, for readability, the paired test's
     p-value over the same test images): within noise, or a real difference."""

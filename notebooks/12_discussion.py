@@ -333,11 +333,11 @@ display(
             else f", model {study.EARLIER_RUN['best seed model']} there"
         )
         + "; collapsed here: "
-        + (", ".join(f"model {m}" for m in earlier["collapsed"]) or "none")
+        + study.models_text(earlier["collapsed"])
         + (
             ", as there."
             if earlier["same collapsed"]
-            else f" (there: {', '.join(f'model {m}' for m in study.EARLIER_RUN['collapsed'])})."
+            else f" (there: {study.models_text(study.EARLIER_RUN['collapsed'])})."
         )
     ),
     earlier["numbers"],

@@ -225,3 +225,9 @@ def test_against_earlier_run_judges_each_number_against_the_studys_own_noise():
 
 def test_the_batch_ablation_trains_only_the_sizes_the_study_does_not():
     assert study.batch_ablation_runs() == [("3", 512), ("7", 512), ("12", 512)]
+
+
+def test_models_text_names_one_several_or_no_model():
+    assert study.models_text(["3"]) == "model 3"
+    assert study.models_text(("0", "4")) == "models 0, 4"
+    assert study.models_text([]) == "no model"
