@@ -172,7 +172,7 @@ ours_collapsed = [f"{model_id} ({table.loc[model_id, 'verdict']})" for model_id 
 display(
     Markdown(
         f"The all-black image scores {black:.4f} on this build's validation set. The seed's validation loss is at "
-        f"least 95% of that for models {', '.join(seed_collapsed) if seed_collapsed else 'none'}; here "
+        f"least 95% of that for {study.models_text(seed_collapsed)}; here "
         f"{len(ours_collapsed)} of {len(table)} models collapsed "
         f"({', '.join(ours_collapsed) if ours_collapsed else 'none'}), "
         f"and {int((table[labels.VAL_MSE] < identity).sum())} beat the uncorrected input ({identity:.4f})."
