@@ -120,7 +120,8 @@ class Verdict:
 
 def collapse_verdict(predicted, split, mean_image, reader_accuracy=None):
     """The ``Verdict`` on a model's outputs for ``split``, judged against the all-black image, the mean
-    training image ``mean_image`` and, where given, the reader's accuracy (%) on the outputs."""
+    training image ``mean_image`` and, where given, the reader's accuracy (%) on the outputs. A model that
+    learned is set beside the uncorrected input too: learning is not yet correcting."""
     mse = per_sample_mse(predicted, split.clean).mean()
     black = np.mean(np.asarray(split.clean, np.float64) ** 2)
     mean = per_sample_mse(np.broadcast_to(mean_image, split.clean.shape), split.clean).mean()
@@ -145,12 +146,14 @@ def collapse_verdict(predicted, split, mean_image, reader_accuracy=None):
             "read at chance",
             f"collapsed: the reader reads {reader_accuracy:.1f}% of its outputs, where guessing reads {CHANCE:.0f}%",
         )
+    identity = per_sample_mse(split.corrupted, split.clean).mean()
+    no_better = " (no better than handing the input back)" if mse >= identity else ""
     read = "" if reader_accuracy is None else f", read {reader_accuracy:.1f}%"
     return Verdict(
         False,
         "learned",
-        f"learned: MSE {mse:.4f} against {black:.4f} for all-black and {mean:.4f} for "
-        f"the mean image, output spread {spread:.2f}{read}",
+        f"learned: MSE {mse:.4f} against {black:.4f} for all-black, {mean:.4f} for the mean image and "
+        f"{identity:.4f} for the uncorrected input{no_better}, output spread {spread:.2f}{read}",
     )
 
 

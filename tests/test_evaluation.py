@@ -42,8 +42,14 @@ def test_an_output_read_at_chance_is_called_collapsed_and_one_read_above_it_is_n
 
 
 def test_a_faithful_output_is_called_learned(split):
-    verdict = evaluation.collapse_verdict(split.corrupted, split, split.clean.mean(axis=0))
+    verdict = evaluation.collapse_verdict(split.clean * 0.95, split, split.clean.mean(axis=0))
     assert not verdict.collapsed and verdict.reason.startswith("learned")
+    assert "for the uncorrected input," in verdict.reason
+
+
+def test_a_model_that_learned_but_does_not_beat_the_uncorrected_input_is_told_so(split):
+    verdict = evaluation.collapse_verdict(split.corrupted, split, split.clean.mean(axis=0))
+    assert not verdict.collapsed and "no better than handing the input back" in verdict.reason
 
 
 def test_mcnemars_test_weighs_only_the_images_read_differently():
