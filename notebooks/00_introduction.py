@@ -46,10 +46,9 @@ from lib import models, profiles, study
 seed_best = min(study.SEED_RESULTS, key=lambda model_id: study.SEED_RESULTS[model_id][1])
 display(
     Markdown(
-        f"The seed's table holds {len(models.SEED_MODEL_IDS)} models in {len(models.SEED_FAMILIES)} families; its "
-        "final "
-        f"model was model {seed_best}, at a validation MSE of {study.SEED_RESULTS[seed_best][1]}. This report adds "
-        f"{len(models.MODEL_IDS) - len(models.SEED_MODEL_IDS)} models in one family of its own."
+        f"The seed's table holds {len(models.SEED_MODEL_IDS)} models in {len(models.SEED_FAMILIES)} families; "
+        f"its final model was model {seed_best}, at a validation MSE of {study.SEED_RESULTS[seed_best][1]}. "
+        f"This report adds {len(models.MODEL_IDS) - len(models.SEED_MODEL_IDS)} models in one family of its own."
     )
 )
 

@@ -54,12 +54,12 @@ sizes = pd.Series({model_id: models.spec(model_id).batch_size for model_id in mo
 display(
     Markdown(
         f"The seed trained its deep models with batch size 512 and its light models 16-19 with 32. Here "
-        f"{(sizes == 128).sum()} of its {len(sizes)} models (models {', '.join(sizes.index[sizes == 128])}) train at "
-        "128 "
-        f"and {(sizes == 32).sum()} keep the seed's 32 (models {', '.join(sizes.index[sizes == 32])}). An epoch at 512 "
-        f"takes a quarter of the steps it takes at 128, and batch normalisation's moving statistics, which the "
-        f'validation loss is measured with, may not settle in so few (see "Honest results" in docs/report.md). '
-        f"Whether that holds is measured, not assumed: models {', '.join(study.BATCH_ABLATION_MODELS)} are trained at "
-        f"both sizes, and the comparison notebook sets them side by side."
+        f"{(sizes == 128).sum()} of its {len(sizes)} models (models {', '.join(sizes.index[sizes == 128])}) "
+        f"train at 128 and {(sizes == 32).sum()} keep the seed's 32 (models {', '.join(sizes.index[sizes == 32])}). "
+        "An epoch at 512 takes a quarter of the steps it takes at 128, and batch normalisation's moving "
+        "statistics, which the validation loss is measured with, may not settle in so few (see "
+        '"Honest results" in docs/report.md). Whether that holds is measured, not assumed: models '
+        f"{', '.join(study.BATCH_ABLATION_MODELS)} are trained at both sizes, and the comparison notebook sets them "
+        "side by side."
     )
 )

@@ -66,9 +66,7 @@ display(
         f"Of the seed's {len(seed_models)} models, our best by validation MSE is **model {seed_best}** "
         f"({table.loc[seed_best, labels.VAL_MSE]:.4f}, code {table.loc[seed_best, 'code']}); the seed's best was model "
         f"{agreement['seed best']} ({table.loc[agreement['seed best'], labels.SEED_VAL_LOSS]:.4f}). Ranked by "
-        "validation "
-        "loss, "
-        f"the quantity the seed reported, the two rankings agree with a Spearman rank correlation of "
+        "validation loss, the quantity the seed reported, the two rankings agree with a Spearman rank correlation of "
         f"{agreement['spearman']:.2f} over these {len(seed_models)} models. The ranks moved most for models "
         + ", ".join(
             f"{m} (ours {agreement['ranks'].loc[m, 'our rank']}, seed {agreement['ranks'].loc[m, 'seed rank']})"

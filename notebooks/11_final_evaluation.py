@@ -45,11 +45,9 @@ final = comparison.loc[FINAL_MODEL]
 display(
     Markdown(
         f"The seed's pick is **model {SEED_PICK}** ({comparison.loc[SEED_PICK, 'family']} family, validation MSE "
-        f"{comparison.loc[SEED_PICK, labels.VAL_MSE]:.4f}, code {comparison.loc[SEED_PICK, 'code']}); the best model "
-        "overall "
-        f"is **model {FINAL_MODEL}** ({final['family']} family, {final[labels.VAL_MSE]:.4f}, code {final['code']}, "
-        "kept at "
-        f"epoch {final['best epoch']} of {final['epochs']}), "
+        f"{comparison.loc[SEED_PICK, labels.VAL_MSE]:.4f}, code {comparison.loc[SEED_PICK, 'code']}); the best "
+        f"model overall is **model {FINAL_MODEL}** ({final['family']} family, {final[labels.VAL_MSE]:.4f}, code "
+        f"{final['code']}, kept at epoch {final['best epoch']} of {final['epochs']}), "
         + ("the same model." if SEED_PICK == FINAL_MODEL else "the final model of this report.")
         + f"\n\n{spec.note}\n\nIt has {final['parameters']:,} parameters and was trained with batch size "
         f"{spec.batch_size} and Adam at learning rate {spec.learning_rate:g}. Its layers:"
@@ -94,8 +92,7 @@ display(
     Markdown(
         f"The reader recognises {read.loc['overall', labels.CLEAN]:.1f}% of the clean test images and "
         f"{read.loc['overall', labels.UNCORRECTED]:.1f}% of the corrupted ones. After correction by the seed's "
-        "pick it "
-        f"reads {read.loc['overall', seed_name]:.1f}%, "
+        f"pick it reads {read.loc['overall', seed_name]:.1f}%, "
         + (
             "no different, within the test set's noise, from"
             if seed_against_uncorrected >= 0.05
@@ -107,13 +104,11 @@ display(
         f"p = {seed_against_uncorrected:.2g}); "
         f"after correction by model {FINAL_MODEL} it reads "
         f"**{read.loc['overall', final_name]:.1f}%**, and at least {read.loc[families, final_name].min():.1f}% on "
-        "every "
-        f"family (worst: {read.loc[families, final_name].idxmin().replace('_', ' ')}). Test MSE "
+        f"every family (worst: {read.loc[families, final_name].idxmin().replace('_', ' ')}). Test MSE "
         f"{headline.loc[(labels.MSE, 'overall'), final_name]:.4f} against "
         f"{headline.loc[(labels.MSE, 'overall'), seed_name]:.4f}; "
         f"edge contrast {headline.loc[(labels.EDGE_CONTRAST, 'overall'), final_name]:.0f}% of the clean images' "
-        "against "
-        f"{headline.loc[(labels.EDGE_CONTRAST, 'overall'), seed_name]:.0f}%."
+        f"against {headline.loc[(labels.EDGE_CONTRAST, 'overall'), seed_name]:.0f}%."
     )
 )
 
@@ -199,9 +194,8 @@ beating = [
 display(
     Markdown(
         f"The most readable of the seed's models is model {most_readable_seed} ({seed_readability.max():.1f}%, code "
-        f"{comparison.loc[most_readable_seed, 'code']}); {len(beating)} of the {len(new_readability)} U-Nets read "
-        "better "
-        f"beyond the test set's noise (McNemar's test, p < 0.05)"
+        f"{comparison.loc[most_readable_seed, 'code']}); {len(beating)} of the {len(new_readability)} U-Nets "
+        "read better beyond the test set's noise (McNemar's test, p < 0.05)"
         + (f" ({', '.join(f'model {m}: {new_readability[m]:.1f}%' for m in beating)})" if beating else "")
         + f". {int((seed_readability > read.loc['overall', labels.UNCORRECTED]).sum())} of the seed's "
         f"{len(seed_readability)} models output characters more readable than the uncorrected input."
@@ -310,15 +304,12 @@ final_verdict = evaluation.collapse_verdict(reconstructed, test, setting.mean_im
 display(
     Markdown(
         f"On {len(test):,} test images model {FINAL_MODEL} scores an MSE of **{ours[labels.MSE, 'overall']:.4f}**, "
-        "against "
-        f"{identity[labels.MSE, 'overall']:.4f} for the uncorrected input, {median[labels.MSE, 'overall']:.4f} for "
-        "the median "
-        f"filter and {quality.loc[labels.ALL_BLACK, (labels.MSE, 'overall')]:.4f} for an all-black image; in PSNR "
+        f"against {identity[labels.MSE, 'overall']:.4f} for the uncorrected input, "
+        f"{median[labels.MSE, 'overall']:.4f} for the median filter and "
+        f"{quality.loc[labels.ALL_BLACK, (labels.MSE, 'overall')]:.4f} for an all-black image; in PSNR "
         f"{ours[labels.PSNR, 'overall']:.1f} dB against {identity[labels.PSNR, 'overall']:.1f} dB, in SSIM "
         f"{ours[labels.SSIM, 'overall']:.3f} against {identity[labels.SSIM, 'overall']:.3f}. It improves the MSE of "
-        "the "
-        "corrupted "
-        f"input for {', '.join(helped) if helped else 'no corruption family'} ({len(helped)} of "
+        f"the corrupted input for {', '.join(helped) if helped else 'no corruption family'} ({len(helped)} of "
         f"{len(corruptions.FAMILIES)} families). Verdict: {final_verdict.reason}."
     )
 )

@@ -55,11 +55,10 @@ runs = spread.drop(index=["mean", "standard deviation"])
 display(
     Markdown(
         f"Models 5 and 9 reach a validation MSE of {table.loc['5', labels.VAL_MSE]:.4f} and "
-        f"{table.loc['9', labels.VAL_MSE]:.4f}; the "
-        f"{len(runs)} runs of model {final['best new model']} span {np.ptp(runs[labels.VAL_MSE]):.4f} of validation "
-        "MSE and "
-        f"{noise['read']:.2f} points of readability. Noise here: **{noise[labels.VAL_MSE]:.4f}** of validation MSE, "
-        f"**{noise['read']:.2f} points** of readability (two or three runs give a rough measure, not a precise one)."
+        f"{table.loc['9', labels.VAL_MSE]:.4f}; the {len(runs)} runs of model {final['best new model']} span "
+        f"{np.ptp(runs[labels.VAL_MSE]):.4f} of validation MSE and {noise['read']:.2f} points of readability. "
+        f"Noise here: **{noise[labels.VAL_MSE]:.4f}** of validation MSE, **{noise['read']:.2f} points** of "
+        "readability (two or three runs give a rough measure, not a precise one)."
     )
 )
 
@@ -104,9 +103,8 @@ display(
         f"**Depth.** Of the seed's families, the best here is *{best_family}* (model "
         f"{families.loc[best_family, 'best model']}, "
         f"validation MSE {families.loc[best_family, 'best val MSE']:.4f}), then *{runner_up}* "
-        f"({against_noise(families.loc[runner_up, 'best model'], families.loc[best_family, 'best model'])}); the "
-        "seed's "
-        f"best was *{seed_best_family}* (model {seed_best_model}, validation loss "
+        f"({against_noise(families.loc[runner_up, 'best model'], families.loc[best_family, 'best model'])}); "
+        f"the seed's best was *{seed_best_family}* (model {seed_best_model}, validation loss "
         f"{table.loc[seed_best_model, labels.SEED_VAL_LOSS]:.4f}). "
         + (
             'This agrees with the seed\'s "deeper is better". '
@@ -116,14 +114,12 @@ display(
         + "The families differ in more than depth: "
         + "; ".join(study.what_differs(families.loc[best_family, "best model"], families.loc[runner_up, "best model"]))
         + ".\n\n**Bottleneck.** In the sweep (models 5-8.1, one structure with 3 to 7 bottleneck units) the best "
-        f"width is "
-        f"{widths[sweep.idxmin()]} units (model {sweep.idxmin()}, validation MSE {sweep.min():.4f}) and the worst "
-        f"{widths[sweep.idxmax()]} units ({against_noise(sweep.idxmax(), sweep.idxmin())}); the seed found "
+        f"width is {widths[sweep.idxmin()]} units (model {sweep.idxmin()}, validation MSE {sweep.min():.4f}) and "
+        f"the worst {widths[sweep.idxmax()]} units ({against_noise(sweep.idxmax(), sweep.idxmin())}); the seed found "
         f"{seed_best_width} best. "
         + f"\n\n**Regularisation.** Model 12 reaches a validation MSE of {table.loc['12', labels.VAL_MSE]:.4f}; "
-        "with L2 on its "
-        f"outer convolutions, {against_noise('13', '12')}; with dropout, {against_noise('14', '12')}. The seed "
-        "measured "
+        f"with L2 on its outer convolutions, {against_noise('13', '12')}; with dropout, {against_noise('14', '12')}. "
+        "The seed measured "
         + ", ".join(f"{table.loc[model_id, labels.SEED_VAL_LOSS]:.4f}" for model_id in ("12", "13", "14"))
         + " (losses, its penalties included)."
     )
@@ -202,12 +198,11 @@ def sharper_families(outputs):
 
 display(
     Markdown(
-        f"The seed's pick (model {final['seed pick']}) keeps {seed_pick.loc['overall', labels.EDGE_CONTRAST]:.0f}% of "
-        "the "
-        f"clean images' edge contrast and reaches an SSIM of {seed_pick.loc['overall', labels.SSIM]:.3f}; the best "
-        "model "
-        f"(model {final['final model']}) keeps {best.loc['overall', labels.EDGE_CONTRAST]:.0f}% at an SSIM of "
-        f"{best.loc['overall', labels.SSIM]:.3f}; the uncorrected input has {given.loc['overall', labels.SSIM]:.3f}. "
+        f"The seed's pick (model {final['seed pick']}) keeps {seed_pick.loc['overall', labels.EDGE_CONTRAST]:.0f}% "
+        f"of the clean images' edge contrast and reaches an SSIM of {seed_pick.loc['overall', labels.SSIM]:.3f}; "
+        f"the best model (model {final['final model']}) keeps {best.loc['overall', labels.EDGE_CONTRAST]:.0f}% at "
+        f"an SSIM of {best.loc['overall', labels.SSIM]:.3f}; the uncorrected input has "
+        f"{given.loc['overall', labels.SSIM]:.3f}. "
         + (
             "The seed's pick blurs: "
             if seed_pick.loc["overall", labels.EDGE_CONTRAST] < 90
@@ -251,10 +246,9 @@ display(
         "\n".join(
             [
                 f"The reader recognises {clean_read:.1f}% of the clean test images and {given_read:.1f}% of the "
-                "corrupted ones; "
-                f"after the seed's pick (model {final['seed pick']}) "
-                f"{seed_pick.loc['overall', labels.READ]:.1f}%, after "
-                f"the best model (model {final['final model']}) {best.loc['overall', labels.READ]:.1f}%.",
+                f"corrupted ones; after the seed's pick (model {final['seed pick']}) "
+                f"{seed_pick.loc['overall', labels.READ]:.1f}%, after the best model (model {final['final model']}) "
+                f"{best.loc['overall', labels.READ]:.1f}%.",
                 "",
                 *[comparison_line(name, compared) for name, compared in final["comparisons"].items()],
             ]
