@@ -64,7 +64,8 @@ def headline(table, final):
     uncorrected_mse = quality[labels.UNCORRECTED][labels.MSE]["overall"]
     verdicts = final["test verdicts"]
     collapsed = [model for model in table.index if verdicts[model]["verdict"] != "learned"]
-    worse = [model for model, mse in final["readability"][labels.TEST_MSE].items() if mse >= uncorrected_mse]
+    others = [model for model in table.index if model not in collapsed]
+    worse = [model for model in others if final["readability"][labels.TEST_MSE][model] >= uncorrected_mse]
     targets = final["targets"]
     met = sum(target["met"] for target in targets.values())
     return [
@@ -87,7 +88,9 @@ def headline(table, final):
         )
         + ".",
         f"- **Collapse**: {study.models_text(collapsed)} collapsed (the table's verdicts, on the test images); "
-        f"{study.models_text(worse)} do not beat the uncorrected input's test MSE.",
+        f"of the other {len(others)}, {len(others) - len(worse)} beat the uncorrected input's test MSE "
+        f"({uncorrected_mse:.4f})"
+        + (f" and {study.models_text(worse)} {'does' if len(worse) == 1 else 'do'} not." if worse else "."),
         f"- **Noise**: {len(spread) - 2} runs of model {final['best new model']} (seeds one apart) reach a "
         f"validation MSE of {spread['mean']:.4f} ± {spread['standard deviation']:.4f} (standard deviation).",
     ]

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from lib import labels, readme_results, results_files
+from lib import labels, readme_results, results_files, study
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +27,9 @@ def test_the_section_states_the_builds_own_numbers(smoke_results):
     assert f"The reader reads {clean:.1f}% of the clean test images" in text
     assert f"**The best model is model {best}**" in text
     assert "![" in text and results_files.FIGURE in text
+    collapsed = [model for model in table.index if final["test verdicts"][model]["verdict"] != "learned"]
+    assert f"**Collapse**: {study.models_text(collapsed)} collapsed" in text
+    assert f"of the other {len(table) - len(collapsed)}, " in text
 
 
 def test_the_readme_shows_the_published_results_when_there_are_some():
