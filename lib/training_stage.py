@@ -143,15 +143,29 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
         "best U-Net once the U-Nets are known. Ctrl-C stops; the same command resumes where it stopped."
     )
 
-    done = share_out(progress, first, setting)
+    train_all(progress, setting, first, u_nets, price)
+    return progress
+
+
+def train_all(progress, setting, first, u_nets, price):
+    """Train the ``first`` networks (``setting.planned_networks()``), then the spread runs of the best of
+    ``u_nets`` (model id -> network, among ``first``), each network's price to come by ``price``. A network
+    another process is training is waited for only once everything else is done; a U-Net as soon as the
+    free networks are, since the spread runs need every U-Net and a seed model does not."""
+    from . import study
+
+    done, busy = share_out(progress, first, setting)
+    busy_u_nets = [network for network in busy if network in u_nets.values()]
+    done |= wait_for(progress, busy_u_nets, setting)
     spread_model = study.best_new_model({model_id: done[network] for model_id, network in u_nets.items()})
     runs = setting.planned_networks(spread_model)[len(first) :]
     for run, network in enumerate(runs, 1):
         del progress.pending[f"spread run {run}"]
         progress.pending[network.name] = price(network)
     progress.log(f"the best U-Net is model {spread_model}; {len(runs)} more runs of it measure the run-to-run spread")
-    share_out(progress, runs, setting)
-    return progress
+    done_runs, busy_runs = share_out(progress, runs, setting)
+    waited = wait_for(progress, [network for network in busy if network not in busy_u_nets] + busy_runs, setting)
+    return {network: (done | done_runs | waited)[network] for network in first + runs}
 
 
 class StageInterrupted(Exception):
@@ -163,30 +177,38 @@ class StageInterrupted(Exception):
 
 
 def share_out(progress, networks, setting):
-    """Train every network (``setting.fit``) and return network -> ``TrainResult``: a network that another
-    process is training is left for the end, and by then usually comes from the cache, so that several
-    training stages started on one artifact folder share the work instead of queueing behind each other."""
+    """Train every network that no other process is training (``setting.fit``): network -> ``TrainResult``
+    for those, and the list of the busy ones, to come back to (``wait_for``) after the others, when they
+    usually come from the cache; so several training stages started on one artifact folder share the work
+    instead of queueing behind each other."""
     from .artifacts import NetworkBusy
-
-    def fit(network, wait):
-        try:
-            return setting.fit(network, progress.log, wait)
-        except KeyboardInterrupt:
-            raise StageInterrupted(network.name) from None
 
     results, busy = {}, []
     for network in networks:
         try:
-            results[network] = fit(network, wait=False)
+            results[network] = _fit(progress, network, setting, wait=False)
         except NetworkBusy as error:
             progress.log(f"{network.name}: {error}; back to it after the others")
             busy.append(network)
             continue
         progress.finished(network.name, results[network])
-    for network in busy:
-        results[network] = fit(network, wait=True)
+    return results, busy
+
+
+def wait_for(progress, networks, setting):
+    """Train or load every network, waiting while another process holds one: network -> ``TrainResult``."""
+    results = {}
+    for network in networks:
+        results[network] = _fit(progress, network, setting, wait=True)
         progress.finished(network.name, results[network])
-    return {network: results[network] for network in networks}
+    return results
+
+
+def _fit(progress, network, setting, wait):
+    try:
+        return setting.fit(network, progress.log, wait)
+    except KeyboardInterrupt:
+        raise StageInterrupted(network.name) from None
 
 
 def main(argv=None):

@@ -170,31 +170,68 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
     assert any(" | the best U-Net is model " in line for line in run.stdout.splitlines())
 
 
+class BusySetting:
+    """Fits networks at once, except those named in ``busy``: another process holds them until waited for.
+    ``planned_networks`` adds two spread runs of the best U-Net to ``first``."""
+
+    def __init__(self, busy, first=()):
+        self.busy, self.first, self.calls = set(busy), list(first), []
+
+    def fit(self, network, log, wait=True):
+        self.calls.append((network.name, wait))
+        busy = network.name in self.busy
+        if busy and not wait:
+            raise artifacts.NetworkBusy(f"pid 7 holds {network.name}.lock")
+        val_mse = 0.02 if network.name == "model 22" else 0.05
+        return SimpleNamespace(
+            history=[{"mse": val_mse, "val_mse": val_mse}], best_epoch=1, seconds=1.0, reused=busy, trained_on="x"
+        )
+
+    def planned_networks(self, spread_model=None):
+        return self.first + [Network(f"run {run} of model {spread_model}") for run in (1, 2)]
+
+
+class Network:  # hashable by identity, as training.Network is
+    def __init__(self, name):
+        self.name = name
+
+
 def test_networks_another_process_is_training_are_left_for_the_end_then_waited_for():
-    calls, lines = [], []
-
-    class Setting:
-        def fit(self, network, log, wait=True):
-            calls.append((network.name, wait))
-            busy = network.name == "model 0"
-            if busy and not wait:
-                raise artifacts.NetworkBusy(f"pid 7 holds {network.name}.lock")
-            return SimpleNamespace(history=[{}], best_epoch=1, seconds=1.0, reused=busy, trained_on="x")
-
-    class Network:  # hashable by identity, as training.Network is
-        def __init__(self, name):
-            self.name = name
-
+    lines = []
+    setting = BusySetting(busy=["model 0"])
     networks = [Network(f"model {index}") for index in range(3)]
     progress = training_stage.Progress({network.name: (1.0, 1) for network in networks}, lines.append)
-    results = training_stage.share_out(progress, networks, Setting())
-    assert calls == [("model 0", False), ("model 1", False), ("model 2", False), ("model 0", True)]
-    assert list(results) == networks
+    results, busy = training_stage.share_out(progress, networks, setting)
+    assert list(results) == networks[1:] and busy == networks[:1]
+    assert training_stage.wait_for(progress, busy, setting).keys() == {networks[0]}
+    assert setting.calls == [("model 0", False), ("model 1", False), ("model 2", False), ("model 0", True)]
     assert "model 0: pid 7 holds model 0.lock; back to it after the others" in lines[0]
     assert (
         lines[-1].startswith(f"[{'#' * training_stage.BAR_WIDTH}] 3/3 networks")
         and "model 0: reused from the cache" in lines[-1]
     )
+
+
+def test_a_stage_goes_on_to_the_spread_runs_while_another_trains_a_seed_model_but_waits_for_a_u_net():
+    u_nets = {model_id: Network(f"model {model_id}") for model_id in study.family_ids("u-net")}
+    first = [Network("model 14"), *u_nets.values()]
+    setting = BusySetting(busy=["model 14", "model 21"], first=first)
+    pending = {network.name: (1.0, 1) for network in first} | {"spread run 1": (1.0, 1), "spread run 2": (1.0, 1)}
+    progress = training_stage.Progress(pending, lambda line: None)
+    results = training_stage.train_all(progress, setting, first, u_nets, price=lambda network: (1.0, 1))
+    spread = [("run 1 of model 22", False), ("run 2 of model 22", False)]
+    assert setting.calls == [
+        ("model 14", False),
+        ("model 20", False),
+        ("model 21", False),
+        ("model 22", False),
+        ("model 23", False),
+        ("model 21", True),  # the best U-Net, and so the spread runs, wait for it
+        *spread,
+        ("model 14", True),  # a seed model is waited for last
+    ]
+    assert [network.name for network in results] == [network.name for network in first] + [name for name, _ in spread]
+    assert not progress.pending
 
 
 def test_the_training_stage_needs_neither_papermill_nor_jupyter():
