@@ -163,9 +163,8 @@ def train_all(progress, setting, first, u_nets, price):
         del progress.pending[f"spread run {run}"]
         progress.pending[network.name] = price(network)
     progress.log(f"the best U-Net is model {spread_model}; {len(runs)} more runs of it measure the run-to-run spread")
-    done_runs, busy_runs = share_out(progress, runs, setting)
-    waited = wait_for(progress, [network for network in busy if network not in busy_u_nets] + busy_runs, setting)
-    return {network: (done | done_runs | waited)[network] for network in first + runs}
+    _, busy_runs = share_out(progress, runs, setting)
+    wait_for(progress, [network for network in busy if network not in busy_u_nets] + busy_runs, setting)
 
 
 class StageInterrupted(Exception):
