@@ -7,8 +7,11 @@ from pathlib import Path
 
 def atomic_write(path, write):
     """Write ``path`` through ``write(tmp_path)`` and move it into place, so readers never see half a file.
-    Whatever stops the write leaves no temporary file behind; a full disk is said with the folder it is in."""
+    Its folder is created if missing: a build whose every network comes from the published set has written
+    nothing to the artifact folder before its first results file. Whatever stops the write leaves no
+    temporary file behind; a full disk is said with the folder it is in."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     try:
         write(str(tmp))

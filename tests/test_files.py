@@ -15,6 +15,12 @@ def test_a_write_replaces_the_file_whole(tmp_path):
     assert target.read_text() == "new" and [path.name for path in tmp_path.iterdir()] == ["result.json"]
 
 
+def test_a_write_into_a_missing_folder_creates_it(tmp_path):
+    target = tmp_path / "artifacts" / "full" / "results.csv"
+    files.atomic_write(target, lambda tmp: Path(tmp).write_text("model,val_mse"))
+    assert target.read_text() == "model,val_mse" and [path.name for path in target.parent.iterdir()] == ["results.csv"]
+
+
 def fills_the_disk(tmp):
     Path(tmp).write_bytes(b"half a checkpoint")
     raise OSError(errno.ENOSPC, "No space left on device")
