@@ -46,19 +46,25 @@ display(
 # A second training run of the same network lands elsewhere. The study measures how far with its own
 # repeated runs: models 5 and 9 are one network trained with two seeds, and the best U-Net is trained
 # three times. A difference in validation MSE no larger than these is *within noise*; a difference in
-# readability must also pass McNemar's test over the same test images (p < 0.05).
+# readability is judged against the U-Net's runs between two U-Nets, and against the larger of those and
+# models 5 and 9 where one of the seed's models takes part, and must also pass McNemar's test over the
+# same test images (p < 0.05).
 
 # %% tags=["nbval-ignore-output"]
 spread = pd.DataFrame(final["spread"])
-noise = study.noise_levels(table, spread)
+read_correctly = final["readability"][labels.READ]
+noise = study.noise_levels(table, spread, read_correctly)
 runs = spread.drop(index=["mean", "standard deviation"])
 display(
     Markdown(
         f"Models 5 and 9 reach a validation MSE of {table.loc['5', labels.VAL_MSE]:.4f} and "
-        f"{table.loc['9', labels.VAL_MSE]:.4f}; the {len(runs)} runs of model {final['best new model']} span "
+        f"{table.loc['9', labels.VAL_MSE]:.4f}, and the reader reads {read_correctly['5']:.1f}% and "
+        f"{read_correctly['9']:.1f}% of their corrections; the {len(runs)} runs of model "
+        f"{final['best new model']} span "
         f"{np.ptp(runs[labels.VAL_MSE]):.4f} of validation MSE and {noise['read']:.2f} points of readability. "
-        f"Noise here: **{noise[labels.VAL_MSE]:.4f}** of validation MSE, **{noise['read']:.2f} points** of "
-        "readability (two or three runs give a rough measure, not a precise one)."
+        f"Noise here: **{noise[labels.VAL_MSE]:.4f}** of validation MSE; of readability **{noise['read']:.2f} "
+        f"points** between U-Nets and **{study.read_noise(noise, '5'):.2f} points** where a seed model takes "
+        "part (two or three runs give a rough measure, not a precise one)."
     )
 )
 
@@ -218,7 +224,8 @@ display(
 #
 # MSE alone cannot say whether a correction helps a reader. Each comparison below names everything that
 # differs between its two models, and judges the difference in readability against the noise above: it
-# must exceed the spread runs' range and pass McNemar's test over the same test images.
+# must exceed the readability noise of the models it compares and pass McNemar's test over the same test
+# images.
 
 # %% tags=["nbval-ignore-output"]
 clean_read, given_read = (headline[labels.CLEAN].loc["overall", labels.READ], given.loc["overall", labels.READ])
@@ -226,7 +233,8 @@ clean_read, given_read = (headline[labels.CLEAN].loc["overall", labels.READ], gi
 
 def comparison_line(name, compared):
     """One comparison of the final evaluation in words: what differs, and the difference against the noise."""
-    verdict = study.judged_difference(compared["read difference"], noise["read"], compared["McNemar p"])
+    noise_here = study.read_noise(noise, compared["baseline"], compared["changed"])
+    verdict = study.judged_difference(compared["read difference"], noise_here, compared["McNemar p"])
     verdict = (
         "within noise"
         if verdict == "within noise"
@@ -312,6 +320,9 @@ display(
 
 # %% tags=["nbval-ignore-output"]
 earlier = study.against_earlier_run(table, final, noise)
+numbers = earlier["numbers"]
+beyond = numbers[~numbers["judged"].isin(["within noise", "no spread measured"])]
+collapsed_here_only = [m for m in earlier["collapsed"] if m not in study.EARLIER_RUN["collapsed"]]
 display(
     Markdown(
         (
@@ -331,10 +342,26 @@ display(
         + (
             ", as there."
             if earlier["same collapsed"]
-            else f" (there: {study.models_text(study.EARLIER_RUN['collapsed'])})."
+            else f" (there: {study.models_text(study.EARLIER_RUN['collapsed'])})"
+            + (
+                "; here only: " + ", ".join(f"model {m} ({table.loc[m, 'verdict']})" for m in collapsed_here_only)
+                if collapsed_here_only
+                else ""
+            )
+            + "."
+        )
+        + (
+            " Beyond noise: "
+            + "; ".join(
+                f"{name} ({row['difference']:+.2f} against a noise of {row['noise']:.2f})"
+                for name, row in beyond.iterrows()
+            )
+            + "."
+            if len(beyond)
+            else " Every difference with a measured spread is within noise."
         )
     ),
-    earlier["numbers"],
+    numbers,
 )
 
 # %% [markdown]
@@ -352,10 +379,16 @@ display(
 # - **The collapse rule.** The earlier run called a model collapsed when it scored within 95% of the
 #   all-black image or its outputs barely varied; this build also calls collapsed a model no better
 #   than 95% of the mean training image, or one whose outputs the reader reads at chance (15% or less).
-#   Its list of collapsed models can be longer for that reason alone.
+#   Its list of collapsed models can be longer for that reason alone. A model collapsed here to a
+#   constant output fails a rule both share: that difference is the training's. The seed's light
+#   models end close to the mean training image's MSE (see their family above), where another draw of
+#   initial weights can tip a run either way.
 #
-# The earlier run's accuracy after model 12 was measured outside its notebooks, which scored only the
-# best model on the test set; how it was measured cannot be checked.
+# The seed's models land further apart from one run to the next than a U-Net (models 5 and 9, one
+# network, read several points apart), so their readability is judged against that spread. The earlier
+# run's accuracy after model 12 was measured outside its notebooks, which scored only the best model on
+# the test set; how it was measured cannot be checked, so a difference there beyond noise may be the
+# measurement's as much as the network's: this build's model 12 is the one its notebooks score.
 
 # %% [markdown]
 # ## What this build cannot say

@@ -186,7 +186,12 @@ def test_noise_is_the_larger_of_the_two_seeds_gap_and_the_spread_runs_range():
         {labels.VAL_MSE: [0.020, 0.021, 0.022, 0.021, 0.001], labels.READ: [80, 81, 83, 81.3, 1.5]},
         index=["run 0", "run 1", "run 2", "mean", "standard deviation"],
     )
-    assert study.noise_levels(table, spread) == pytest.approx({labels.VAL_MSE: 0.004, "read": 3.0})
+    read = {"5": 52.0, "9": 56.5}
+    noise = study.noise_levels(table, spread, read)
+    assert noise == pytest.approx({labels.VAL_MSE: 0.004, "read": 3.0, "read, seed's models": 4.5})
+    assert study.read_noise(noise, "21", "20") == 3.0  # two U-Nets: the spread runs' range
+    assert study.read_noise(noise, "3", "20") == 4.5  # a seed model among them: models 5 and 9's gap
+    assert study.noise_levels(table, spread, {"5": 52.0, "9": 53.0})["read, seed's models"] == 3.0
     assert study.judged_difference(0.003, 0.004) == "within noise"
     assert study.judged_difference(-0.005, 0.004) == "lower"
     assert study.judged_difference(5.0, 3.0, p_value=0.2) == "within noise"  # the paired test decides too
@@ -211,12 +216,15 @@ def test_against_earlier_run_judges_each_number_against_the_studys_own_noise():
         "controls": {labels.CLEAN: {"overall": 95.3}, labels.UNCORRECTED: {"overall": 60.0}},
         "readability": {labels.READ: {"3": 81.0, "12": 70.0}},
     }
-    earlier = study.against_earlier_run(table, final, {labels.VAL_MSE: 0.001, "read": 1.0})
+    noise = {labels.VAL_MSE: 0.001, "read": 1.0, "read, seed's models": 4.0}
+    earlier = study.against_earlier_run(table, final, noise)
     judged = earlier["numbers"]["judged"]
     assert judged["model 3's val MSE"] == "lower"  # 0.0302 against 0.0340, beyond a noise of 0.001
     assert judged[f"read correctly (%): {labels.CLEAN}"] == "within noise"
     assert judged[f"read correctly (%): {labels.UNCORRECTED}"] == "lower"
-    assert judged["read correctly (%): model 12"] == "higher"
+    assert judged["read correctly (%): model 12"] == "higher"  # 70.0 against 63.2: beyond the seed models' 4.0
+    assert earlier["numbers"].loc["read correctly (%): model 3", "noise"] == 4.0
+    assert earlier["numbers"].loc[f"read correctly (%): {labels.CLEAN}", "noise"] == 1.0
     assert judged["Spearman with the seed's ranking"] == "no spread measured"
     assert earlier["numbers"].loc["read correctly (%): model 3", "difference"] == pytest.approx(0.3)
     assert earlier["best"] == "3" and earlier["same best"]
