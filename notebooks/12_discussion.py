@@ -384,6 +384,9 @@ display(
 #   models end close to the mean training image's MSE (see their family above), where another draw of
 #   initial weights can tip a run either way.
 #
+# The Spearman correlation has no measured spread, but it moves easily: many of the seed's models lie
+# within noise of one another (the ranking above), where another run reorders them.
+#
 # The seed's models land further apart from one run to the next than a U-Net (models 5 and 9, one
 # network, read several points apart), so their readability is judged against that spread. The earlier
 # run's accuracy after model 12 was measured outside its notebooks, which scored only the best model on
