@@ -60,7 +60,7 @@ def headline(table, final):
     controls = final["controls"]
     undone = controls[labels.UNDOING_READER]
     best_answer = f"corrected by {best_name}"
-    spread = final["spread"][labels.VAL_MSE]
+    spread, spread_read = final["spread"][labels.VAL_MSE], final["spread"][labels.READ]
     uncorrected_mse = quality[labels.UNCORRECTED][labels.MSE]["overall"]
     verdicts = final["test verdicts"]
     collapsed = [model for model in table.index if verdicts[model]["verdict"] != "learned"]
@@ -92,7 +92,8 @@ def headline(table, final):
         f"({uncorrected_mse:.4f})"
         + (f" and {study.models_text(worse)} {'does' if len(worse) == 1 else 'do'} not." if worse else "."),
         f"- **Noise**: {len(spread) - 2} runs of model {final['best new model']} (seeds one apart) reach a "
-        f"validation MSE of {spread['mean']:.4f} ± {spread['standard deviation']:.4f} (standard deviation).",
+        f"validation MSE of {spread['mean']:.4f} ± {spread['standard deviation']:.4f} and read "
+        f"{spread_read['mean']:.1f}% ± {spread_read['standard deviation']:.1f} (standard deviations).",
     ]
 
 

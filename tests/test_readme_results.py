@@ -27,6 +27,8 @@ def test_the_section_states_the_builds_own_numbers(smoke_results):
     assert f"The reader reads {clean:.1f}% of the clean test images" in text
     assert f"**The best model is model {best}**" in text
     assert "![" in text and results_files.FIGURE in text
+    spread_read = final["spread"][labels.READ]
+    assert f"read {spread_read['mean']:.1f}% ± {spread_read['standard deviation']:.1f}" in text
     collapsed = [model for model in table.index if final["test verdicts"][model]["verdict"] != "learned"]
     assert f"**Collapse**: {study.models_text(collapsed)} collapsed" in text
     assert f"of the other {len(table) - len(collapsed)}, " in text
