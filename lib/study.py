@@ -292,8 +292,9 @@ EARLIER_RUN = {
 
 
 def against_earlier_run(table, final, noise):
-    """This build beside ``EARLIER_RUN``: the seed's best model and the collapsed ones (``same``), and each
-    number with its difference judged against ``noise`` (``noise_levels``) where the study measures one."""
+    """This build beside ``EARLIER_RUN``: the seed's best model and the collapsed ones (``same``; those
+    collapsed here only), and each number with its difference judged against ``noise`` (``noise_levels``)
+    where the study measures one (``beyond noise``: the rows whose difference exceeds it)."""
     seed_models = table.loc[list(models.SEED_MODEL_IDS)]
     read_here = {  # each accuracy with the noise it is judged on
         labels.CLEAN: (final["controls"][labels.CLEAN]["overall"], noise["read"]),
@@ -315,10 +316,12 @@ def against_earlier_run(table, final, noise):
     best = seed_models[labels.VAL_MSE].idxmin()
     return {
         "numbers": numbers,
+        "beyond noise": numbers[numbers["noise"].notna() & (numbers["judged"] != "within noise")],
         "best": best,
         "same best": best == EARLIER_RUN["best seed model"],
         "collapsed": collapsed,
         "same collapsed": collapsed == EARLIER_RUN["collapsed"],
+        "collapsed here only": tuple(m for m in collapsed if m not in EARLIER_RUN["collapsed"]),
     }
 
 

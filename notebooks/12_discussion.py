@@ -55,6 +55,7 @@ spread = pd.DataFrame(final["spread"])
 read_correctly = final["readability"][labels.READ]
 noise = study.noise_levels(table, spread, read_correctly)
 runs = spread.drop(index=["mean", "standard deviation"])
+seed_read_noise = noise["read, seed's models"]
 display(
     Markdown(
         f"Models 5 and 9 reach a validation MSE of {table.loc['5', labels.VAL_MSE]:.4f} and "
@@ -63,7 +64,7 @@ display(
         f"{final['best new model']} span "
         f"{np.ptp(runs[labels.VAL_MSE]):.4f} of validation MSE and {noise['read']:.2f} points of readability. "
         f"Noise here: **{noise[labels.VAL_MSE]:.4f}** of validation MSE; of readability **{noise['read']:.2f} "
-        f"points** between U-Nets and **{study.read_noise(noise, '5'):.2f} points** where a seed model takes "
+        f"points** between U-Nets and **{seed_read_noise:.2f} points** where a seed model takes "
         "part (two or three runs give a rough measure, not a precise one)."
     )
 )
@@ -320,9 +321,7 @@ display(
 
 # %% tags=["nbval-ignore-output"]
 earlier = study.against_earlier_run(table, final, noise)
-numbers = earlier["numbers"]
-beyond = numbers[~numbers["judged"].isin(["within noise", "no spread measured"])]
-collapsed_here_only = [m for m in earlier["collapsed"] if m not in study.EARLIER_RUN["collapsed"]]
+beyond, collapsed_here_only = earlier["beyond noise"], earlier["collapsed here only"]
 display(
     Markdown(
         (
@@ -361,7 +360,7 @@ display(
             else " Every difference with a measured spread is within noise."
         )
     ),
-    numbers,
+    earlier["numbers"],
 )
 
 # %% [markdown]

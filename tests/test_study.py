@@ -229,6 +229,12 @@ def test_against_earlier_run_judges_each_number_against_the_studys_own_noise():
     assert earlier["numbers"].loc["read correctly (%): model 3", "difference"] == pytest.approx(0.3)
     assert earlier["best"] == "3" and earlier["same best"]
     assert earlier["collapsed"] == ("0",) and not earlier["same collapsed"]  # model 4 collapsed there
+    assert earlier["collapsed here only"] == ()
+    assert list(earlier["beyond noise"].index) == [
+        "model 3's val MSE",
+        f"read correctly (%): {labels.UNCORRECTED}",
+        "read correctly (%): model 12",
+    ]
 
 
 def test_the_batch_ablation_trains_only_the_sizes_the_study_does_not():
