@@ -181,23 +181,33 @@ def _number(value, spec):
     return "–" if isinstance(value, float) and math.isnan(value) else format(value, spec)
 
 
+class MarkersMissing(ValueError):
+    """A README without the two lines that enclose its results section."""
+
+
 def with_section(readme_text, text):
     """``readme_text`` with its results section replaced by ``text``."""
     if readme_text.count(START) != 1 or readme_text.count(END) != 1:
-        raise ValueError(f"the README must hold one line `{START}` and one line `{END}` around its results")
+        raise MarkersMissing(
+            f"{README} must hold one line `{START}` and one line `{END}` around its results; restore them "
+            f"(git -C {paths.ROOT} diff README.md shows what changed)"
+        )
     before, rest = readme_text.split(START)
     _, after = rest.split(END)
     return f"{before}{START}\n{text}\n{END}{after}"
 
 
 def publish(artifact_dir, folder=PUBLISHED_RESULTS):
-    """Copy a build's results files from ``artifact_dir`` into ``folder``, whole or not at all."""
+    """Copy a build's results files from ``artifact_dir`` into ``folder``, whole or not at all; files that
+    fail their schema (``results_files.ResultsDamaged``) are not published."""
     artifact_dir = Path(artifact_dir)
     for name in results_files.FILES:
         if not (artifact_dir / name).is_file():
             raise results_files.ResultsMissing(
                 f"{name} not found in {artifact_dir}: build the full report first (./build_report.sh)"
             )
+    for read in (results_files.read_table, results_files.read_ablation, results_files.read_final):
+        read(artifact_dir)
     folder = Path(folder)
     staging = folder.with_name(f".tmp-{folder.name}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -217,10 +227,14 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true", help="only check that the README is up to date")
     args = parser.parse_args(argv)
     paths.absolute_environment()
-    if args.publish:
-        publish(paths.output_dir("full"))
-    current = README.read_text()
-    wanted = with_section(current, section())
+    try:
+        if args.publish:
+            publish(paths.output_dir("full"))
+        current = README.read_text()
+        wanted = with_section(current, section())
+    except (results_files.ResultsMissing, results_files.ResultsDamaged, MarkersMissing) as error:
+        print(f"README NOT WRITTEN: {error}", file=sys.stderr)
+        return 1
     if args.check:
         if wanted != current:
             print(f"{README} does not show the published results: run python -m lib.readme_results", file=sys.stderr)

@@ -7,15 +7,24 @@
 (``reference_results``) and the README's results (``readme_results``) read them back from here. All are
 written atomically. The files store each measure and baseline under its key in ``labels.FILE_KEYS``, and
 hand it back under its label: a label reworded for the reader leaves published results readable.
+
+Every read checks the file against its schema (``TABLE_SCHEMA``, ``ABLATION_SCHEMA``, ``FINAL_SCHEMA``):
+a missing column, a value of the wrong type, a missing value where one is required or a number out of its
+range is refused with ``ResultsDamaged``, naming the file, the row and the column, and never used.
 """
 
 import json
+import math
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from . import labels
 from .files import atomic_write
 from .labels import FILE_KEYS
+from .paths import PUBLISHED_DIR, ROOT
 
 LABELS = {key: label for label, key in FILE_KEYS.items()}
 
@@ -49,8 +58,69 @@ FINAL_SCHEMA = {
 }
 
 
+@dataclass(frozen=True)
+class Column:
+    """What one column of a results table may hold."""
+
+    kind: type  # int, float, bool or str
+    low: float | None = None  # the smallest value a number may take
+    high: float | None = None  # the largest
+    optional: bool = False  # may be empty (the U-Nets have no seed losses)
+
+
+MSE_RANGE = {"low": 0.0, "high": 1.0}  # images lie in [0, 1]
+TABLE_SCHEMA = {
+    "family": Column(str),
+    "parameters": Column(int, low=1),
+    "code": Column(str),
+    "code values": Column(int, low=1),
+    "batch size": Column(int, low=1),
+    "epochs": Column(int, low=1),
+    "best epoch": Column(int, low=1),
+    labels.TRAIN_MSE: Column(float, **MSE_RANGE),
+    labels.VAL_MSE: Column(float, **MSE_RANGE),
+    labels.VAL_LOSS: Column(float, low=0.0),  # the MSE plus a model's penalties
+    "collapsed": Column(bool),
+    "verdict": Column(str),
+    labels.SEED_TRAIN_LOSS: Column(float, low=0.0, optional=True),
+    labels.SEED_VAL_LOSS: Column(float, low=0.0, optional=True),
+    "time (s)": Column(float, low=0.0),
+    "trained on": Column(str),
+}
+ABLATION_SCHEMA = {
+    "batch size": Column(int, low=1),
+    "epochs": Column(int, low=1),
+    "best epoch": Column(int, low=1),
+    "val MSE after epoch 1": Column(float, **MSE_RANGE),
+    labels.VAL_MSE: Column(float, **MSE_RANGE),
+    "seconds per epoch": Column(float, low=0.0),
+    "verdict": Column(str),
+}
+# The values of final_evaluation.json that are one number, flag or name; the others hold tables.
+FINAL_SCALARS = {
+    "profile": str,
+    "final model": str,
+    "final name": str,
+    "seed pick": str,
+    "seed name": str,
+    "best new model": str,
+    "collapsed": bool,
+    "verdict": str,
+    "sharpness ratio": float,
+    "test images": int,
+    "classifier epochs": int,
+}
+MAY_BE_UNDEFINED = ("recovered share",)  # NaN where the corruption cost a family no readability
+INTEGER = re.compile(r"-?[0-9]+")
+KIND_NAMES = {int: "an integer", float: "a number", bool: "True or False", str: "a text"}
+
+
 class ResultsMissing(FileNotFoundError):
     """A results file that a notebook or the regression check needs and the build has not written."""
+
+
+class ResultsDamaged(ValueError):
+    """A results file that does not hold what its schema says: never used."""
 
 
 def write_table(out_dir, table):
@@ -80,18 +150,116 @@ def write_figure(out_dir, fig):
 
 
 def read_table(out_dir):
-    """The results table, indexed by model id (text: "8.1" is not a number)."""
-    return pd.read_csv(_existing(out_dir, TABLE), dtype={"model": str}).set_index("model").rename(columns=LABELS)
+    """The results table, indexed by model id (text: "8.1" is not a number), checked against ``TABLE_SCHEMA``."""
+    return _checked_csv(_existing(out_dir, TABLE), TABLE_SCHEMA).set_index("model")
 
 
 def read_ablation(out_dir):
-    """The batch-size ablation, indexed by (model id, batch size)."""
-    frame = pd.read_csv(_existing(out_dir, ABLATION), dtype={"model": str})
-    return frame.set_index(["model", "batch size"]).rename(columns=LABELS)
+    """The batch-size ablation, indexed by (model id, batch size), checked against ``ABLATION_SCHEMA``."""
+    return _checked_csv(_existing(out_dir, ABLATION), ABLATION_SCHEMA).set_index(["model", "batch size"])
 
 
 def read_final(out_dir):
-    return _renamed(json.loads(_existing(out_dir, FINAL).read_text()), LABELS)
+    """The final evaluation's summary, checked: exactly the keys of ``FINAL_SCHEMA``, each of
+    ``FINAL_SCALARS`` of its type, and every number in its tables finite (but where ``MAY_BE_UNDEFINED``)."""
+    path = _existing(out_dir, FINAL)
+    try:
+        summary = _renamed(json.loads(path.read_text()), LABELS)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise _damaged(path, f"it is not valid JSON ({error})") from None
+    if not isinstance(summary, dict) or set(summary) != set(FINAL_SCHEMA):
+        keys = set(summary) if isinstance(summary, dict) else set()
+        raise _damaged(
+            path,
+            f"it lacks {sorted(set(FINAL_SCHEMA) - keys)} and has {sorted(keys - set(FINAL_SCHEMA))} beyond its schema",
+        )
+    for key, kind in FINAL_SCALARS.items():
+        value = summary[key]
+        if type(value) is not kind and not (kind is float and type(value) is int):
+            raise _damaged(path, f"'{key}' is {value!r}, not {KIND_NAMES[kind]}")
+    for key in set(FINAL_SCHEMA) - set(FINAL_SCALARS):
+        for where, value in _leaves(summary[key], (key,)):
+            if value is None:
+                raise _damaged(path, f"'{' / '.join(where)}' is empty, where a value is required")
+            if isinstance(value, float) and not math.isfinite(value) and key not in MAY_BE_UNDEFINED:
+                raise _damaged(path, f"'{' / '.join(where)}' is {value!r}, not a finite number")
+    return summary
+
+
+def _leaves(tree, where):
+    """(keys, value) of every value in nested dicts and lists."""
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else None
+    if items is None:
+        yield where, tree
+        return
+    for key, value in items:
+        yield from _leaves(value, (*where, str(key)))
+
+
+def _checked_csv(path, schema):
+    """The table in ``path`` (its first column the model id), every column of ``schema`` parsed to its kind
+    and checked, under the labels the report shows."""
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=LABELS)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise _damaged(path, f"it is not a readable CSV table ({error})") from None
+    expected = ["model", *schema]
+    missing, extra = [c for c in expected if c not in raw.columns], [c for c in raw.columns if c not in expected]
+    if missing or extra:
+        raise _damaged(path, f"it lacks the columns {missing} and has {extra} beyond its schema")
+    columns = {"model": pd.Series(raw["model"], dtype=str)}
+    for name, column in schema.items():
+        values = [_parsed(path, line, model, name, text, column) for line, model, text in _cells(raw, name)]
+        dtype = {int: "int64", bool: "bool", float: "float64", str: "str"}[column.kind]
+        columns[name] = pd.Series(values, dtype=dtype, index=raw.index)
+    for line, _, text in _cells(raw, "model"):
+        if not text:
+            raise _damaged(path, f"line {line} has no model id")
+    table = pd.DataFrame(columns)[expected]
+    if "best epoch" in schema:
+        late = table[table["best epoch"] > table["epochs"]]
+        if len(late):
+            raise _damaged(path, f"model {late['model'].iloc[0]}'s best epoch is after its last epoch")
+    return table
+
+
+def _cells(raw, name):
+    """(line of the file, model id, text) of every cell of the column ``name``; line 1 is the header."""
+    return zip(range(2, len(raw) + 2), raw["model"], raw[name])
+
+
+def _parsed(path, line, model, name, text, column):
+    where = f"line {line} (model {model}), column '{name}'"
+    if text == "":
+        if column.optional:
+            return float("nan") if column.kind is float else ""
+        raise _damaged(path, f"{where} is empty, where a value is required")
+    if column.kind is str:
+        return text
+    if column.kind is bool:
+        if text not in ("True", "False"):
+            raise _damaged(path, f"{where} is {text!r}, not {KIND_NAMES[bool]}")
+        return text == "True"
+    try:
+        if column.kind is int and not INTEGER.fullmatch(text):
+            raise ValueError
+        value = column.kind(text)
+    except ValueError:
+        raise _damaged(path, f"{where} is {text!r}, not {KIND_NAMES[column.kind]}") from None
+    if not math.isfinite(value):
+        raise _damaged(path, f"{where} is {text!r}, not a finite number")
+    if (column.low is not None and value < column.low) or (column.high is not None and value > column.high):
+        raise _damaged(path, f"{where} is {text}, outside {column.low} to {column.high}")
+    return value
+
+
+def _damaged(path, problem):
+    path = Path(path).resolve()
+    if path.is_relative_to(PUBLISHED_DIR):
+        remedy = f"restore the published copy: git -C {ROOT} checkout -- {path.relative_to(ROOT)}"
+    else:
+        remedy = "build the report again (./build_report.sh writes it anew from the trained networks)"
+    return ResultsDamaged(f"{path.name} in {path.parent} is damaged: {problem}; never used. To mend it, {remedy}")
 
 
 def _renamed(tree, names):

@@ -2,6 +2,7 @@
 published results of the full study."""
 
 import re
+import shutil
 
 import pytest
 
@@ -58,10 +59,33 @@ def test_publishing_copies_every_results_file_or_none(tmp_path):
     build, target = tmp_path / "build", tmp_path / "published" / "results"
     build.mkdir()
     for name in results_files.FILES[:-1]:
-        (build / name).write_text(name)
+        shutil.copy2(readme_results.PUBLISHED_RESULTS / name, build / name)
     with pytest.raises(results_files.ResultsMissing, match=results_files.FILES[-1]):
         readme_results.publish(build, target)
     assert not target.exists()
-    (build / results_files.FILES[-1]).write_text("figure")
+    shutil.copy2(readme_results.PUBLISHED_RESULTS / results_files.FIGURE, build)
     readme_results.publish(build, target)
     assert sorted(path.name for path in target.iterdir()) == sorted(results_files.FILES)
+
+
+def test_damaged_results_are_not_published(tmp_path):
+    build, target = tmp_path / "build", tmp_path / "published" / "results"
+    shutil.copytree(readme_results.PUBLISHED_RESULTS, build)
+    table = build / results_files.TABLE
+    table.write_text(table.read_text().replace("0.03019482083618641", "n/a"))
+    with pytest.raises(results_files.ResultsDamaged, match="results.csv .* is damaged: line 5 \\(model 3\\)"):
+        readme_results.publish(build, target)
+    assert not target.exists()
+
+
+def test_each_refusal_is_one_line_and_an_exit_code(tmp_path, monkeypatch, capsys):
+    """No traceback: a README without its markers, --publish with no full build, a damaged results file."""
+    readme = tmp_path / "README.md"
+    readme.write_text("# A README\n\nno results section\n")
+    monkeypatch.setattr(readme_results, "README", readme)
+    monkeypatch.setenv("REPORT_OUTPUT_DIR", str(tmp_path / "artifacts"))
+    assert readme_results.main(["--check"]) == 1
+    assert readme_results.main(["--publish"]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 2 and all(line.startswith("README NOT WRITTEN: ") for line in errors), errors
+    assert "must hold one line" in errors[0] and "results.csv not found in" in errors[1]
