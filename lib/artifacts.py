@@ -44,6 +44,17 @@ class DamagedArtifact(Exception):
     """A cached file that does not hold what was written: truncated, altered or unreadable."""
 
 
+def damaged_published(folder, damage):
+    """The refusal of a damaged published network: part of the repository, it is restored from git, never set
+    aside and trained over; the command works from any folder."""
+    repository = paths.PUBLISHED_DIR.resolve().parent
+    return DamagedArtifact(
+        f"the published network {folder} is damaged ({damage}) and is not used: restore it with "
+        f"'git -C {repository} checkout -- {Path(folder).resolve().relative_to(repository)}', or train every "
+        "network from scratch with --retrain"
+    )
+
+
 class NetworkBusy(RuntimeError):
     """Another process holds the network's folder; raised, where waiting was not wanted, instead of waiting."""
 
@@ -81,6 +92,10 @@ def published_folder(folder):
     return next(iter(sorted(paths.PUBLISHED_DIR.glob(f"*/models/{Path(folder).name}"))), None)
 
 
+def _is_published(folder):
+    return folder.resolve().is_relative_to(paths.PUBLISHED_DIR.resolve())
+
+
 def is_finished(folder):
     return (Path(folder) / RESULT).exists()
 
@@ -116,11 +131,16 @@ def read_finished(folder, model):
 
 
 def read_record(folder):
-    """result.json, checked against the SHA-256 it carries and the one it records for the weights (files
-    written before the checksums were added carry none, and are checked by reading them)."""
+    """result.json, checked against the SHA-256 it carries and the one it records for the weights. Only a cached
+    record of version 1 written before the checksums were added may carry none (it is checked by reading it);
+    a record of the current format, or any in the published set, without them is damaged."""
+    folder = Path(folder)
     try:
         record = json.loads((folder / RESULT).read_text())
         _require(record, ("history", "best_epoch", "seconds"))
+        checksums = {"sha256", "weights_sha256"}
+        if not checksums <= set(record) and (record.get("format", 1) >= 2 or _is_published(folder)):
+            raise ValueError(f"it carries no {' and no '.join(sorted(checksums - set(record)))}")
         if "sha256" in record and record.pop("sha256") != _json_sha256(record):
             raise ValueError("its content does not match its SHA-256")
     except _UNREADABLE as error:

@@ -57,6 +57,11 @@ def output_root_problem():
     """Why ``$REPORT_OUTPUT_DIR`` cannot hold the artifact folders (None if it is unset or can), in a sentence
     that says what to do: checked before any work starts."""
     root = os.environ.get("REPORT_OUTPUT_DIR")
+    if root and Path(root).resolve().is_relative_to(PUBLISHED_DIR.resolve()):
+        return (
+            f"REPORT_OUTPUT_DIR={root} lies in the published set ({PUBLISHED_DIR}), which only "
+            "'python -m lib.published' writes; name another folder, or unset it for artifacts/<profile>"
+        )
     problem = root and writable_folder_problem(root)
     if problem:
         return (

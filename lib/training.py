@@ -169,10 +169,7 @@ def _reuse(model, config, folder, log, published=False):
     except DamagedArtifact as damage:
         if not published:
             raise
-        raise DamagedArtifact(
-            f"the published network {folder} is damaged ({damage}) and is not used: restore it with "
-            f"'git checkout -- {folder}', or train every network from scratch with --retrain"
-        ) from None
+        raise artifacts.damaged_published(folder, damage) from None
     unlogged = [name for name in model.get_compile_config()["metrics"] if f"val_{name}" not in record["history"][0]]
     if unlogged:
         log(

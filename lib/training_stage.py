@@ -107,13 +107,16 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
         return models.epoch_flops(network.build, n_train, n_val), network.config.max_epochs
 
     def finished_record(network):
-        """The result record of ``network`` where the artifact folder or the published set holds it whole."""
+        """The result record of ``network`` where the artifact folder or the published set holds it whole. A
+        damaged published network stops the stage before anything trains (``artifacts.damaged_published``)."""
         folder = network.folder(setting.out_dir)
         for place in (folder, artifacts.published_folder(folder)):
             if place is not None and artifacts.is_finished(place):
                 try:
                     return artifacts.read_record(place)
-                except artifacts.DamagedArtifact:
+                except artifacts.DamagedArtifact as damage:
+                    if place != folder:
+                        raise artifacts.damaged_published(place, damage) from None
                     return None  # set aside and trained again when its turn comes
         return None
 
@@ -223,9 +226,11 @@ def main(argv=None):
         parser.error(problem)
     os.environ["KERAS_BACKEND"] = args.backend  # before Keras is first imported, in train_study
     options.apply_retrain(args)
+    from .artifacts import DamagedArtifact, NetworkBusy
+
     try:
         train_study(args.profile, args.seed)
-    except DataFileError as error:
+    except (DataFileError, DamagedArtifact, NetworkBusy) as error:
         print(f"TRAINING STOPPED: {error}", file=sys.stderr)
         return 1
     except OSError as error:

@@ -1,5 +1,6 @@
 """The published set of trained networks: current, whole, loaded instead of trained, refused when damaged."""
 
+import json
 import shutil
 
 import pytest
@@ -74,6 +75,28 @@ def test_a_damaged_published_network_is_refused_by_name(tiny, tmp_path, shipped)
     with pytest.raises(artifacts.DamagedArtifact, match=rf"the published network {copy} is damaged.*--retrain"):
         train(tiny, tmp_path / "reader", log=lambda line: None)
     assert not (tmp_path / "reader" / "models" / copy.name / "result.json").exists()  # never used, never trained over
+
+
+def test_a_published_record_stripped_of_its_checksum_and_edited_is_damaged(tiny, tmp_path, shipped, data_dir):
+    """Without its SHA-256 an edited record would pass for one written before the checksums were added."""
+    copy = shipped[1]
+    record = json.loads((copy / "result.json").read_text())
+    del record["sha256"]
+    record["history"], record["best_epoch"] = record["history"] * 2, 2
+    (copy / "result.json").write_text(json.dumps(record))
+    with pytest.raises(artifacts.DamagedArtifact, match=rf"the published network {copy} is damaged.*no sha256"):
+        train(tiny, tmp_path / "reader", log=lambda line: None)
+    with pytest.raises(artifacts.DamagedArtifact, match="carries no sha256"):
+        artifacts.read_record(copy)
+
+
+def test_a_cached_record_of_the_current_format_without_its_checksums_is_damaged(tiny, tmp_path):
+    trained = train(tiny, tmp_path / "trainer", log=lambda line: None)
+    record = json.loads((trained.folder / "result.json").read_text())
+    del record["sha256"], record["weights_sha256"]
+    (trained.folder / "result.json").write_text(json.dumps(record))
+    with pytest.raises(artifacts.DamagedArtifact, match="carries no sha256 and no weights_sha256"):
+        artifacts.read_record(trained.folder)
 
 
 def test_a_published_folder_no_current_network_has_the_key_of_is_stale(tmp_path, monkeypatch, data_dir):

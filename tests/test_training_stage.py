@@ -2,12 +2,15 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from lib import artifacts, models, study, training, training_stage
+import pytest
+
+from lib import artifacts, models, paths, study, training, training_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -263,6 +266,39 @@ def test_an_output_folder_that_is_a_file_is_refused_up_front(tmp_path):
     out, err = stage(REPORT_OUTPUT_DIR=str(taken)).communicate(timeout=300)
     assert f"REPORT_OUTPUT_DIR={taken} cannot hold the artifact folders (it is a file, not a folder)" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("inside", ["", "smoke"])
+def test_an_output_folder_in_the_published_set_is_refused_up_front(inside):
+    folder = paths.PUBLISHED_DIR / inside
+    before = sorted(paths.PUBLISHED_DIR.rglob("*"))
+    run = stage(REPORT_OUTPUT_DIR=str(folder))
+    out, err = run.communicate(timeout=300)
+    assert run.returncode != 0
+    assert f"REPORT_OUTPUT_DIR={folder} lies in the published set" in err and "Traceback" not in err
+    assert sorted(paths.PUBLISHED_DIR.rglob("*")) == before
+
+
+def test_a_damaged_published_network_stops_the_stage_in_one_line_before_anything_is_counted(
+    data_dir, tmp_path, monkeypatch, capsys
+):
+    trained = study.Setting("smoke", 0, data_dir, tmp_path / "trainer").train(["0"])["0"]
+    monkeypatch.setattr(paths, "PUBLISHED_DIR", tmp_path / "published")
+    copy = tmp_path / "published" / "smoke" / "models" / trained.folder.name
+    shutil.copytree(trained.folder, copy)
+    weights = copy / "best_weights.npz"
+    weights.write_bytes(weights.read_bytes()[:-100])
+    monkeypatch.setenv("REPORT_DATA_DIR", data_dir)
+    monkeypatch.setenv("REPORT_OUTPUT_DIR", str(tmp_path / "artifacts"))
+    assert training_stage.main(["--profile", "smoke"]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"TRAINING STOPPED: the published network {copy} is damaged (best_weights.npz is damaged (missing, or not "
+        f"matching its SHA-256 in result.json)) and is not used: restore it with 'git -C {tmp_path} checkout -- "
+        f"published/smoke/models/{copy.name}', or train every network from scratch with --retrain"
+    ]
+    assert "to train" not in out
+    assert not (tmp_path / "artifacts" / "smoke" / "models" / copy.name).exists()
 
 
 def test_a_missing_data_folder_is_said_in_a_line_not_a_traceback(tmp_path):
