@@ -142,6 +142,7 @@ def _download(name, filename, url, md5):
     if path.is_file() and _md5(path) == md5:
         return path
     # keras.utils.get_file has no timeout, hence urllib; the caller checks the MD5 of what arrived.
+    _remove_partial_downloads(path)
     tmp = path.with_name(f".tmp-{os.getpid()}-{filename}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +164,25 @@ def _download(name, filename, url, md5):
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _remove_partial_downloads(path):
+    """Remove what downloads of ``path`` left when their process was killed (a SIGTERM, say from the user's
+    own ``timeout``, ends Python without unwinding): ``.tmp-<pid>-<name>`` of a process that is gone."""
+    for partial in path.parent.glob(f".tmp-*-{path.name}"):
+        pid = partial.name.split("-")[1]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            partial.unlink(missing_ok=True)
+
+
+def _process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's
+    return True
 
 
 def _md5(path):

@@ -99,12 +99,15 @@ def execute(profile, seed, report_dir):
     for name in NOTEBOOKS:
         source = NOTEBOOK_DIR / f"{name}.ipynb"
         target = executed_dir / f"{name}.ipynb"
+        # papermill saves its output as the cells run; into a temporary name, so that a notebook stopped
+        # half-written (a full disk) leaves no invalid file under the real one.
+        partial = executed_dir / f".tmp-{name}.ipynb"
         print(f"[{name}] running on the {profile} profile ...", flush=True)
         started = time.perf_counter()
         try:
             papermill.execute_notebook(
                 str(source),
-                str(target),
+                str(partial),
                 parameters={"PROFILE": profile, "SEED": seed},
                 kernel_name="python3",
                 language="python",
@@ -115,18 +118,41 @@ def execute(profile, seed, report_dir):
                 kernel_manager_class=QuietKernelManager,
             )
         except papermill.PapermillExecutionError as error:
+            keep_whole(partial, target)
             raise NotebookFailed(
                 f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
                 f"The partly executed notebook is kept at {target}"
             ) from None
         except KeyboardInterrupt:
+            kept = f"its partly executed copy is {target}" if keep_whole(partial, target) else "nothing of it is kept"
             raise BuildInterrupted(
-                f"interrupted while notebook {name} was running; its partly executed copy is {target}. "
+                f"interrupted while notebook {name} was running; {kept}. "
                 "Run the same command again to resume: trained models are cached after every epoch."
             ) from None
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            if error.errno != errno.ENOSPC:
+                raise
+            raise OSError(
+                errno.ENOSPC,
+                f"no space left on the device that holds {executed_dir} (writing notebook {name}); free some "
+                "space there, or name another folder with --report-dir",
+            ) from error
+        os.replace(partial, target)
         print(f"[{name}] done in {time.perf_counter() - started:.0f} s", flush=True)
         paths.append(target)
     return paths
+
+
+def keep_whole(partial, target):
+    """Move a notebook papermill stopped writing to ``target`` if it reads whole; else remove it. Whether kept."""
+    try:
+        nbformat.read(partial, as_version=4)
+    except Exception:  # whatever a half-written file raises, it is not kept
+        partial.unlink(missing_ok=True)
+        return False
+    os.replace(partial, target)
+    return True
 
 
 def train_first(args):
@@ -292,6 +318,11 @@ def main(argv=None):
         paths = execute(args.profile, args.seed, report_dir)
     except NotebookFailed as error:
         print(f"BUILD FAILED: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        print(f"BUILD FAILED: {error.strerror}", file=sys.stderr)
         return 1
     except BuildInterrupted as error:
         print(f"BUILD STOPPED: {error}", file=sys.stderr)

@@ -1,13 +1,17 @@
 import http.server
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
 import numpy as np
 import pytest
 
-from lib import data
+from lib import data, paths
 
 
 @pytest.mark.parametrize("split, n", [("train", 60_000), ("test", 10_000)])
@@ -96,6 +100,41 @@ def test_without_folder_it_downloads_into_the_keras_cache_and_checks_the_md5(ker
     ]  # no partial files left behind
     data.load_dataset("kmnist", "test")
     assert len(requested) == 2  # the second load reads the cache
+
+
+def test_a_download_killed_by_a_signal_leaves_nothing_the_next_run_keeps(keras_home, local_server, monkeypatch):
+    """A SIGTERM (the user's own ``timeout``) ends Python without unwinding; the next download clears the
+    partial file the killed process left."""
+    stalling = socket.create_server(("127.0.0.1", 0))
+
+    def answer_then_stall():
+        connection, _ = stalling.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+            connection.recv(1)  # until the client is gone
+
+    threading.Thread(target=answer_then_stall, daemon=True).start()
+    folder = keras_home / "datasets" / "kmnist"
+    with stalling:
+        code = (
+            "from lib import data; "
+            f"data.DATASETS['kmnist']['url'] = 'http://127.0.0.1:{stalling.getsockname()[1]}/'; "
+            "data.load_dataset('kmnist', 'test')"
+        )
+        env = {**os.environ, "HOME": str(keras_home.parent)}
+        env.pop("REPORT_DATA_DIR", None)
+        downloading = subprocess.Popen([sys.executable, "-c", code], cwd=paths.ROOT, env=env)
+        deadline = time.monotonic() + 60
+        while not (folder.is_dir() and list(folder.glob(".tmp-*"))) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        downloading.send_signal(signal.SIGTERM)
+        downloading.wait(timeout=30)
+    assert [path.name for path in folder.iterdir()] == [f".tmp-{downloading.pid}-t10k-images-idx3-ubyte.gz"]
+    url, _ = local_server
+    monkeypatch.setitem(data.DATASETS["kmnist"], "url", url)
+    data.load_dataset("kmnist", "test")
+    assert sorted(path.name for path in folder.iterdir()) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
 
 def test_a_damaged_cached_download_is_fetched_again(keras_home, local_server, monkeypatch):

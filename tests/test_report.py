@@ -481,6 +481,32 @@ def test_a_full_disk_while_the_report_is_written_leaves_no_half_notebook(tmp_pat
     assert not list((tmp_path / "report").glob("*report.ipynb"))
 
 
+def test_a_full_disk_while_a_notebook_runs_names_the_folder_and_leaves_no_half_notebook(tmp_path, monkeypatch, capsys):
+    import errno
+
+    def full(source, output, **kwargs):
+        Path(output).write_text('{"cells": [')
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    tiny_notebooks(tmp_path, monkeypatch, **{"00_one": "print(1)"})
+    monkeypatch.setattr(report.papermill, "execute_notebook", full)
+    assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 1
+    err = capsys.readouterr().err
+    assert f"BUILD FAILED: no space left on the device that holds {tmp_path / 'report' / 'executed'}" in err
+    assert "Traceback" not in err
+    assert list((tmp_path / "report" / "executed").iterdir()) == []
+
+
+def test_a_notebook_that_fails_is_kept_whole_under_its_own_name(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    tiny_notebooks(tmp_path / "notebooks", monkeypatch, **{"00_fails": "raise RuntimeError('on purpose')"})
+    with pytest.raises(report.NotebookFailed, match="on purpose"):
+        report.execute("smoke", 0, tmp_path / "report")
+    executed = tmp_path / "report" / "executed"
+    assert [path.name for path in executed.iterdir()] == ["00_fails.ipynb"]
+    assert "on purpose" in (executed / "00_fails.ipynb").read_text()
+
+
 def test_the_package_declares_its_data_so_installing_it_warns_nothing(tmp_path):
     """A fresh set-up printed a screen of setuptools warnings (lib/templates absent from the packages)."""
     import shutil

@@ -336,6 +336,17 @@ def test_a_full_disk_is_said_with_its_folder_and_that_a_rerun_resumes(monkeypatc
     assert "run the same command again" in err
 
 
+def test_a_lock_held_past_the_wait_stops_the_stage_in_one_line(monkeypatch, capsys):
+    def held(*args, **kwargs):
+        raise artifacts.NetworkBusy("process 42 on host still holds /somewhere/models/model_0-x.lock after 60 s")
+
+    monkeypatch.setattr(training_stage, "train_study", held)
+    assert training_stage.main(["--profile", "smoke"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "TRAINING STOPPED: process 42 on host still holds /somewhere/models/model_0-x.lock after 60 s"
+    ]
+
+
 def test_a_stage_with_everything_in_the_cache_says_so_up_front_and_prices_nothing_left(data_dir, tmp_path):
     """Resuming after an interruption: the networks the cache holds are counted as found, not as work."""
     first = stage(REPORT_DATA_DIR=data_dir, REPORT_OUTPUT_DIR=str(tmp_path))
