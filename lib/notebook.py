@@ -13,6 +13,7 @@ from IPython import get_ipython
 from IPython.display import Markdown, display
 
 from . import labels, models, plots, study
+from .corruptions import FAMILIES
 
 
 def configure():
@@ -66,6 +67,30 @@ def number_text(value):
     decimals = max(0, 3 - math.floor(math.log10(abs(value))))
     text = f"{value:.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def family_text(family):
+    """A corruption family as the report's prose names it: "gaussian noise", not "gaussian_noise"."""
+    return family.replace("_", " ")
+
+
+def corruption_cost_text(table):
+    """The families in words, from the costliest to the cheapest by the MSE the uncorrected input leaves
+    (``table``: rows overall and each family, columns the uncorrected input and the all-black image), and
+    those on which handing the input back scores worse than the all-black image."""
+    cost = table.loc[list(FAMILIES), labels.UNCORRECTED].sort_values(ascending=False)
+    worse = [family for family in cost.index if cost[family] > table.loc[family, labels.ALL_BLACK]]
+    text = (
+        "From the costliest family to the cheapest, by the MSE it leaves: "
+        + ", ".join(f"{family_text(family)} {mse:.4f}" for family, mse in cost.items())
+        + f"; the costliest leaves {cost.iloc[0] / cost.iloc[-1]:.0f} times the MSE of the cheapest. "
+    )
+    if not worse:
+        return text + "On every family, handing the input back scores better than the all-black image."
+    return text + (
+        f"On {' and '.join(map(family_text, worse))}, handing the input back scores worse than the all-black image "
+        "on the same images: an autoencoder that learns only to copy is beaten there by one that outputs nothing."
+    )
 
 
 NOT_REPORTED = "\u2014"  # an em dash: where the seed printed no value (it had no U-Nets)

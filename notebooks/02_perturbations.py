@@ -16,6 +16,7 @@ import hashlib
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import Markdown, display
 
 from lib import corruptions, evaluation, labels, notebook, plots, profiles
 
@@ -35,13 +36,16 @@ plt.show()
 # ## How much each family damages the image
 #
 # The MSE between corrupted and clean image is the *identity* baseline: what a model scores that hands
-# its input back unchanged. Flips move every stroke and cost the most; brightness shifts the least. The
-# all-black image (MSE = mean of x squared) is the other bound: a network that outputs nothing scores it.
+# its input back unchanged. The all-black image (MSE = mean of x squared) is the other bound: a network
+# that outputs nothing scores it.
 
 # %%
 table = evaluation.metric_table({labels.UNCORRECTED: train.corrupted, labels.ALL_BLACK: 0 * train.clean}, train).T
 table["images"] = [len(train)] + [int((train.family_ids == i).sum()) for i in range(len(corruptions.FAMILIES))]
 table
+
+# %%
+display(Markdown(notebook.corruption_cost_text(table)))
 
 # %% [markdown]
 # The corrupted data is a pure function of the images and the seed. Its fingerprints, computed here,

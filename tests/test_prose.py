@@ -1,0 +1,30 @@
+"""Computed sentences: each one that states an order or a count is fed constructed results where the order or
+the count flips, and follows."""
+
+import pandas as pd
+
+from lib import labels, notebook
+from lib.corruptions import FAMILIES
+
+
+def damage_table(uncorrected, all_black=0.15):
+    """Rows overall and each family (``uncorrected``: family -> MSE), as notebook 02's table has them."""
+    rows = {"overall": sum(uncorrected.values()) / len(uncorrected), **uncorrected}
+    return pd.DataFrame({labels.UNCORRECTED: rows, labels.ALL_BLACK: dict.fromkeys(rows, all_black)})
+
+
+def test_the_corruption_costs_are_named_in_their_order_and_the_families_worse_than_all_black_follow():
+    costs = dict(zip(FAMILIES, (0.018, 0.16, 0.17, 0.017, 0.05)))
+    text = notebook.corruption_cost_text(damage_table(costs))
+    assert text.startswith(
+        "From the costliest family to the cheapest, by the MSE it leaves: flip 0.1700, rotation 0.1600, brightness "
+        "0.0500, gaussian noise 0.0180, black patches 0.0170; the costliest leaves 10 times"
+    )
+    assert "On flip and rotation, handing the input back scores worse than the all-black image" in text
+    flipped = dict(zip(FAMILIES, (0.14, 0.02, 0.01, 0.017, 0.05)))
+    text = notebook.corruption_cost_text(damage_table(flipped))
+    assert (
+        "by the MSE it leaves: gaussian noise 0.1400, brightness 0.0500, rotation 0.0200, black patches 0.0170, flip"
+        in text
+    )
+    assert text.endswith("On every family, handing the input back scores better than the all-black image.")
