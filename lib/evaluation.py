@@ -126,25 +126,34 @@ def collapse_verdict(predicted, split, mean_image, reader_accuracy=None):
     black = np.mean(np.asarray(split.clean, np.float64) ** 2)
     mean = per_sample_mse(np.broadcast_to(mean_image, split.clean.shape), split.clean).mean()
     spread = output_spread(predicted, split.clean)
+    within = f"{100 * COLLAPSE_MSE_FRACTION:.0f}%"
     if mse >= COLLAPSE_MSE_FRACTION * black:
         return Verdict(
-            True, labels.ALL_BLACK, f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f}"
+            True,
+            labels.ALL_BLACK,
+            f"collapsed: MSE {mse:.4f} is no better than the all-black image's {black:.4f} (the rule: an MSE of at "
+            f"least {within} of it, here {COLLAPSE_MSE_FRACTION * black:.4f})",
         )
     if spread < MIN_OUTPUT_SPREAD:
         return Verdict(
             True,
             "constant",
-            f"collapsed: its outputs barely depend on the input (spread {spread:.3f} of the clean images')",
+            f"collapsed: its outputs barely depend on the input (spread {spread:.3f} of the clean images'; the rule: "
+            f"under {MIN_OUTPUT_SPREAD:g})",
         )
     if mse >= COLLAPSE_MSE_FRACTION * mean:
         return Verdict(
-            True, "mean image", f"collapsed: MSE {mse:.4f} is no better than the mean training image's {mean:.4f}"
+            True,
+            "mean image",
+            f"collapsed: MSE {mse:.4f} is no better than the mean training image's {mean:.4f} (the rule: an MSE of "
+            f"at least {within} of it, here {COLLAPSE_MSE_FRACTION * mean:.4f})",
         )
     if reader_accuracy is not None and reader_accuracy <= AT_CHANCE:
         return Verdict(
             True,
             "read at chance",
-            f"collapsed: the reader reads {reader_accuracy:.1f}% of its outputs, where guessing reads {CHANCE:.0f}%",
+            f"collapsed: the reader reads {reader_accuracy:.1f}% of its outputs, where guessing reads {CHANCE:.0f}% "
+            f"(the rule: at most {AT_CHANCE:.0f}%)",
         )
     identity = per_sample_mse(split.corrupted, split.clean).mean()
     no_better = " (no better than handing the input back)" if mse >= identity else ""

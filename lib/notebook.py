@@ -145,7 +145,7 @@ def show_family(results, setting, title):
         )
         lines.append(
             f"- **Model {model_id}** kept epoch {result.best_epoch} of {len(result.history)}: training MSE "
-            f"{train_mse:.4f}, validation MSE {val_mse:.4f}{seed}. Verdict: {reason}."
+            f"{train_mse:.4f}, validation MSE {val_mse:.4f}{seed}. Verdict on the validation images: {reason}."
         )
     display(Markdown("\n".join(lines)))
     histories = {f"model {model_id}": plots.mse_history(result) for model_id, result in results.items()}

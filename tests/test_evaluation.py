@@ -16,12 +16,15 @@ def split():
 def test_an_all_black_output_is_called_collapsed(split):
     verdict = evaluation.collapse_verdict(np.zeros_like(split.clean), split, split.clean.mean(axis=0))
     assert verdict.collapsed and verdict.kind == labels.ALL_BLACK and "all-black" in verdict.reason
+    black = np.mean(split.clean.astype(np.float64) ** 2)
+    assert f"(the rule: an MSE of at least 95% of it, here {0.95 * black:.4f})" in verdict.reason
 
 
 def test_an_output_that_ignores_the_input_is_called_collapsed(split):
     mean_image = np.broadcast_to(split.clean.mean(axis=0), split.clean.shape)
     verdict = evaluation.collapse_verdict(mean_image, split, split.clean.mean(axis=0))
     assert verdict.collapsed and verdict.kind == "constant" and "barely depend on the input" in verdict.reason
+    assert "the rule: under 0.1)" in verdict.reason
 
 
 def test_an_output_no_better_than_the_mean_image_is_called_collapsed(split):
@@ -31,12 +34,14 @@ def test_an_output_no_better_than_the_mean_image_is_called_collapsed(split):
     verdict = evaluation.collapse_verdict(noisy, split, mean_image)
     assert evaluation.output_spread(noisy, split.clean) >= evaluation.MIN_OUTPUT_SPREAD
     assert verdict.collapsed and verdict.kind == "mean image" and labels.MEAN_IMAGE in verdict.reason
+    assert "(the rule: an MSE of at least 95% of it, here " in verdict.reason
 
 
 def test_an_output_read_at_chance_is_called_collapsed_and_one_read_above_it_is_not(split):
     mean_image = split.clean.mean(axis=0)
     at_chance = evaluation.collapse_verdict(split.corrupted, split, mean_image, reader_accuracy=12.0)
     assert at_chance.collapsed and at_chance.kind == "read at chance" and "12.0%" in at_chance.reason
+    assert at_chance.reason.endswith("(the rule: at most 15%)")
     read = evaluation.collapse_verdict(split.corrupted, split, mean_image, reader_accuracy=40.0)
     assert not read.collapsed and read.kind == "learned" and "read 40.0%" in read.reason
 
