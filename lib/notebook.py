@@ -93,6 +93,21 @@ def corruption_cost_text(table):
     )
 
 
+def moving_statistics_text(held):
+    """The batch-size section's prediction in words, with its verdict per model (``held``: model id -> whether
+    it held, ``study.moving_statistics_prediction``)."""
+    holds, fails = [m for m in held if held[m]], [m for m in held if not held[m]]
+    prediction = "The prediction (at 512 a model validates worse after its first epoch, or collapses)"
+    because = "the moving statistics did not hold the larger batch back at first."
+    if not fails:
+        return f"{prediction} holds for {study.models_text(holds)}."
+    if not holds:
+        return f"{prediction} fails for every model ({study.models_text(fails)}): {because}"
+    return (
+        f"{prediction} holds for {study.models_text(holds)} and fails for {study.models_text(fails)}: there, {because}"
+    )
+
+
 NOT_REPORTED = "\u2014"  # an em dash: where the seed printed no value (it had no U-Nets)
 
 

@@ -205,6 +205,19 @@ def readability_table(corrections, test, right, mean_image):
     return pd.DataFrame(rows).T.astype(dict.fromkeys(numbers, float)).rename_axis("model")
 
 
+def moving_statistics_prediction(ablation):
+    """The batch-size section's prediction, judged per model of ``batch_ablation_table``: if batch
+    normalisation's moving statistics are to blame for the seed's losses at batch size 512, the run at 512
+    validates worse after its first epoch than the run at 128, or collapses. Model id -> whether it held."""
+    held = {}
+    for model_id in dict.fromkeys(ablation.index.get_level_values("model")):
+        small, large = ablation.loc[(model_id, 128)], ablation.loc[(model_id, 512)]
+        held[model_id] = bool(
+            large["val MSE after epoch 1"] > small["val MSE after epoch 1"] or large["verdict"] != "learned"
+        )
+    return held
+
+
 def what_differs(first, second):
     """Everything that differs between two models of the study, one phrase each: family, depth, size,
     code, loss, batch size, learning rate, seed offset."""

@@ -125,6 +125,8 @@ display(
         f"Judged against the run-to-run noise of validation MSE that models 5 and 9 show (one network, two seeds: "
         f"{noise:.4f}):\n\n"
         + "\n".join(lines)
-        + f"\n\nThe study trains models 0-15 at batch size {models.spec('12').batch_size}."
+        + "\n\n"
+        + notebook.moving_statistics_text(study.moving_statistics_prediction(ablation))
+        + f" The study trains models 0-15 at batch size {models.spec('12').batch_size}."
     )
 )

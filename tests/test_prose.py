@@ -3,7 +3,7 @@ the count flips, and follows."""
 
 import pandas as pd
 
-from lib import labels, notebook
+from lib import labels, notebook, study
 from lib.corruptions import FAMILIES
 
 
@@ -28,3 +28,30 @@ def test_the_corruption_costs_are_named_in_their_order_and_the_families_worse_th
         in text
     )
     assert text.endswith("On every family, handing the input back scores better than the all-black image.")
+
+
+def ablation_table(after_first_epoch, verdicts=None):
+    """``study.batch_ablation_table``'s columns that the prediction reads: (model, size) -> MSE after epoch 1."""
+    rows = {
+        key: {"val MSE after epoch 1": mse, "verdict": (verdicts or {}).get(key, "learned")}
+        for key, mse in after_first_epoch.items()
+    }
+    return pd.DataFrame(rows).T.rename_axis(["model", "batch size"])
+
+
+def test_the_batch_size_prediction_is_judged_per_model_and_said_as_it_came_out():
+    worse_at_512 = {("3", 128): 0.07, ("3", 512): 0.15, ("12", 128): 0.15, ("12", 512): 0.14}
+    held = study.moving_statistics_prediction(ablation_table(worse_at_512))
+    assert held == {"3": True, "12": False}
+    assert notebook.moving_statistics_text(held).endswith(
+        "holds for model 3 and fails for model 12: there, the moving statistics did not hold the larger batch back "
+        "at first."
+    )
+    collapsed = ablation_table(worse_at_512, {("12", 512): "constant"})
+    assert notebook.moving_statistics_text(study.moving_statistics_prediction(collapsed)).endswith(
+        "holds for models 3, 12."
+    )
+    better_at_512 = {("3", 128): 0.15, ("3", 512): 0.07, ("12", 128): 0.15, ("12", 512): 0.14}
+    assert "fails for every model (models 3, 12)" in notebook.moving_statistics_text(
+        study.moving_statistics_prediction(ablation_table(better_at_512))
+    )
