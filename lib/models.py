@@ -478,6 +478,7 @@ MODELS = {
 }
 MODEL_IDS = tuple(MODELS)
 SEED_MODEL_IDS = tuple(model_id for model_id, spec in MODELS.items() if spec.family in SEED_FAMILIES)
+SEED_FINAL_MODEL = "12"  # the seed's own choice: "We chose model 12 as our final model architecture"
 
 
 def spec(model_id):

@@ -27,7 +27,7 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from . import profiles, reference_results
+from . import abstract, profiles, reference_results
 from .files import atomic_write
 from .options import add_backend_option, add_retrain_option, apply_retrain, seed
 from .paths import (
@@ -205,13 +205,16 @@ def drifted_notebooks():
     return [name for name in NOTEBOOKS if not in_sync(NOTEBOOK_DIR / f"{name}.py")]
 
 
-def combine(paths, profile, seed, backend="tensorflow"):
-    """One notebook holding a title cell and every cell of the executed notebooks, in order."""
+def combine(paths, profile, seed, backend="tensorflow", summary=""):
+    """One notebook holding a title cell, the abstract (``summary``, ``lib.abstract``) and every cell of the
+    executed notebooks, in order."""
     combined = nbformat.v4.new_notebook()
     combined.metadata = nbformat.read(paths[0], as_version=4).metadata
     combined.metadata["title"] = TITLE
     # The PDF takes its title from the metadata, so the heading cell is for the HTML only.
     combined.cells.append(nbformat.v4.new_markdown_cell(f"# {TITLE}", metadata={"tags": ["pdf-hidden"]}))
+    if summary:
+        combined.cells.append(nbformat.v4.new_markdown_cell(summary))
     combined.cells.append(
         nbformat.v4.new_markdown_cell(
             f"A reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
@@ -347,7 +350,8 @@ def main(argv=None):
 def render(executed_paths, args, report_dir):
     """The combined report as HTML and PDF (and, if asked, the executed build as the test references)."""
     combined_path = report_dir / "report.ipynb"
-    combined = combine(executed_paths, args.profile, args.seed, args.backend)
+    summary = abstract.text(output_dir(args.profile))
+    combined = combine(executed_paths, args.profile, args.seed, args.backend, summary)
     atomic_write(combined_path, lambda tmp: nbformat.write(combined, tmp))
     export(combined_path, "html")
     print(f"HTML report: {combined_path.with_suffix('.html')}")

@@ -1,9 +1,12 @@
 """Computed sentences: each one that states an order or a count is fed constructed results where the order or
 the count flips, and follows."""
 
+import copy
+import re
+
 import pandas as pd
 
-from lib import labels, notebook, study
+from lib import abstract, labels, notebook, readme_results, results_files, study
 from lib.corruptions import FAMILIES
 
 
@@ -55,3 +58,47 @@ def test_the_batch_size_prediction_is_judged_per_model_and_said_as_it_came_out()
     assert "fails for every model (models 3, 12)" in notebook.moving_statistics_text(
         study.moving_statistics_prediction(ablation_table(better_at_512))
     )
+
+
+PUBLISHED = readme_results.PUBLISHED_RESULTS
+
+
+def test_the_abstract_states_the_builds_own_headline_within_its_word_limit():
+    table, final = results_files.read_table(PUBLISHED), results_files.read_final(PUBLISHED)
+    text = abstract.abstract(table, final)
+    best = final["final model"]
+    assert len(text.split()) <= abstract.MAX_WORDS
+    assert f"it reads **{final['readability'][labels.READ][best]:.1f}%**" in text
+    clean = final["headline"][labels.CLEAN][labels.READ]["overall"]
+    assert f"reads {clean:.1f}% of the clean images" in text
+
+
+def test_the_abstracts_counts_and_orders_follow_constructed_results():
+    table, final = results_files.read_table(PUBLISHED), results_files.read_final(PUBLISHED)
+    uncorrected = final["headline"][labels.UNCORRECTED][labels.READ]["overall"]
+    changed = copy.deepcopy(final)
+    read = changed["readability"][labels.READ]
+    for model_id in ("5", "12"):
+        read[model_id] = uncorrected + 1
+    read["3"] = uncorrected - 1
+    verdicts = changed["test verdicts"]
+    verdicts["0"]["verdict"] = "learned"
+    text = abstract.abstract(table, changed)
+    readable = [m for m in ("2", "5", "12") if read[m] > uncorrected]
+    assert f"{len(readable)} of the seed's 21 models make the characters more readable than the uncorrected " in text
+    assert f"({study.models_text(readable)})" in text
+    assert f"model 12, reads {uncorrected + 1:.1f}%, more than the uncorrected input" in text
+    collapsed = [m for m in table.index if verdicts[m]["verdict"] != "learned"]
+    assert f"{len(collapsed)} of the 25 models collapsed ({study.models_text(collapsed)})" in text
+    changed["headline"][labels.CLEAN][labels.READ]["overall"] = read[final["final model"]] - 0.5
+    assert "0.5 points above clean" in abstract.abstract(table, changed)
+
+
+def test_the_readme_and_the_report_agree_on_the_headline_and_the_collapse_count():
+    table, final = results_files.read_table(PUBLISHED), results_files.read_final(PUBLISHED)
+    report_text, readme_text = abstract.abstract(table, final), readme_results.section(PUBLISHED)
+    best = final["final model"]
+    best_read = f"{final['readability'][labels.READ][best]:.1f}%"
+    assert best_read in report_text and f"**{best_read[:-1]}%** after model {best}" in readme_text
+    collapsed = re.search(r"(\d+) of the \d+ models collapsed \((models? [\d., ]+)\)", report_text)
+    assert f"**Collapse**: {collapsed.group(2)} collapsed" in readme_text

@@ -122,7 +122,8 @@ def test_the_combined_report_follows_the_seeds_outline(tmp_path):
         ]
         nbformat.write(notebook, tmp_path / f"{name}.ipynb")
         executed.append(tmp_path / f"{name}.ipynb")
-    combined = report.combine(executed, "smoke", 0)
+    combined = report.combine(executed, "smoke", 0, summary="**Abstract.** The answer first.")
+    assert combined.cells[1].source == "**Abstract.** The answer first."  # after the title, before any section
     headings = [
         line
         for cell in combined.cells
@@ -263,6 +264,7 @@ def tiny_notebooks(folder, monkeypatch, **code):
     monkeypatch.setattr(report, "NOTEBOOK_DIR", folder)
     monkeypatch.setattr(report, "NOTEBOOKS", tuple(code))
     monkeypatch.setattr(report, "train_first", lambda args: 0)  # these notebooks train nothing
+    monkeypatch.setattr(report.abstract, "text", lambda folder: "")  # nor write the results it is written from
 
 
 def test_an_edited_source_not_synced_to_its_notebook_stops_the_build_by_name(runs, tmp_path, monkeypatch, capsys):

@@ -1,0 +1,57 @@
+"""The report's abstract, on its first page: the question, the answer and what the seed's models do to
+readability, every number written from the build's results files (``results_files``), none typed.
+
+The combined report (``lib.report``) opens with it, so that a reader meets the headline first and not after
+the methods and every family's results.
+"""
+
+from pathlib import Path
+
+from . import labels, models, results_files, study
+from .corruptions import FAMILIES
+
+MAX_WORDS = 200
+
+
+def text(folder):
+    """The abstract, in Markdown, from the results files in ``folder`` (a build's artifact folder)."""
+    folder = Path(folder)
+    return abstract(results_files.read_table(folder), results_files.read_final(folder))
+
+
+def abstract(table, final):
+    """The abstract from the results table and the final evaluation's summary."""
+    best, seed_best, seed_final = final["final model"], final["seed pick"], models.SEED_FINAL_MODEL
+    headline = final["headline"]
+    clean, uncorrected = (headline[name][labels.READ]["overall"] for name in (labels.CLEAN, labels.UNCORRECTED))
+    read = final["readability"][labels.READ]
+    mse = final["readability"][labels.TEST_MSE]
+    uncorrected_mse = headline[labels.UNCORRECTED][labels.MSE]["overall"]
+    worst = final["test verdicts"][best]["worst family"]
+    seed_ids = [model_id for model_id in models.SEED_MODEL_IDS if model_id in read]
+    readable = [model_id for model_id in seed_ids if read[model_id] > uncorrected]
+    collapsed = [model_id for model_id in table.index if final["test verdicts"][model_id]["verdict"] != "learned"]
+    u_nets = [model_id for model_id in table.index if table.loc[model_id, "family"] == "u-net"]
+    gap = read[best] - clean
+    seed_final_verdict = "more" if read[seed_final] > uncorrected else "less"
+    return " ".join(
+        [
+            "**Abstract.** Can a convolutional autoencoder hand back a corrupted character that a reader "
+            f"recognises again? This report re-creates a course-project study of {len(seed_ids)} autoencoders "
+            f"that correct Kuzushiji-MNIST characters damaged by {len(FAMILIES)} families of corruption (noise, "
+            f"rotation, flips, black patches, brightness), and adds {len(u_nets)} U-Nets ({final['profile']} "
+            "profile).",
+            f"On the {final['test images']:,} official test images, a classifier trained on clean characters reads "
+            f"{clean:.1f}% of the clean images and {uncorrected:.1f}% of the corrupted ones.",
+            f"After correction by the best model, model {best} ({table.loc[best, 'family']}), it reads "
+            f"**{read[best]:.1f}%**, {abs(gap):.1f} points {'below' if gap < 0 else 'above'} clean (test MSE "
+            f"{mse[best]:.4f}, against {uncorrected_mse:.4f} uncorrected); its hardest family, "
+            f"{worst.replace('_', ' ')}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}%.",
+            f"{len(readable)} of the seed's {len(seed_ids)} models make the characters more readable than the "
+            f"uncorrected input ({study.models_text(readable)}).",
+            f"The best of the seed's models by validation MSE, model {seed_best}, reads {read[seed_best]:.1f}%; the "
+            f"seed's own final model, model {seed_final}, reads {read[seed_final]:.1f}%, {seed_final_verdict} than "
+            "the uncorrected input.",
+            f"{len(collapsed)} of the {len(table)} models collapsed ({study.models_text(collapsed)}).",
+        ]
+    )
