@@ -12,6 +12,7 @@ notebook's .ipynb must say what its .py source says.
 
 import argparse
 import errno
+import html
 import os
 import re
 import shutil
@@ -232,7 +233,27 @@ def combine(paths, profile, seed, backend="tensorflow", summary=""):
             for cell in cells:
                 _demote_headings(cell)
         combined.cells.extend(cells)
+    contents = table_of_contents(combined.cells)
+    combined.cells.insert(
+        3 if summary else 2, nbformat.v4.new_markdown_cell(contents, metadata={"tags": ["pdf-hidden"]})
+    )
     return combined
+
+
+def table_of_contents(cells):
+    """The HTML report's contents: every section and subsection heading of the markdown ``cells``, linked by the
+    anchor nbconvert gives it (its text, spaces as dashes). The PDF has page numbers instead, and leaves it out."""
+    items = []
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            level = len(line) - len(line.lstrip("#"))
+            if level in (1, 2) and line[level:].startswith(" ") and line.strip() != f"# {TITLE}":
+                text = line[level:].strip()
+                link = f'<a href="#{html.escape(text.replace(" ", "-"), quote=True)}">{html.escape(text)}</a>'
+                items.append(("  " if level == 2 else "") + f"- {link}")
+    return "**Contents**\n\n" + "\n".join(items)
 
 
 def _demote_headings(cell):

@@ -124,6 +124,12 @@ def test_the_combined_report_follows_the_seeds_outline(tmp_path):
         executed.append(tmp_path / f"{name}.ipynb")
     combined = report.combine(executed, "smoke", 0, summary="**Abstract.** The answer first.")
     assert combined.cells[1].source == "**Abstract.** The answer first."  # after the title, before any section
+    contents = combined.cells[3]
+    assert contents.metadata["tags"] == ["pdf-hidden"] and contents.source.startswith("**Contents**")
+    assert '- <a href="#Methods">Methods</a>' in contents.source
+    assert '  - <a href="#Title-of-01_data">Title of 01_data</a>' in contents.source
+    sections = [line for line in contents.source.splitlines() if line.startswith("- ")]
+    assert len(sections) == 5  # the introduction, methods, results, final evaluation and discussion
     headings = [
         line
         for cell in combined.cells
