@@ -331,7 +331,14 @@ def _levels(key):
     return key if isinstance(key, tuple) else (key,)
 
 
-def ranked_examples(errors):
-    """Indices of the best, median and worst sample by per-sample error."""
-    order = np.argsort(errors, kind="stable")
+# An image counts as changed by its corruption where the change is at least one pixel's worth turned from black
+# to white: a black patch that misses every stroke leaves the image as it was, and shows nothing as an example.
+CHANGED_MSE = 1 / 28**2
+
+
+def ranked_examples(errors, changed=None):
+    """Indices of the best, median and worst sample by per-sample error, among those where ``changed`` (a mask,
+    say the corrupted images' MSE of at least ``CHANGED_MSE``) holds."""
+    candidates = np.arange(len(errors)) if changed is None else np.flatnonzero(changed)
+    order = candidates[np.argsort(np.asarray(errors)[candidates], kind="stable")]
     return {"best": int(order[0]), "median": int(order[len(order) // 2]), "worst": int(order[-1])}

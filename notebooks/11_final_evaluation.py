@@ -383,14 +383,17 @@ for family_id, family in enumerate(corruptions.FAMILIES):
 # %% [markdown]
 # ## Best, median and worst test sample of the best model, and a random validation sample
 #
-# As in the seed, each row shows clean | corrupted | reconstructed, first in matplotlib's default
-# pseudocolor scaled to each image (which makes small shifts of intensity visible), then in grayscale
-# on the true 0-1 scale.
+# Ranked among the test images that the corruption changed (by at least one pixel's worth turned from
+# black to white: a black patch that misses every stroke leaves nothing to correct, and would be the
+# "best" example). As in the seed, each row shows clean | corrupted | reconstructed, first in
+# matplotlib's default pseudocolor scaled to each image (which makes small shifts of intensity
+# visible), then in grayscale on the true 0-1 scale.
 
 # %%
 errors = evaluation.per_sample_mse(reconstructed, test.clean)
+changed = evaluation.per_sample_mse(test.corrupted, test.clean) >= evaluation.CHANGED_MSE
 examples = {}
-for rank, index in evaluation.ranked_examples(errors).items():
+for rank, index in evaluation.ranked_examples(errors, changed).items():
     family = corruptions.FAMILIES[test.family_ids[index]].replace("_", " ")
     examples[f"{rank} test\n#{index}, {family}\nMSE {errors[index]:.4f}"] = (
         test.clean[index],

@@ -104,6 +104,12 @@ def test_metric_table_scores_every_method_overall_and_per_family(split):
 
 def test_ranked_examples_pick_best_median_and_worst():
     assert evaluation.ranked_examples(np.array([0.3, 0.1, 0.5, 0.2, 0.4])) == {"best": 1, "median": 0, "worst": 2}
+    changed = np.array([True, False, True, True, True])  # image 1, the best, was left as it was by its corruption
+    assert evaluation.ranked_examples(np.array([0.3, 0.1, 0.5, 0.2, 0.4]), changed) == {
+        "best": 3,
+        "median": 4,
+        "worst": 2,
+    }
 
 
 def naive_median_filter(image, size=3):
