@@ -128,7 +128,10 @@ display(
         f"with L2 on its outer convolutions, {against_noise('13', '12')}; with dropout, {against_noise('14', '12')}. "
         "The seed measured "
         + ", ".join(f"{table.loc[model_id, labels.SEED_VAL_LOSS]:.4f}" for model_id in ("12", "13", "14"))
-        + " (losses, its penalties included)."
+        + " (losses, its penalties included). In the light family, model 19 replaces model 18's activity "
+        f"regularisation and stochastic dropout with batch normalisation: {against_noise('19', '18')}. The seed "
+        'found activity regularisation "combined with batch normalization" too strong; none of its listed '
+        "models combines the two, so this build cannot test that remark."
     )
 )
 
