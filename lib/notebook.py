@@ -12,8 +12,8 @@ import pandas as pd
 from IPython import get_ipython
 from IPython.display import Markdown, display
 
-from . import labels, models, plots, study
-from .corruptions import FAMILIES
+from . import labels, models, plots, profiles, study
+from .corruptions import FAMILIES, SEVERITIES
 
 
 def configure():
@@ -105,6 +105,55 @@ def moving_statistics_text(held):
         return f"{prediction} fails for every model ({study.models_text(fails)}): {because}"
     return (
         f"{prediction} holds for {study.models_text(holds)} and fails for {study.models_text(fails)}: there, {because}"
+    )
+
+
+def robustness_text(reading, mse, pairs_reading, best_new, noise):
+    """What the robustness tables show, from the final evaluation's severity and pairs tables (rows: the
+    severities as text, or the pairs; columns: the uncorrected input and the models): whether ``best_new``
+    reads mild damage worse than the damage it was trained on, where another model reads less than the
+    uncorrected input, and on which pairs of families another model reads better than ``best_new``; a
+    difference counts where it exceeds the readability noise of the models it involves (``noise``, from
+    ``study.noise_levels``; ``study.read_noise``)."""
+
+    def noise_of(*names):
+        return study.read_noise(noise, *(name.removeprefix("model ") for name in names))
+
+    trained, mildest = str(profiles.TRAINING_SEVERITY), str(min(SEVERITIES))
+    sentences = []
+    if reading.loc[trained, best_new] - reading.loc[mildest, best_new] > noise_of(best_new):
+        sentences.append(
+            f"{best_new.capitalize()} reads less at severity {mildest} ({reading.loc[mildest, best_new]:.1f}%) than "
+            f"at severity {trained}, where it was trained ({reading.loc[trained, best_new]:.1f}%), with "
+            f"{mse.loc[mildest, best_new] / mse.loc[trained, best_new]:.1f} times the MSE: it over-corrects mild "
+            "damage."
+        )
+    else:
+        sentences.append(f"{best_new.capitalize()} reads mild damage about as well as the damage it was trained on.")
+    others = [name for name in reading.columns if name not in (labels.UNCORRECTED, best_new)]
+    for name in others:
+        harm = reading[labels.UNCORRECTED] - reading[name]
+        harmed = list(harm.index[harm > noise_of(name)])
+        if harmed:
+            first, levels = harmed[0], "severities" if len(harmed) > 1 else "severity"
+            sentences.append(
+                f"{name.capitalize()} reads less than the uncorrected input at {levels} {', '.join(harmed)} "
+                f"({reading.loc[first, name]:.1f}% against {reading.loc[first, labels.UNCORRECTED]:.1f}% at severity "
+                f"{first}): there, correcting harms reading."
+            )
+    pairs = pairs_reading.drop(index="overall")
+    for name in others:
+        better = list(pairs.index[pairs[name] - pairs[best_new] > noise_of(name, best_new)])
+        if better:
+            sentences.append(
+                f"On pairs of corruptions, {name} reads better than {best_new} on {len(better)} of the {len(pairs)} "
+                f"pairs ({', '.join(family_text(pair) for pair in better)})."
+            )
+    return " ".join(sentences) + (
+        f" (A difference counts here where it exceeds the noise: {noise_of(best_new):.2f} points between runs of "
+        f"{best_new}, {noise_of(*others):.2f} where a seed model takes part.)"
+        if others
+        else ""
     )
 
 

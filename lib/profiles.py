@@ -45,13 +45,16 @@ class Split:
         return len(self.clean)
 
 
+TRAINING_SEVERITY = 3  # every split is corrupted at the middle of the five-step ladder unless told otherwise
+
+
 def get_profile(name):
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
     return PROFILES[name]
 
 
-def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=3):
+def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=TRAINING_SEVERITY):
     """Return ``{"train": Split, "val": Split, "test": Split}`` for a profile name, deterministically.
 
     Validation images come from the official training set (``VAL_FRACTION`` of it, chosen by ``seed``);
@@ -72,14 +75,14 @@ def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=3):
     return splits
 
 
-def test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
+def test_split(profile, seed, dataset="kmnist", data_dir=None, severity=TRAINING_SEVERITY):
     """The profile's test split alone, as ``load_splits`` makes it: for evaluating at other severities."""
     data.require_seed(seed)
     images, labels = _test_images(profile, dataset, data_dir)
     return _corrupted(images, labels, corruptions.corrupt_balanced, (seed, SPLIT_CODES["test"]), severity)
 
 
-def pairs_test_split(profile, seed, dataset="kmnist", data_dir=None, severity=3):
+def pairs_test_split(profile, seed, dataset="kmnist", data_dir=None, severity=TRAINING_SEVERITY):
     """The profile's test images, each corrupted by two families at once (``corruptions.corrupt_pairs``),
     which no model saw in training; ``family_ids`` are indices into ``corruptions.FAMILY_PAIRS``."""
     data.require_seed(seed)

@@ -310,7 +310,8 @@ display(
         f"{reading.loc['5', best_new]:.1f}%, against {reading.loc['1', labels.UNCORRECTED]:.1f}% to "
         f"{reading.loc['5', labels.UNCORRECTED]:.1f}% uncorrected. On images with two corruption families at "
         f"once, never seen in training, it reads {pairs[labels.READ].loc['overall', best_new]:.1f}% against "
-        f"{pairs[labels.READ].loc['overall', labels.UNCORRECTED]:.1f}% uncorrected."
+        f"{pairs[labels.READ].loc['overall', labels.UNCORRECTED]:.1f}% uncorrected. "
+        + notebook.robustness_text(reading, severity[labels.MSE], pairs[labels.READ], best_new, noise)
     )
 )
 

@@ -102,3 +102,38 @@ def test_the_readme_and_the_report_agree_on_the_headline_and_the_collapse_count(
     assert best_read in report_text and f"**{best_read[:-1]}%** after model {best}" in readme_text
     collapsed = re.search(r"(\d+) of the \d+ models collapsed \((models? [\d., ]+)\)", report_text)
     assert f"**Collapse**: {collapsed.group(2)} collapsed" in readme_text
+
+
+def robustness_tables(u_net_mild, model_12_mild, model_12_on_a_pair):
+    """Severity and pairs tables as the final evaluation's file holds them, with three values to set."""
+    reading = pd.DataFrame(
+        {
+            labels.UNCORRECTED: {"1": 80.0, "2": 77.0, "3": 70.0, "4": 62.0, "5": 52.0},
+            "model 12": {"1": model_12_mild, "2": 69.0, "3": 68.0, "4": 65.0, "5": 54.0},
+            "model 23": {"1": u_net_mild, "2": 92.4, "3": 92.9, "4": 91.6, "5": 86.0},
+        }
+    )
+    mse = pd.DataFrame({name: {level: 0.01 * int(level) for level in reading.index} for name in reading.columns})
+    pairs = pd.DataFrame(
+        {
+            labels.UNCORRECTED: {"overall": 48.0, "gaussian_noise + flip": 21.0, "rotation + flip": 20.0},
+            "model 12": {"overall": 57.0, "gaussian_noise + flip": model_12_on_a_pair, "rotation + flip": 25.0},
+            "model 23": {"overall": 62.0, "gaussian_noise + flip": 25.5, "rotation + flip": 24.5},
+        }
+    )
+    return reading, mse, pairs
+
+
+NOISE = {"read": 0.74, "read, seed's models": 3.75}
+
+
+def test_the_robustness_sentences_follow_the_tables_and_the_noise():
+    text = notebook.robustness_text(*robustness_tables(89.5, 68.8, 51.9), "model 23", NOISE)
+    assert "Model 23 reads less at severity 1 (89.5%) than at severity 3, where it was trained (92.9%)" in text
+    assert "with 0.3 times the MSE" in text
+    assert "Model 12 reads less than the uncorrected input at severities 1, 2 (68.8% against 80.0%" in text
+    assert "model 12 reads better than model 23 on 1 of the 2 pairs (gaussian noise + flip)" in text
+    text = notebook.robustness_text(*robustness_tables(92.5, 79.0, 27.0), "model 23", NOISE)
+    assert "Model 23 reads mild damage about as well as the damage it was trained on." in text
+    assert "Model 12 reads less than the uncorrected input at severity 2 (69.0% against 77.0%" in text
+    assert "reads better than model 23" not in text  # 27.0 against 25.5 is within the seed models' noise
