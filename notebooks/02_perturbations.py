@@ -2,8 +2,8 @@
 # # Corruptions
 #
 # The seed corrupted its images with five families: gaussian noise, rotation, flips, black patches and
-# brightness changes. Here each family is one small function in `lib/corruptions.py`, applied to whole
-# batches with a seeded generator; image *i* gets family *i* mod 5, the seed's balanced scheme, so every
+# brightness changes. Here each family is one small function, applied to whole batches with a seeded
+# generator; image *i* gets family *i* mod 5, the seed's balanced scheme, so every
 # family is a fifth of every split. The network sees the corrupted image and must return the clean one.
 
 # %% tags=["parameters"]

@@ -13,7 +13,7 @@
 #
 # All models share one protocol, as in the seed: Adam, early stopping on the validation loss with a
 # patience of 3 epochs, and the weights of the best epoch restored. Within that protocol each model
-# keeps the settings it needs, stated beside its definition in `lib/models.py`. Every source of
+# keeps the settings it needs, stated beside its definition (the model sections list them). Every source of
 # randomness is seeded (weight initialisation, dropout, the batch order of each epoch, the corruptions)
 # and TensorFlow's kernels run deterministically, so a rebuild reproduces every number. A trained model
 # is cached under a key of its architecture, settings and data; a run that is interrupted resumes from
@@ -57,8 +57,8 @@ display(
         f"{(sizes == 128).sum()} of its {len(sizes)} models (models {', '.join(sizes.index[sizes == 128])}) "
         f"train at 128 and {(sizes == 32).sum()} keep the seed's 32 (models {', '.join(sizes.index[sizes == 32])}). "
         "An epoch at 512 takes a quarter of the steps it takes at 128, and batch normalisation's moving "
-        "statistics, which the validation loss is measured with, may not settle in so few (see "
-        '"Honest results" in docs/report.md). Whether that holds is measured, not assumed: models '
+        "statistics, which the validation loss is measured with, may not settle in so few. Whether that "
+        "holds is measured, not assumed: models "
         f"{', '.join(study.BATCH_ABLATION_MODELS)} are trained at both sizes, and the comparison notebook sets them "
         "side by side."
     )

@@ -4,8 +4,7 @@
 # Every model of the study, trained under one protocol, in one table: our training and validation
 # MSE at the kept epoch (the best validation loss), the seed's own losses beside them (the U-Nets
 # beyond the seed have none), the model's size and the size of its code, how many epochs it ran and how
-# long it trained, and whether it collapsed. The table is also saved as `results.csv` in the profile's
-# artifact folder.
+# long it trained, and whether it collapsed.
 
 # %% tags=["parameters"]
 PROFILE = "full"
@@ -87,7 +86,7 @@ display(
 #
 # The seed trained its deep models at batch size 512; this study trains models 0-15 at 128, on the
 # argument that an epoch at 512 takes a quarter of the steps, too few for batch normalisation's moving
-# statistics to settle before early stopping judges a model (docs/report.md, "Honest results"). The argument is
+# statistics to settle before early stopping judges a model. The argument is
 # tested here on three models, model 3 of the baseline family, model 7 of the sweep and the seed's final
 # model 12, each trained at both sizes with the study's seeds, to the end of early stopping. If the moving
 # statistics are to blame, the runs at 512 validate worse after their first epochs, or collapse.

@@ -338,7 +338,7 @@ display(
 # ## Each corruption family, corrected
 #
 # At a glance: three test images per family, drawn at random (seeded), corrupted, corrected by the seed's
-# pick and by the best U-Net, and clean. (The README shows this figure of the full study.)
+# pick and by the best U-Net, and clean.
 
 # %%
 glance_rng = np.random.default_rng(SEED)
@@ -521,8 +521,7 @@ comparison_table = pd.DataFrame(comparisons).T[["changed", "baseline", "read dif
 comparison_table.assign(**{"McNemar p": [f"{p:.2g}" for p in comparison_table["McNemar p"]]})
 
 # %% [markdown]
-# The numbers of this notebook, for the discussion that follows (written to `final_evaluation.json`
-# in the artifact folder):
+# The numbers of this section, which the discussion that follows reads:
 
 # %% tags=["nbval-ignore-output"]
 summary = {

@@ -4,8 +4,7 @@
 # What the numbers of this build say about the seed's own questions (does deeper help, which bottleneck
 # is best, does regularisation matter, how blurry are the corrections, are the corrected characters
 # still readable) and about this report's own: which design choices make a character readable again.
-# This notebook reads what the comparison (`results.csv`) and the final evaluation
-# (`final_evaluation.json`) wrote to the artifact folder.
+# It reads the numbers the comparison and the final evaluation computed.
 
 # %% tags=["parameters"]
 PROFILE = "full"
@@ -34,8 +33,8 @@ display(
             "That is the seed's protocol: every model trained on all 54,000 training images until early stopping."
             if PROFILE == "full"
             else "That profile trains on a fraction of the data for a few epochs, so every verdict here is "
-            "**provisional**: it shows what the pipeline concludes, not what the seed's protocol would find (see "
-            "the README for the full profile's results)."
+            "**provisional**: it shows what this build concludes, not what the seed's protocol would find "
+            "(the full profile's report does)."
         )
     )
 )
@@ -412,4 +411,4 @@ display(
 # others), doi:10.20676/00000341. Tarin Clanuwat, Mikel Bober-Irizar, Asanobu Kitamoto, Alex Lamb,
 # Kazuaki Yamamoto and David Ha, "Deep Learning for Classical Japanese Literature", 2018,
 # arXiv:1812.01718. The study it re-creates is a course project by Sebastian Scholl, Clemens Berger and
-# Philipp Temmel. The code of this report is in the repository that built it; see its README.
+# Philipp Temmel. The code that built this report, and rebuilds it with one command, is published with it.
