@@ -18,6 +18,7 @@ import hashlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown, display
 
 from lib import data, notebook, plots, profiles
 
@@ -51,7 +52,13 @@ counts = pd.DataFrame(
     index=pd.Index([f"{i}: {c}" for i, c in enumerate(classes)], name="class"),
 )
 counts.loc["total"] = counts.sum()
-print(f"profile {profile.name}: official train {len(images):,} / official test {len(test_images):,} images")
+sizes = ", ".join(f"{len(split):,} {name}" for name, split in splits.items())
+display(
+    Markdown(
+        f"On the {profile.name} profile the splits hold {sizes} images, drawn from the official "
+        f"{len(images):,} training and {len(test_images):,} test images."
+    )
+)
 counts
 
 # %% [markdown]

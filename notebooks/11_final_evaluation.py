@@ -520,10 +520,8 @@ comparison_table = pd.DataFrame(comparisons).T[["changed", "baseline", "read dif
 # tables' rule) spell with 160 zeros.
 comparison_table.assign(**{"McNemar p": [f"{p:.2g}" for p in comparison_table["McNemar p"]]})
 
-# %% [markdown]
-# The numbers of this section, which the discussion that follows reads:
-
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "report-hide-output"]
+# The numbers the discussion reads, and one line of them for the build's log.
 summary = {
     "profile": setting.profile.name,
     "final model": FINAL_MODEL,
