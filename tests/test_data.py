@@ -102,19 +102,25 @@ def test_without_folder_it_downloads_into_the_keras_cache_and_checks_the_md5(ker
     assert len(requested) == 2  # the second load reads the cache
 
 
-def test_a_download_killed_by_a_signal_leaves_nothing_the_next_run_keeps(keras_home, local_server, monkeypatch):
-    """A SIGTERM (the user's own ``timeout``) ends Python without unwinding; the next download clears the
-    partial file the killed process left."""
-    stalling = socket.create_server(("127.0.0.1", 0))
+def server_answering_headers(then):
+    """A listening socket on 127.0.0.1 whose first caller gets the headers of a 1 MB file, then ``then(connection)``."""
+    listener = socket.create_server(("127.0.0.1", 0))
 
-    def answer_then_stall():
-        connection, _ = stalling.accept()
+    def serve():
+        connection, _ = listener.accept()
         with connection:
             connection.recv(65536)
             connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 1000000\r\n\r\n")
-            connection.recv(1)  # until the client is gone
+            then(connection)
 
-    threading.Thread(target=answer_then_stall, daemon=True).start()
+    threading.Thread(target=serve, daemon=True).start()
+    return listener
+
+
+def test_a_download_killed_by_a_signal_leaves_nothing_the_next_run_keeps(keras_home, local_server, monkeypatch):
+    """A SIGTERM (the user's own ``timeout``) ends Python without unwinding; the next download clears the
+    partial file the killed process left."""
+    stalling = server_answering_headers(lambda connection: connection.recv(1))  # until the client is gone
     folder = keras_home / "datasets" / "kmnist"
     with stalling:
         code = (
@@ -199,21 +205,16 @@ def test_a_negative_seed_is_refused_by_name_before_any_file_is_read(tmp_path):
 
 def test_a_server_that_trickles_bytes_is_cut_off_by_the_whole_downloads_deadline(keras_home, monkeypatch):
     """One byte every 0.2 s resets a per-read timeout forever; the deadline bounds the whole file."""
-    listener = socket.create_server(("127.0.0.1", 0))
 
-    def trickle():
-        connection, _ = listener.accept()
-        with connection:
-            connection.recv(65536)
-            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 1000000\r\n\r\n")
-            try:
-                for _ in range(200):
-                    connection.sendall(b"x")
-                    time.sleep(0.2)
-            except OSError:
-                pass  # the client gave up, as it should
+    def trickle(connection):
+        try:
+            for _ in range(200):
+                connection.sendall(b"x")
+                time.sleep(0.2)
+        except OSError:
+            pass  # the client gave up, as it should
 
-    threading.Thread(target=trickle, daemon=True).start()
+    listener = server_answering_headers(trickle)
     with listener:
         monkeypatch.setitem(data.DATASETS["kmnist"], "url", f"http://127.0.0.1:{listener.getsockname()[1]}/")
         monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 1)
