@@ -64,11 +64,12 @@ class Column:
 
     kind: type  # int, float, bool or str
     low: float | None = None  # the smallest value a number may take
-    high: float | None = None  # the largest
     optional: bool = False  # may be empty (the U-Nets have no seed losses)
 
 
-MSE_RANGE = {"low": 0.0, "high": 1.0}  # images lie in [0, 1]
+# An MSE has no upper bound: a network's outputs are not confined to the images' [0, 1], and the first epoch's
+# running training MSE of a model that starts far off exceeds 1 (model 0 on the smoke profile: 4.65).
+MSE_RANGE = {"low": 0.0}
 TABLE_SCHEMA = {
     "family": Column(str),
     "parameters": Column(int, low=1),
@@ -248,8 +249,8 @@ def _parsed(path, line, model, name, text, column):
         raise _damaged(path, f"{where} is {text!r}, not {KIND_NAMES[column.kind]}") from None
     if not math.isfinite(value):
         raise _damaged(path, f"{where} is {text!r}, not a finite number")
-    if (column.low is not None and value < column.low) or (column.high is not None and value > column.high):
-        raise _damaged(path, f"{where} is {text}, outside {column.low} to {column.high}")
+    if column.low is not None and value < column.low:
+        raise _damaged(path, f"{where} is {text}, below its least possible value, {column.low:g}")
     return value
 
 

@@ -64,7 +64,7 @@ def edited_table(folder, model, column, text):
         ("3", "val_mse", "n/a", r"line 5 \(model 3\), column 'val MSE' is 'n/a', not a number"),
         ("3", "val_mse", "0.0O5", r"column 'val MSE' is '0.0O5', not a number"),
         ("3", "val_mse", "nan", r"column 'val MSE' is 'nan', not a finite number"),
-        ("3", "val_mse", "-0.03", r"column 'val MSE' is -0.03, outside 0.0 to 1.0"),
+        ("3", "val_mse", "-0.03", r"column 'val MSE' is -0.03, below its least possible value, 0"),
         ("3", "val_mse", "", r"column 'val MSE' is empty, where a value is required"),
         ("12", "epochs", "37.5", r"column 'epochs' is '37.5', not an integer"),
         ("12", "best epoch", "38", r"model 12's best epoch is after its last epoch"),
