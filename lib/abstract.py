@@ -41,14 +41,17 @@ def abstract(table, final):
             f"that correct Kuzushiji-MNIST characters damaged by {len(FAMILIES)} families of corruption (noise, "
             f"rotation, flips, black patches, brightness), and adds {len(u_nets)} U-Nets ({final['profile']} "
             "profile).",
-            f"On the {final['test images']:,} official test images, a classifier trained on clean characters reads "
+            f"On {final['test images']:,} official test images, a classifier trained on clean characters reads "
             f"{clean:.1f}% of the clean images and {uncorrected:.1f}% of the corrupted ones.",
             f"After correction by the best model, model {best} ({table.loc[best, 'family']}), it reads "
             f"**{read[best]:.1f}%**, {abs(gap):.1f} points {'below' if gap < 0 else 'above'} clean (test MSE "
             f"{mse[best]:.4f}, against {uncorrected_mse:.4f} uncorrected); its hardest family, "
             f"{worst.replace('_', ' ')}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}%.",
             f"{len(readable)} of the seed's {len(seed_ids)} models make the characters more readable than the "
-            f"uncorrected input ({study.models_text(readable)}).",
+            f"uncorrected input ({study.models_text(readable)})."
+            if readable
+            else f"None of the seed's {len(seed_ids)} models makes the characters more readable than the uncorrected "
+            "input.",
             f"The best of the seed's models by validation MSE, model {seed_best}, reads {read[seed_best]:.1f}%; the "
             f"seed's own final model, model {seed_final}, reads {read[seed_final]:.1f}%, {seed_final_verdict} than "
             "the uncorrected input.",

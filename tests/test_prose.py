@@ -92,6 +92,9 @@ def test_the_abstracts_counts_and_orders_follow_constructed_results():
     assert f"{len(collapsed)} of the 25 models collapsed ({study.models_text(collapsed)})" in text
     changed["headline"][labels.CLEAN][labels.READ]["overall"] = read[final["final model"]] - 0.5
     assert "0.5 points above clean" in abstract.abstract(table, changed)
+    for model_id in readable:
+        read[model_id] = uncorrected - 1
+    assert "None of the seed's 21 models makes the characters more readable" in abstract.abstract(table, changed)
 
 
 def test_the_readme_and_the_report_agree_on_the_headline_and_the_collapse_count():
