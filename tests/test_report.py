@@ -14,7 +14,7 @@ import jupytext
 import nbformat
 import pytest
 
-from lib import labels, paths, report
+from lib import RETRAIN_VARIABLE, labels, paths, report
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_SOURCES = sorted((ROOT / "notebooks").glob("*.py"))
@@ -548,6 +548,8 @@ def test_a_loss_the_seed_never_reported_is_a_dash_and_an_undefined_one_stays_nan
 def test_the_build_trains_through_the_training_stage_before_any_notebook_runs(runs, monkeypatch, tmp_path):
     stages = []
     monkeypatch.setattr(report, "train_first", lambda args: stages.append((args.profile, args.seed, args.retrain)) or 0)
+    # --retrain sets REPORT_RETRAIN for the notebooks' kernels: undone after the test, not left to later ones.
+    monkeypatch.setenv(RETRAIN_VARIABLE, "")
     # The recording execute() stops the build at the notebooks.
     assert report.main(["--profile", "smoke", "--seed", "3", "--retrain", "--report-dir", str(tmp_path)]) == 1
     assert stages == [("smoke", 3, True)] and len(runs) == 1

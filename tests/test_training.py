@@ -315,7 +315,7 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tiny, tmp_path):
 def test_a_model_cached_before_the_checksums_is_still_reused(tiny, tmp_path):
     finished = train(config(1), tiny, tmp_path, log=lambda line: None)
     result = json.loads((finished.folder / "result.json").read_text())
-    del result["sha256"], result["weights_sha256"]
+    del result["sha256"], result["weights_sha256"], result["format"]  # as version 1 wrote it
     (finished.folder / "result.json").write_text(json.dumps(result))
     reused = train(config(1), tiny, tmp_path, log=lambda line: None)
     assert reused.reused and weights_equal(reused, finished)
@@ -365,7 +365,7 @@ def test_a_result_that_does_not_log_the_mse_is_trained_again(tiny, tmp_path):
     finished = train(config(1), tiny, tmp_path, log=lambda line: None)
     result = json.loads((finished.folder / "result.json").read_text())
     result["history"] = [{k: v for k, v in row.items() if k not in ("mse", "val_mse")} for row in result["history"]]
-    del result["sha256"]
+    del result["sha256"], result["format"]  # a result of older code, of version 1
     (finished.folder / "result.json").write_text(json.dumps(result))
     lines = []
     again = train(config(1), tiny, tmp_path, log=lines.append)
