@@ -46,7 +46,7 @@ def abstract(table, final):
             f"After correction by the best model, model {best} ({table.loc[best, 'family']}), it reads "
             f"**{read[best]:.1f}%**, {abs(gap):.1f} points {'below' if gap < 0 else 'above'} clean (test MSE "
             f"{mse[best]:.4f}, against {uncorrected_mse:.4f} uncorrected); its hardest family, "
-            f"{worst.replace('_', ' ')}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}%.",
+            f"{labels.family_text(worst)}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}%.",
             f"{len(readable)} of the seed's {len(seed_ids)} models make the characters more readable than the "
             f"uncorrected input ({study.models_text(readable)})."
             if readable

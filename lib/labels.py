@@ -48,3 +48,9 @@ FILE_KEYS = {
     CORRUPTED_TRAINED_READER: "reader_trained_on_corrupted_images",
     UNDOING_READER: "reader_tries_flips_and_turns",
 }
+
+
+def family_text(family):
+    """A corruption family (or a pair, "flip + black_patches") as prose and figures name it: "gaussian noise",
+    not the key "gaussian_noise"."""
+    return family.replace("_", " ")

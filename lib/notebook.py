@@ -69,11 +69,6 @@ def number_text(value):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def family_text(family):
-    """A corruption family as the report's prose names it: "gaussian noise", not "gaussian_noise"."""
-    return family.replace("_", " ")
-
-
 def corruption_cost_text(table):
     """The families in words, from the costliest to the cheapest by the MSE the uncorrected input leaves
     (``table``: rows overall and each family, columns the uncorrected input and the all-black image), and
@@ -82,14 +77,15 @@ def corruption_cost_text(table):
     worse = [family for family in cost.index if cost[family] > table.loc[family, labels.ALL_BLACK]]
     text = (
         "From the costliest family to the cheapest, by the MSE it leaves: "
-        + ", ".join(f"{family_text(family)} {mse:.4f}" for family, mse in cost.items())
+        + ", ".join(f"{labels.family_text(family)} {mse:.4f}" for family, mse in cost.items())
         + f"; the costliest leaves {cost.iloc[0] / cost.iloc[-1]:.0f} times the MSE of the cheapest. "
     )
     if not worse:
         return text + "On every family, handing the input back scores better than the all-black image."
     return text + (
-        f"On {' and '.join(map(family_text, worse))}, handing the input back scores worse than the all-black image "
-        "on the same images: an autoencoder that learns only to copy is beaten there by one that outputs nothing."
+        f"On {' and '.join(map(labels.family_text, worse))}, handing the input back scores worse than the all-black "
+        "image on the same images: an autoencoder that learns only to copy is beaten there by one that outputs "
+        "nothing."
     )
 
 
@@ -147,7 +143,7 @@ def robustness_text(reading, mse, pairs_reading, best_new, noise):
         if better:
             sentences.append(
                 f"On pairs of corruptions, {name} reads better than {best_new} on {len(better)} of the {len(pairs)} "
-                f"pairs ({', '.join(family_text(pair) for pair in better)})."
+                f"pairs ({', '.join(labels.family_text(pair) for pair in better)})."
             )
     return " ".join(sentences) + (
         f" (A difference counts here where it exceeds the noise: {noise_of(best_new):.2f} points between runs of "

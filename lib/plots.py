@@ -67,9 +67,9 @@ def corruption_examples(clean, corrupted, family_ids, per_family=6):
             axes[2 * family, column].imshow(clean[index], cmap="gray", vmin=0, vmax=1)
             axes[2 * family + 1, column].imshow(corrupted[index], cmap="gray", vmin=0, vmax=1)
         axes[2 * family, 0].set_ylabel("clean", rotation=0, ha="right", va="center")
-        axes[2 * family + 1, 0].set_ylabel(name.replace("_", " "), rotation=0, ha="right", va="center")
+        axes[2 * family + 1, 0].set_ylabel(labels.family_text(name), rotation=0, ha="right", va="center")
     fig.suptitle("Each corruption family: clean (upper row) and corrupted (lower row)")
-    names = ", ".join(name.replace("_", " ") for name in FAMILIES)
+    names = ", ".join(labels.family_text(name) for name in FAMILIES)
     return described(
         fig,
         f"For each of the {len(FAMILIES)} corruption families ({names}), a row of {per_family} "
@@ -192,7 +192,7 @@ def corrections_by_family(clean, outputs, families):
     fig, axes = _image_rows(rows, size=0.8)
     for family in dict.fromkeys(families):
         columns = [column for column, name in enumerate(families) if name == family]
-        axes[0, columns[len(columns) // 2]].set_title(family.replace("_", " "), fontsize="medium")
+        axes[0, columns[len(columns) // 2]].set_title(labels.family_text(family), fontsize="medium")
     fig.tight_layout(pad=0.3)
     return described(fig, f"{len(clean)} test images, grouped by corruption family; in a row each: {', '.join(rows)}.")
 
@@ -212,7 +212,7 @@ def error_histograms(errors, family_ids, metric="per-sample MSE"):
                 label=method,
             )
         ax.set_xscale("log")
-        ax.set_title(name.replace("_", " "), fontsize="medium")
+        ax.set_title(labels.family_text(name), fontsize="medium")
         ax.set_xlabel(metric)
     for ax in axes[:, 0]:
         ax.set_ylabel("images")

@@ -174,7 +174,7 @@ def _read(headline, name):
 
 def _family_reading(final, model_id):
     family = final["test verdicts"][model_id]["worst family"]
-    return f"{family.replace('_', ' ')} {final['readability'][labels.READ_ON_WORST][model_id]:.1f}"
+    return f"{labels.family_text(family)} {final['readability'][labels.READ_ON_WORST][model_id]:.1f}"
 
 
 def _number(value, spec):
