@@ -21,7 +21,7 @@ def text(folder):
 
 def abstract(table, final):
     """The abstract from the results table and the final evaluation's summary."""
-    best, seed_best, seed_final = final["final model"], final["seed pick"], models.SEED_FINAL_MODEL
+    best, seed_best, seed_final = final["final model"], final["best seed model"], models.SEED_FINAL_MODEL
     headline = final["headline"]
     clean, uncorrected = (headline[name][labels.READ]["overall"] for name in (labels.CLEAN, labels.UNCORRECTED))
     read = final["readability"][labels.READ]
@@ -30,7 +30,7 @@ def abstract(table, final):
     worst = final["test verdicts"][best]["worst family"]
     seed_ids = [model_id for model_id in models.SEED_MODEL_IDS if model_id in read]
     readable = [model_id for model_id in seed_ids if read[model_id] > uncorrected]
-    collapsed = [model_id for model_id in table.index if final["test verdicts"][model_id]["verdict"] != "learned"]
+    collapsed, _, _ = study.collapse_summary(table, final["validation baselines"][labels.UNCORRECTED])
     u_nets = [model_id for model_id in table.index if table.loc[model_id, "family"] == "u-net"]
     gap = read[best] - clean
     seed_final_verdict = "more" if read[seed_final] > uncorrected else "less"
@@ -55,6 +55,7 @@ def abstract(table, final):
             f"The best of the seed's models by validation MSE, model {seed_best}, reads {read[seed_best]:.1f}%; the "
             f"seed's own final model, model {seed_final}, reads {read[seed_final]:.1f}%, {seed_final_verdict} than "
             "the uncorrected input.",
-            f"{len(collapsed)} of the {len(table)} models collapsed ({study.models_text(collapsed)}).",
+            f"{len(collapsed)} of the {len(table)} models collapsed, judged on the validation images "
+            f"({study.models_text(collapsed)}).",
         ]
     )

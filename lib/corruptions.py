@@ -69,6 +69,7 @@ def brightness(images, rng, severity=3):
 
 FAMILY_FUNCTIONS = (gaussian_noise, rotation, flip, black_patches, brightness)
 FAMILIES = tuple(function.__name__ for function in FAMILY_FUNCTIONS)
+GEOMETRIC_FAMILIES = ("rotation", "flip")  # they move strokes without destroying them: undoable in principle
 # Every two families on one image, the first applied first: a test of corruptions never seen in training.
 FAMILY_PAIRS = tuple(itertools.combinations(range(len(FAMILIES)), 2))
 PAIR_NAMES = tuple(f"{FAMILIES[first]} + {FAMILIES[second]}" for first, second in FAMILY_PAIRS)

@@ -103,6 +103,16 @@ def baseline_predictions(split, mean_train_image):
     }
 
 
+COLLAPSE_RULES = (
+    f"A model counts as *collapsed* where its MSE is at least {COLLAPSE_MSE_FRACTION:.0%} of the all-black "
+    f"image's (verdict: all black) or of the mean training image's (mean image): a model {COLLAPSE_MSE_FRACTION:.0%} "
+    "as good as a blank or an average character has learned nothing of its input, though its MSE may lie just "
+    f"below theirs; where its outputs vary across images by less than {MIN_OUTPUT_SPREAD:g} of the clean images' "
+    f"spread (constant); or where the reader reads at most {AT_CHANCE:.0f}% of its outputs, guessing reading "
+    f"{CHANCE:.0f}% (read at chance). The others have *learned*."
+)
+
+
 def output_spread(predicted, clean):
     """How much the outputs vary across images, relative to the clean images (1: as much, 0: constant)."""
     return float(np.std(predicted, axis=0).mean() / np.std(clean, axis=0).mean())
@@ -218,7 +228,73 @@ def recovered_share(corrected, uncorrected, clean):
     return ((corrected - uncorrected) / lost.where(lost > 0)).to_dict()
 
 
+Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile: two-sided 95% intervals
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def wilson_interval(hits):
+    """The 95% Wilson score interval (low, high), in %, of the share of True in ``hits`` (one boolean per
+    image): it stays inside 0-100 and keeps its coverage near 0% and 100%, where the normal approximation
+    does not."""
+    n, share = hits.size, float(np.mean(hits))
+    centre = (share + Z_95**2 / (2 * n)) / (1 + Z_95**2 / n)
+    half = Z_95 * math.sqrt(share * (1 - share) / n + Z_95**2 / (4 * n**2)) / (1 + Z_95**2 / n)
+    return max(0.0, 100 * (centre - half)), min(100.0, 100 * (centre + half))
+
+
+def read_intervals(right, family_ids, groups=FAMILIES):
+    """``wilson_interval`` of each answer's readings (name -> which images it reads right), overall and per
+    group: name -> group -> (low, high)."""
+    return {
+        name: {
+            "overall": wilson_interval(hits),
+            **{group: wilson_interval(hits[family_ids == i]) for i, group in enumerate(groups)},
+        }
+        for name, hits in right.items()
+    }
+
+
+def recovered_share_intervals(right, uncorrected_right, clean_right, family_ids, rng, groups=FAMILIES):
+    """A 95% percentile-bootstrap interval of ``recovered_share`` for each answer (name -> which images it
+    reads right), overall and per group: the images are resampled with replacement, the same draw for the
+    answer, the uncorrected input and the clean images, since all three read the same images. Its
+    denominator is a gap of a few points, so the share moves far more than the accuracies it divides.
+    Returns name -> group -> (low, high); NaN where a resample's corruption cost nothing."""
+    members = {"overall": np.arange(family_ids.size)}
+    members.update({group: np.flatnonzero(family_ids == i) for i, group in enumerate(groups)})
+    intervals = {name: {} for name in right}
+    for group, index in members.items():
+        draws = index[rng.integers(0, index.size, (BOOTSTRAP_RESAMPLES, index.size), dtype=np.int32)]
+        uncorrected = uncorrected_right[draws].mean(axis=1)
+        lost = clean_right[draws].mean(axis=1) - uncorrected
+        for name, hits in right.items():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shares = (hits[draws].mean(axis=1) - uncorrected) / lost
+            shares = shares[lost > 0]
+            intervals[name][group] = (
+                tuple(float(end) for end in np.percentile(shares, [2.5, 97.5])) if shares.size else (np.nan, np.nan)
+            )
+    return intervals
+
+
+def with_interval(value, interval, digits=1):
+    """A figure and its 95% interval as one cell of a table: ``92.9 (92.4-93.4)``."""
+    low, high = interval
+    return f"{value:.{digits}f} ({low:.{digits}f}\u2013{high:.{digits}f})"
+
+
 UNDOING_ANGLES = np.arange(-60, 61, 5)  # degrees: past the rotation family's largest turn at severity 5 (57)
+
+
+def undoing_reader_right(reader, split, families=corruptions.GEOMETRIC_FAMILIES):
+    """Per image of ``split``: does the search over undoings (``best_reading_over_undoings``) read it right?
+    An oracle control: it knows which images a geometric family (``families``) damaged, and searches only
+    those; it reads every other image as it is, since flipping or turning a noisy character can only
+    mislead a reader that is sure of the upright one."""
+    searched = np.isin(split.family_ids, [FAMILIES.index(family) for family in families])
+    read = reader_probabilities(reader, split.corrupted).argmax(axis=1)
+    read[searched] = best_reading_over_undoings(reader, split.corrupted[searched])
+    return read == split.labels
 
 
 def best_reading_over_undoings(reader, images, angles=UNDOING_ANGLES):

@@ -12,7 +12,7 @@ import pandas as pd
 from IPython import get_ipython
 from IPython.display import Markdown, display
 
-from . import labels, models, plots, profiles, study
+from . import evaluation, labels, models, plots, profiles, study
 from .corruptions import FAMILIES, SEVERITIES
 
 
@@ -151,6 +151,43 @@ def robustness_text(reading, mse, pairs_reading, best_new, noise):
         if others
         else ""
     )
+
+
+def headline_with_intervals(headline, intervals):
+    """The final evaluation's headline table for display: each accuracy with its 95% interval
+    (``evaluation.read_intervals``: column name -> group -> (low, high)) in the same cell."""
+    shown = headline.astype(object)
+    for name in headline.columns:
+        for group, interval in intervals[name].items():
+            shown.loc[(labels.READ, group), name] = evaluation.with_interval(
+                headline.loc[(labels.READ, group), name], interval
+            )
+    return shown
+
+
+def rounded(table, decimals):
+    """``table`` with the columns of ``decimals`` (column -> decimals) written as text, rounded the way every
+    sentence of the report rounds (Python's format: 88.55 stored as 88.54999... is 88.5), where pandas'
+    ``round`` scales first and would print 88.6 beside a sentence's 88.5."""
+    return table.assign(
+        **{column: [format(value, f".{places}f") for value in table[column]] for column, places in decimals.items()}
+    )
+
+
+def target_table(targets):
+    """The targets (``study.target`` each, by name) as a table: the bound, the value reached with its 95%
+    interval where it has one, and the verdict."""
+    rows = {
+        name: {
+            "target": target["target"],
+            "reached": evaluation.with_interval(target["reached"], target["interval"])
+            if "interval" in target
+            else number_text(target["reached"]),
+            "verdict": target["verdict"],
+        }
+        for name, target in targets.items()
+    }
+    return pd.DataFrame(rows).T
 
 
 NOT_REPORTED = "\u2014"  # an em dash: where the seed printed no value (it had no U-Nets)

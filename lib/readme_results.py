@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import labels, paths, results_files, study
+from . import labels, models, paths, results_files, study
 from .files import atomic_write
 
 PUBLISHED_RESULTS = paths.PUBLISHED_DIR / "full" / "results"
@@ -40,11 +40,12 @@ def section(folder=PUBLISHED_RESULTS):
             *headline(table, final),
             *batch_sizes(ablation),
             "",
-            f"![Test images of each corruption family: corrupted, corrected by model {final['seed pick']} and model "
-            f"{final['best new model']}, and clean]({figure})",
+            f"![Test images of each corruption family: corrupted, corrected by model {final['best seed model']}, model "
+            f"{models.SEED_FINAL_MODEL} and model {final['best new model']}, and clean]({figure})",
             "",
-            f"*Three test images per corruption family: corrupted, corrected by the seed's pick (model "
-            f"{final['seed pick']}) and by the best U-Net (model {final['best new model']}), and clean.*",
+            f"*Three test images per corruption family: corrupted, corrected by the best of the seed's models (model "
+            f"{final['best seed model']}), by the seed's final model (model {models.SEED_FINAL_MODEL}) and by the best "
+            f"U-Net (model {final['best new model']}), and clean.*",
             "",
             *model_table(table, final),
         ]
@@ -53,29 +54,27 @@ def section(folder=PUBLISHED_RESULTS):
 
 def headline(table, final):
     """The final evaluation's findings, one bullet each."""
-    best, seed_pick = final["final model"], final["seed pick"]
-    best_name, seed_name = final["final name"], final["seed name"]
+    best, seed_best = final["final model"], final["best seed model"]
+    best_name, seed_name, seed_final_name = final["final name"], final["best seed name"], final["seed final name"]
     quality = final["quality"]
-    read = final["headline"]
     controls = final["controls"]
     undone = controls[labels.UNDOING_READER]
     best_answer = f"corrected by {best_name}"
     spread, spread_read = final["spread"][labels.VAL_MSE], final["spread"][labels.READ]
-    uncorrected_mse = quality[labels.UNCORRECTED][labels.MSE]["overall"]
-    verdicts = final["test verdicts"]
-    collapsed = [model for model in table.index if verdicts[model]["verdict"] != "learned"]
-    others = [model for model in table.index if model not in collapsed]
-    worse = [model for model in others if final["readability"][labels.TEST_MSE][model] >= uncorrected_mse]
+    uncorrected_val_mse = final["validation baselines"][labels.UNCORRECTED]
+    collapsed, beat, worse = study.collapse_summary(table, uncorrected_val_mse)
     targets = final["targets"]
-    met = sum(target["met"] for target in targets.values())
+    met = sum(target["verdict"] == "met" for target in targets.values())
     return [
         f"- **The best model is model {best}** ({table.loc[best, 'family']}, code {table.loc[best, 'code']}): "
-        f"{_quality(quality[best_name])}; the seed's pick, model {seed_pick} ({table.loc[seed_pick, 'family']}): "
-        f"{_quality(quality[seed_name])}; the uncorrected input: {_quality(quality[labels.UNCORRECTED])}.",
-        f"- **Readable again?** The reader reads {_read(read, labels.CLEAN)}% of the clean test images and "
-        f"{_read(read, labels.UNCORRECTED)}% of the corrupted ones; {_read(read, seed_name)}% after the seed's pick, "
-        f"**{_read(read, best_name)}%** after model {best} (its hardest family: "
-        f"{_family_reading(final, best)}).",
+        f"{_quality(quality[best_name])}; the best of the seed's models, model {seed_best} "
+        f"({table.loc[seed_best, 'family']}): {_quality(quality[seed_name])}; the uncorrected input: "
+        f"{_quality(quality[labels.UNCORRECTED])}.",
+        f"- **Readable again?** The reader reads {_read(final, labels.CLEAN)} of the clean test images and "
+        f"{_read(final, labels.UNCORRECTED)} of the corrupted ones; {_read(final, seed_name)} after model "
+        f"{seed_best}, the best of the seed's models, and {_read(final, seed_final_name)} after the seed's own final "
+        f"model {models.SEED_FINAL_MODEL}; **{_read(final, best_name)}** after model {best} (its hardest family: "
+        f"{_family_reading(final, best)}). In brackets: 95% intervals over the test images.",
         f"- **Controls.** A reader trained on the corrupted images reads "
         f"{controls[labels.CORRUPTED_TRAINED_READER]['overall']:.1f}% of them. Trying flips and turns, the "
         f"clean-trained reader reads {undone['rotation']:.1f}% of the rotated and {undone['flip']:.1f}% of the "
@@ -83,13 +82,13 @@ def headline(table, final):
         f"after model {best}.",
         f"- **Targets**: {met} of {len(targets)} met by model {best}: "
         + "; ".join(
-            f"{name} {target['target']}: {target['reached']:.3g} ({'met' if target['met'] else 'missed'})"
+            f"{name} {target['target']}: {target['reached']:.3g} ({target['verdict']})"
             for name, target in targets.items()
         )
         + ".",
-        f"- **Collapse**: {study.models_text(collapsed)} collapsed (the table's verdicts, on the test images); "
-        f"of the other {len(others)}, {len(others) - len(worse)} beat the uncorrected input's test MSE "
-        f"({uncorrected_mse:.4f})"
+        f"- **Collapse**: {study.models_text(collapsed)} collapsed (the report's verdicts, on the validation images; "
+        f"the table gives the test images' beside them); of the other {len(beat) + len(worse)}, {len(beat)} beat the "
+        f"uncorrected input's validation MSE ({uncorrected_val_mse:.4f})"
         + (f" and {study.models_text(worse)} {'does' if len(worse) == 1 else 'do'} not." if worse else "."),
         f"- **Noise**: {len(spread) - 2} runs of model {final['best new model']} (seeds one apart) reach a "
         f"validation MSE of {spread['mean']:.4f} ± {spread['standard deviation']:.4f} and read "
@@ -115,7 +114,7 @@ def batch_sizes(ablation):
 def model_table(table, final):
     """One row per model: size, code, training, validation MSE beside the seed's, test measures, readability
     overall and on its hardest family, the verdict; then where each network was trained."""
-    readability, verdicts = final["readability"], final["test verdicts"]
+    readability = final["readability"]
     header = [
         "model",
         "family",
@@ -129,7 +128,7 @@ def model_table(table, final):
         labels.SSIM,
         labels.READ,
         "hardest family (%)",
-        "verdict",
+        "verdict (validation)",
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for model_id, row in table.iterrows():
@@ -146,7 +145,7 @@ def model_table(table, final):
             f"{readability[labels.SSIM][model_id]:.3f}",
             f"{readability[labels.READ][model_id]:.1f}",
             _family_reading(final, model_id),
-            verdicts[model_id]["verdict"],
+            row["verdict"],
         ]
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     places = table.groupby("trained on", sort=False).groups
@@ -168,8 +167,10 @@ def _quality(measures):
     )
 
 
-def _read(headline, name):
-    return f"{headline[name][labels.READ]['overall']:.1f}"
+def _read(final, name):
+    """An overall accuracy of the headline with its 95% interval."""
+    value, (low, high) = final["headline"][name][labels.READ]["overall"], final["read intervals"][name]["overall"]
+    return f"{value:.1f}% [{low:.1f}\u2013{high:.1f}]"
 
 
 def _family_reading(final, model_id):

@@ -67,7 +67,7 @@ MODEL_COLUMNS = {
 }
 FINAL_KEYS = (
     "final model",
-    "seed pick",
+    "best seed model",
     "best new model",
     "collapsed",
     "classifier epochs",

@@ -35,8 +35,9 @@ FINAL_SCHEMA = {
     "profile": "the profile the build ran",
     "final model": "the model of lowest validation MSE of all",
     "final name": "its name in the tables",
-    "seed pick": "the model of lowest validation MSE among the seed's",
-    "seed name": "its name in the tables",
+    "best seed model": "the model of lowest validation MSE among the seed's (what the seed's protocol would choose)",
+    "best seed name": "its name in the tables",
+    "seed final name": "the name in the tables of the seed's own final model, model 12",
     "best new model": "the best U-Net, the one trained again to measure the spread",
     "collapsed": "whether the final model collapsed",
     "verdict": "the final model's collapse verdict, in a sentence",
@@ -45,7 +46,8 @@ FINAL_SCHEMA = {
     "classifier epochs": "the epochs the reader trained",
     "quality": "MSE, PSNR and SSIM of every method, overall and per family",
     "accuracy": "the reader's accuracy (%) on every method's outputs, overall and per family",
-    "headline": "the two models and the baselines on every measure",
+    "headline": "the final evaluation's models and the baselines on every measure",
+    "read intervals": "95% Wilson intervals (low, high) of the headline's and the controls' accuracies, per family",
     "targets": "the targets set for the final model: each one's bound, why it is there, the value reached, met",
     "readability": "every model's test MSE, PSNR, SSIM, edge contrast and accuracy, overall and on its worst family",
     "test verdicts": "every model's worst family for the reader and its collapse verdict, on the test set",
@@ -54,6 +56,8 @@ FINAL_SCHEMA = {
     "spread": "the runs of the best U-Net, their mean and standard deviation",
     "controls": "the reader on corrected images beside the reader trained on corrupted ones, per family",
     "recovered share": "per family, the share of the lost readability a correction recovers",
+    "recovered intervals": "95% bootstrap intervals (low, high) of the recovered share, per family",
+    "validation baselines": "the baselines' validation MSE: all black, the uncorrected input, the mean training image",
     "comparisons": "paired comparisons of models: what differs, the readability difference, McNemar's p",
 }
 
@@ -102,8 +106,9 @@ FINAL_SCALARS = {
     "profile": str,
     "final model": str,
     "final name": str,
-    "seed pick": str,
-    "seed name": str,
+    "best seed model": str,
+    "best seed name": str,
+    "seed final name": str,
     "best new model": str,
     "collapsed": bool,
     "verdict": str,
@@ -111,7 +116,7 @@ FINAL_SCALARS = {
     "test images": int,
     "classifier epochs": int,
 }
-MAY_BE_UNDEFINED = ("recovered share",)  # NaN where the corruption cost a family no readability
+MAY_BE_UNDEFINED = ("recovered share", "recovered intervals")  # NaN where the corruption cost a family no readability
 INTEGER = re.compile(r"-?[0-9]+")
 KIND_NAMES = {int: "an integer", float: "a number", bool: "True or False", str: "a text"}
 

@@ -72,6 +72,62 @@ def best_model(results, model_ids):
     return min(model_ids, key=lambda model_id: kept_mse(results[model_id])[1])
 
 
+def final_models(results):
+    """The models the final evaluation sets side by side, model id -> its name in the tables: the best of the
+    seed's models by validation MSE (what the seed's protocol would choose), the seed's own final model
+    (``models.SEED_FINAL_MODEL``) and the best model overall. A model in more than one role has one name
+    that lists them, so that no table shows one model twice."""
+    roles = {}
+    for model_id, role in (
+        (best_model(results, models.SEED_MODEL_IDS), "best of the seed's models"),
+        (models.SEED_FINAL_MODEL, "the seed's final model"),
+        (best_model(results, models.MODEL_IDS), "best overall"),
+    ):
+        roles.setdefault(model_id, []).append(role)
+    return {model_id: f"model {model_id} ({', '.join(names)})" for model_id, names in roles.items()}
+
+
+def target(direction, bound, why, reached, interval=None):
+    """One of the report's targets: ``reached`` against ``bound`` (``direction`` ">=" or "<="), and why the bound
+    is there. With a 95% ``interval`` of the value reached (low, high), the verdict is *met* where the whole
+    interval lies on the bound's side, *missed* where it lies wholly beyond, and *within noise* where it holds
+    the bound; without one, the value is met or missed as it stands."""
+    meets = (lambda value: value >= bound) if direction == ">=" else (lambda value: value <= bound)
+    ends = (reached, reached) if interval is None else tuple(float(end) for end in interval)
+    verdict = "met" if all(map(meets, ends)) else "missed" if not any(map(meets, ends)) else "within noise"
+    return {
+        "target": f"{direction} {bound:g}",
+        "why there": why,
+        "reached": float(reached),
+        **({} if interval is None else {"interval": list(ends)}),
+        "verdict": verdict,
+    }
+
+
+def glance_models(best_seed, best_new):
+    """The models the figures and the robustness tables show, model id -> role: the best of the seed's models, the
+    seed's final model and the best U-Net (one entry per model, its roles joined)."""
+    roles = {}
+    for model_id, role in (
+        (best_seed, "best of the seed's"),
+        (models.SEED_FINAL_MODEL, "the seed's final"),
+        (best_new, "best U-Net"),
+    ):
+        roles.setdefault(model_id, []).append(role)
+    return {model_id: ", ".join(names) for model_id, names in roles.items()}
+
+
+def collapse_summary(table, uncorrected_val_mse):
+    """The report's one verdict on collapse: the results table's, on the validation images, where models are
+    chosen (the final evaluation shows the test images' beside it, named as such). Returns the ids of the
+    collapsed models, of the others that beat the uncorrected input's validation MSE, and of the others that
+    do not."""
+    collapsed = [model_id for model_id in table.index if table.loc[model_id, "collapsed"]]
+    others = [model_id for model_id in table.index if model_id not in collapsed]
+    beat = [model_id for model_id in others if table.loc[model_id, labels.VAL_MSE] < uncorrected_val_mse]
+    return collapsed, beat, [model_id for model_id in others if model_id not in beat]
+
+
 def best_new_model(results):
     """The U-Net family's best model: the one the report trains ``training.SPREAD_RUNS`` times."""
     return best_model(results, family_ids("u-net"))

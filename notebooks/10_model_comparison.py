@@ -16,7 +16,7 @@ OUTPUT_DIR = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from lib import labels, models, notebook, plots, results_files, study
+from lib import evaluation, labels, models, notebook, plots, results_files, study
 
 notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
@@ -73,7 +73,7 @@ display(
         )
         + f". Over all {len(table)} models, U-Nets included, the best is **model {overall_best}** "
         f"({table.loc[overall_best, labels.VAL_MSE]:.4f}, {table.loc[overall_best, 'family']} family). "
-        f"Collapsed here: {collapsed_text}. "
+        f"Collapsed here, on the validation images: {collapsed_text}. {evaluation.COLLAPSE_RULES} "
         f"The identity baseline (the uncorrected input) scores {identity:.4f}; "
         f"{int((seed_models[labels.VAL_MSE] < identity).sum())} of the seed's {len(seed_models)} models and "
         f"{int((table[labels.VAL_MSE] < identity).sum()) - int((seed_models[labels.VAL_MSE] < identity).sum())} "

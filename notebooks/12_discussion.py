@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import corruptions, labels, models, notebook, results_files, study
+from lib import corruptions, evaluation, labels, models, notebook, results_files, study
 
 notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
@@ -173,14 +173,15 @@ display(
 
 # %% tags=["nbval-ignore-output"]
 seed_collapsed = list(seed_table.index[seed_table[labels.SEED_VAL_LOSS] >= 0.95 * black])
-ours_collapsed = [f"{model_id} ({table.loc[model_id, 'verdict']})" for model_id in table.index[table["collapsed"]]]
+collapsed, beat, not_beating = study.collapse_summary(table, identity)
+ours_collapsed = [f"{model_id} ({table.loc[model_id, 'verdict']})" for model_id in collapsed]
 display(
     Markdown(
         f"The all-black image scores {black:.4f} on this build's validation set. The seed's validation loss is at "
-        f"least 95% of that for {study.models_text(seed_collapsed)}; here "
-        f"{len(ours_collapsed)} of {len(table)} models collapsed "
-        f"({', '.join(ours_collapsed) if ours_collapsed else 'none'}), "
-        f"and {int((table[labels.VAL_MSE] < identity).sum())} beat the uncorrected input ({identity:.4f})."
+        f"least 95% of that for {study.models_text(seed_collapsed)}; here, judged on the validation images, "
+        f"{len(collapsed)} of {len(table)} models collapsed ({', '.join(ours_collapsed) if ours_collapsed else 'none'}"
+        f"), and {len(beat)} of the other {len(beat) + len(not_beating)} beat the uncorrected input's validation MSE "
+        f"({identity:.4f}). {evaluation.COLLAPSE_RULES}"
     )
 )
 
@@ -189,35 +190,36 @@ display(
 #
 # The seed saw that its corrected characters "look fuzzy, like a Gaussian blur" and blamed the MSE
 # loss, which rewards a grey compromise over a sharp edge in the wrong place. SSIM and the edge
-# contrast measure it, for the seed's pick and for the best model overall.
+# contrast measure it, for the best of the seed's models and for the best model overall.
 
 # %% tags=["nbval-ignore-output"]
 headline = {name: pd.DataFrame(metrics) for name, metrics in final["headline"].items()}
-seed_pick, best = headline[final["seed name"]], headline[final["final name"]]
+seed_best, best = headline[final["best seed name"]], headline[final["final name"]]
 given = headline[labels.UNCORRECTED]
 
 
 def sharper_families(outputs):
     """The families whose corrected images have a higher SSIM than the uncorrected input's, in words."""
     sharper = [
-        f.replace("_", " ") for f in corruptions.FAMILIES if outputs.loc[f, labels.SSIM] > given.loc[f, labels.SSIM]
+        labels.family_text(f) for f in corruptions.FAMILIES if outputs.loc[f, labels.SSIM] > given.loc[f, labels.SSIM]
     ]
     return ", ".join(sharper) or "no family"
 
 
 display(
     Markdown(
-        f"The seed's pick (model {final['seed pick']}) keeps {seed_pick.loc['overall', labels.EDGE_CONTRAST]:.0f}% "
-        f"of the clean images' edge contrast and reaches an SSIM of {seed_pick.loc['overall', labels.SSIM]:.3f}; "
+        f"The best of the seed's models (model {final['best seed model']}) keeps "
+        f"{seed_best.loc['overall', labels.EDGE_CONTRAST]:.0f}% of the clean images' edge contrast and reaches an "
+        f"SSIM of {seed_best.loc['overall', labels.SSIM]:.3f}; "
         f"the best model (model {final['final model']}) keeps {best.loc['overall', labels.EDGE_CONTRAST]:.0f}% at "
         f"an SSIM of {best.loc['overall', labels.SSIM]:.3f}; the uncorrected input has "
         f"{given.loc['overall', labels.SSIM]:.3f}. "
         + (
-            "The seed's pick blurs: "
-            if seed_pick.loc["overall", labels.EDGE_CONTRAST] < 90
-            else "The seed's pick is about as sharp as the originals: "
+            f"Model {final['best seed model']} blurs: "
+            if seed_best.loc["overall", labels.EDGE_CONTRAST] < 90
+            else f"Model {final['best seed model']} is about as sharp as the originals: "
         )
-        + f"it raises the SSIM of the input for {sharper_families(seed_pick)}, the best model for "
+        + f"it raises the SSIM of the input for {sharper_families(seed_best)}, the best model for "
         f"{sharper_families(best)}."
     )
 )
@@ -257,8 +259,10 @@ display(
         "\n".join(
             [
                 f"The reader recognises {clean_read:.1f}% of the clean test images and {given_read:.1f}% of the "
-                f"corrupted ones; after the seed's pick (model {final['seed pick']}) "
-                f"{seed_pick.loc['overall', labels.READ]:.1f}%, after the best model (model {final['final model']}) "
+                f"corrupted ones; after the best of the seed's models (model {final['best seed model']}) "
+                f"{seed_best.loc['overall', labels.READ]:.1f}%, after the seed's final model (model "
+                f"{models.SEED_FINAL_MODEL}) {headline[final['seed final name']].loc['overall', labels.READ]:.1f}%, "
+                f"after the best model (model {final['final model']}) "
                 f"{best.loc['overall', labels.READ]:.1f}%.",
                 "",
                 *[comparison_line(name, compared) for name, compared in final["comparisons"].items()],
@@ -276,7 +280,16 @@ display(
 # %% tags=["nbval-ignore-output"]
 controls = pd.DataFrame(final["controls"])
 recovered = pd.DataFrame(final["recovered share"])
+recovered_intervals = final["recovered intervals"]
 final_answer = f"corrected by {final['final name']}"
+
+
+def share_text(answer, family):
+    """A recovered share in prose, with its 95% bootstrap interval."""
+    low, high = recovered_intervals[answer][family]
+    return f"{recovered.loc[family, answer]:.0%} ({low:.0%} to {high:.0%})"
+
+
 display(
     Markdown(
         "Overall, the reader trained on corrupted images reads "
@@ -284,8 +297,8 @@ display(
         f"of the corrupted images, the clean reader {controls.loc['overall', final_answer]:.1f}% of model "
         f"{final['final model']}'s corrections. Share of the lost readability recovered, per family: "
         + ", ".join(
-            f"{family.replace('_', ' ')} {recovered.loc[family, final_answer]:.0%} by model {final['final model']} "
-            f"and {recovered.loc[family, labels.CORRUPTED_TRAINED_READER]:.0%} by the control reader"
+            f"{labels.family_text(family)} {share_text(final_answer, family)} by model {final['final model']} "
+            f"and {share_text(labels.CORRUPTED_TRAINED_READER, family)} by the control reader"
             for family in corruptions.FAMILIES
         )
         + "."

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from lib import backend, evaluation, labels
+from lib import backend, corruptions, evaluation, labels
+from lib.corruptions import FAMILIES
 from lib.profiles import Split
 
 
@@ -92,6 +93,61 @@ def test_reading_over_undoings_keeps_the_most_confident_reading():
     images[0, 0, 0] = images[1, 0, -1] = images[2, -1, 0] = 1.0  # upright, flipped left-right, upside down
     assert evaluation.best_reading_over_undoings(reader, images, angles=[0]).tolist() == [1, 1, 1]
     assert evaluation.reader_probabilities(reader, images).argmax(axis=1).tolist() == [1, 0, 0]
+
+
+def test_the_wilson_interval_matches_its_formula_and_stays_within_0_and_100():
+    # 8 of 10: the score interval's closed form gives 49.02-94.33%, off-centre towards 50%, unlike 80 +- z*se.
+    low, high = evaluation.wilson_interval(np.array([True] * 8 + [False] * 2))
+    assert (low, high) == (pytest.approx(49.016, abs=1e-3), pytest.approx(94.332, abs=1e-3))
+    assert evaluation.wilson_interval(np.ones(10, bool)) == (pytest.approx(72.247, abs=1e-3), pytest.approx(100.0))
+    assert evaluation.wilson_interval(np.zeros(10, bool))[0] == 0.0
+    wide, narrow = (evaluation.wilson_interval(np.arange(n) % 10 != 0) for n in (2_000, 10_000))
+    assert narrow[1] - narrow[0] < wide[1] - wide[0] < 3.0  # 90% of 2,000 images: within about +-1.3 points
+
+
+def test_read_intervals_are_per_answer_overall_and_per_family():
+    family_ids = np.arange(20) % 5
+    hits = np.arange(20) < 10  # families 0 and 1 are read right three times, the others twice
+    intervals = evaluation.read_intervals({"answer": hits}, family_ids)["answer"]
+    assert intervals["overall"] == evaluation.wilson_interval(hits)
+    assert intervals["rotation"] == evaluation.wilson_interval(hits[family_ids == 1])
+    assert list(intervals) == ["overall", *FAMILIES]
+
+
+def test_the_recovered_shares_bootstrap_interval_holds_the_share_and_pins_the_ends():
+    rng = np.random.default_rng(0)
+    family_ids = np.arange(5_000) % 5
+    clean = rng.random(5_000) < 0.95
+    uncorrected = clean & (rng.random(5_000) < 0.7)
+    half_way = np.where(rng.random(5_000) < 0.5, clean, uncorrected)
+    answers = {"all of it": clean, "none of it": uncorrected, "about half": half_way}
+    intervals = evaluation.recovered_share_intervals(answers, uncorrected, clean, family_ids, np.random.default_rng(1))
+    assert intervals["all of it"]["flip"] == (1.0, 1.0) and intervals["none of it"]["overall"] == (0.0, 0.0)
+    low, high = intervals["about half"]["overall"]
+    share = evaluation.recovered_share(
+        *(evaluation.by_family(100.0 * hits, family_ids) for hits in (half_way, uncorrected, clean))
+    )["overall"]
+    assert low < share < high and 0.3 < low and high < 0.7
+    lost_nothing = evaluation.recovered_share_intervals({"a": clean}, clean, clean, family_ids, rng)
+    assert np.isnan(lost_nothing["a"]["overall"]).all()
+
+
+def test_the_search_over_undoings_reads_only_the_geometric_families_images():
+    """An oracle: every image is flipped left-right, and the reader reads class 1 only upright. The search
+    finds the flip on the geometric families' images; every other image is read as it is, wrong."""
+    keras, ops = backend.keras, backend.keras.ops
+
+    def read(images):
+        top_left = ops.cast(images[:, 0, 0, 0] > 0.5, "float32")
+        return ops.stack([0.6 - 0.5 * top_left, 0.4 + 0.5 * top_left], axis=1)
+
+    reader = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(read)])
+    images = np.zeros((10, 28, 28), np.float32)
+    images[:, 0, -1] = 1.0  # the mark at the top right: flipped left-right
+    family_ids = np.arange(10) % 5
+    right = evaluation.undoing_reader_right(reader, Split(images, images, family_ids, np.ones(10, dtype=int)))
+    geometric = np.isin(family_ids, [FAMILIES.index(family) for family in corruptions.GEOMETRIC_FAMILIES])
+    assert geometric.sum() == 4 and right.tolist() == geometric.tolist()
 
 
 def test_metric_table_scores_every_method_overall_and_per_family(split):

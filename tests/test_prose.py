@@ -81,15 +81,17 @@ def test_the_abstracts_counts_and_orders_follow_constructed_results():
     for model_id in ("5", "12"):
         read[model_id] = uncorrected + 1
     read["3"] = uncorrected - 1
-    verdicts = changed["test verdicts"]
-    verdicts["0"]["verdict"] = "learned"
-    text = abstract.abstract(table, changed)
+    changed_table = table.copy()
+    changed_table.loc["0", "collapsed"] = False
+    text = abstract.abstract(changed_table, changed)
     readable = [m for m in ("2", "5", "12") if read[m] > uncorrected]
     assert f"{len(readable)} of the seed's 21 models make the characters more readable than the uncorrected " in text
     assert f"({study.models_text(readable)})" in text
     assert f"model 12, reads {uncorrected + 1:.1f}%, more than the uncorrected input" in text
-    collapsed = [m for m in table.index if verdicts[m]["verdict"] != "learned"]
-    assert f"{len(collapsed)} of the 25 models collapsed ({study.models_text(collapsed)})" in text
+    collapsed = [m for m in table.index if changed_table.loc[m, "collapsed"]]
+    assert "0" not in collapsed and len(collapsed) < int(table["collapsed"].sum())
+    assert f"{len(collapsed)} of the 25 models collapsed, judged on the validation images " in text
+    assert f"({study.models_text(collapsed)})" in text
     changed["headline"][labels.CLEAN][labels.READ]["overall"] = read[final["final model"]] - 0.5
     assert "0.5 points above clean" in abstract.abstract(table, changed)
     for model_id in readable:
@@ -102,9 +104,12 @@ def test_the_readme_and_the_report_agree_on_the_headline_and_the_collapse_count(
     report_text, readme_text = abstract.abstract(table, final), readme_results.section(PUBLISHED)
     best = final["final model"]
     best_read = f"{final['readability'][labels.READ][best]:.1f}%"
-    assert best_read in report_text and f"**{best_read[:-1]}%** after model {best}" in readme_text
-    collapsed = re.search(r"(\d+) of the \d+ models collapsed \((models? [\d., ]+)\)", report_text)
+    assert best_read in report_text and f"**{best_read} [" in readme_text and f"] after model {best}" in readme_text
+    collapsed = re.search(
+        r"(\d+) of the \d+ models collapsed, judged on the validation images \((models? [\d., ]+)\)", report_text
+    )
     assert f"**Collapse**: {collapsed.group(2)} collapsed" in readme_text
+    assert len(re.findall(r"[\d.]+", collapsed.group(2))) == int(collapsed.group(1)) == int(table["collapsed"].sum())
 
 
 def robustness_tables(u_net_mild, model_12_mild, model_12_on_a_pair):

@@ -25,14 +25,17 @@ def test_the_section_states_the_builds_own_numbers(smoke_results):
     assert f"| {final['readability'][labels.READ][best]:.1f} |" in rows[best]
     assert "| – |" in rows["20"] and "| – |" not in rows["12"]  # the seed has no loss for a U-Net
     clean = final["headline"][labels.CLEAN][labels.READ]["overall"]
-    assert f"The reader reads {clean:.1f}% of the clean test images" in text
+    low, high = final["read intervals"][labels.CLEAN]["overall"]
+    assert f"The reader reads {clean:.1f}% [{low:.1f}\u2013{high:.1f}] of the clean test images" in text
     assert f"**The best model is model {best}**" in text
     assert "![" in text and results_files.FIGURE in text
     spread_read = final["spread"][labels.READ]
     assert f"read {spread_read['mean']:.1f}% ± {spread_read['standard deviation']:.1f}" in text
-    collapsed = [model for model in table.index if final["test verdicts"][model]["verdict"] != "learned"]
-    assert f"**Collapse**: {study.models_text(collapsed)} collapsed" in text
-    assert f"of the other {len(table) - len(collapsed)}, " in text
+    collapsed = list(table.index[table["collapsed"]])
+    assert f"**Collapse**: {study.models_text(collapsed)} collapsed (the report's verdicts, on the validation" in text
+    identity = final["validation baselines"][labels.UNCORRECTED]
+    beat = [model for model in table.index if model not in collapsed and table.loc[model, labels.VAL_MSE] < identity]
+    assert f"of the other {len(table) - len(collapsed)}, {len(beat)} beat the uncorrected input's validation" in text
 
 
 def test_the_readme_shows_the_published_results_when_there_are_some():

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import backend, labels, study
+from lib import backend, labels, models, study
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,38 @@ def test_models_are_compared_on_their_mse_whatever_loss_they_trained_on():
         )
         == "22"
     )
+
+
+def test_the_final_evaluations_models_get_one_name_each_listing_their_roles():
+    results = {model_id: fake_result(model_id, [0.5]) for model_id in models.MODEL_IDS}
+    results["3"], results["23"] = fake_result("3", [0.2]), fake_result("23", [0.1])
+    assert study.final_models(results) == {
+        "3": "model 3 (best of the seed's models)",
+        "12": "model 12 (the seed's final model)",
+        "23": "model 23 (best overall)",
+    }
+    results["12"] = fake_result("12", [0.05])  # the seed's final model is now the best of all
+    assert study.final_models(results) == {
+        "12": "model 12 (best of the seed's models, the seed's final model, best overall)"
+    }
+    assert study.glance_models("12", "23") == {"12": "best of the seed's, the seed's final", "23": "best U-Net"}
+
+
+def test_a_target_is_met_missed_or_within_noise_by_its_interval():
+    assert study.target(">=", 93, "why", 93.4, (92.9, 93.9))["verdict"] == "within noise"
+    assert study.target(">=", 93, "why", 93.6, (93.1, 94.1))["verdict"] == "met"
+    assert study.target(">=", 93, "why", 92.4, (91.9, 92.9))["verdict"] == "missed"
+    below = study.target("<=", 0.2, "why", 0.19)
+    assert below == {"target": "<= 0.2", "why there": "why", "reached": 0.19, "verdict": "met"}
+    assert study.target("<=", 0.2, "why", 0.21)["verdict"] == "missed"
+
+
+def test_the_collapse_summary_reads_the_validation_verdicts_and_the_uncorrected_inputs_mse():
+    table = pd.DataFrame(
+        {"collapsed": [True, False, False, False], labels.VAL_MSE: [0.16, 0.05, 0.09, 0.08]},
+        index=["0", "3", "4", "12"],
+    )
+    assert study.collapse_summary(table, 0.08) == (["0"], ["3"], ["4", "12"])
 
 
 KILLABLE = """
