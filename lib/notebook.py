@@ -165,6 +165,15 @@ def headline_with_intervals(headline, intervals):
     return shown
 
 
+def worded(table):
+    """``table`` for display with the corruption families named in words (``labels.family_text``) in its rows
+    and columns, as the prose names them; the results files keep the keys."""
+    def word(label):
+        return labels.family_text(label) if isinstance(label, str) else label
+
+    return table.rename(index=word, columns=word)
+
+
 def rounded(table, decimals):
     """``table`` with the columns of ``decimals`` (column -> decimals) written as text, rounded the way every
     sentence of the report rounds (Python's format: 88.55 stored as 88.54999... is 88.5), where pandas'

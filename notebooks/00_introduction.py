@@ -25,7 +25,8 @@
 # dense bottleneck of a few units, and what comes out is blurred; a reader may no longer recognise the
 # character. A sixth family, U-Nets with skip connections, asks what it takes to correct an image so
 # that it can be *read* again: with and without the skips, small and large, with the seed's wished-for
-# edge-aware loss. The final evaluation sets the seed's pick beside the best model overall, on
+# edge-aware loss. The final evaluation sets the best of the seed's models and the seed's own final
+# model 12 beside the best model overall, on
 # readability first, at every severity of corruption and on combinations of corruptions never seen in
 # training.
 #

@@ -90,7 +90,7 @@ headline_right = {
     labels.CLEAN: clean_right,
 }
 read_intervals = evaluation.read_intervals(headline_right, test.family_ids)
-notebook.headline_with_intervals(headline, read_intervals)
+notebook.worded(notebook.headline_with_intervals(headline, read_intervals))
 
 # %% tags=["nbval-ignore-output"]
 read = headline.loc[labels.READ]
@@ -282,7 +282,7 @@ display(
             name: {group: evaluation.with_interval(value, read_intervals[name][group]) for group, value in row.items()}
             for name, row in controls.iterrows()
         }
-    ).T,
+    ).T.pipe(notebook.worded),
     Markdown("**Share of the lost readability recovered** (1: all of it), with 95% bootstrap intervals"),
     pd.DataFrame(
         {
@@ -292,7 +292,7 @@ display(
             }
             for name, row in recovered.iterrows()
         }
-    ).T,
+    ).T.pipe(notebook.worded),
 )
 
 # %% tags=["nbval-ignore-output"]
@@ -340,7 +340,7 @@ predictions = {
 }
 quality = evaluation.quality_table(predictions, test)
 for metric in evaluation.METRICS:
-    display(Markdown(f"**{metric}** per method, overall and per corruption family"), quality[metric])
+    display(Markdown(f"**{metric}** per method, overall and per corruption family"), notebook.worded(quality[metric]))
 
 # %% tags=["nbval-ignore-output"]
 ours, identity, median = (quality.loc[name] for name in (final_name, labels.UNCORRECTED, labels.MEDIAN_FILTER))
@@ -379,7 +379,7 @@ display(
         f"The reader's accuracy (%) on each set of images (kept epoch {reader_run.best_epoch} of "
         f"{len(reader_run.history)} of its training):"
     ),
-    accuracy,
+    notebook.worded(accuracy),
 )
 
 # %% [markdown]
@@ -491,7 +491,7 @@ severities = {severity: setting.test_split(severity) for severity in corruptions
 severity = evaluation.severity_table(robustness_models, reader, severities)
 plots.severity_curves(severity, labels.UNCORRECTED)
 plt.show()
-severity.T
+notebook.worded(severity.T)
 
 # %% [markdown]
 # ## Corruptions never seen in training: two families on one image
@@ -502,7 +502,7 @@ severity.T
 # %% tags=["nbval-ignore-output"]
 pairs = evaluation.pairs_table(robustness_models, reader, setting.pairs_test_split())
 for metric in (labels.READ, labels.MSE):
-    display(Markdown(f"**{metric}** per pair of corruption families"), pairs[metric])
+    display(Markdown(f"**{metric}** per pair of corruption families"), notebook.worded(pairs[metric]))
 
 # %% tags=["nbval-ignore-output"]
 pair_read = pairs[labels.READ].drop("overall")
