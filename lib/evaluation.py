@@ -277,10 +277,11 @@ def recovered_share_intervals(right, uncorrected_right, clean_right, family_ids,
     return intervals
 
 
-def with_interval(value, interval, digits=1):
-    """A figure and its 95% interval as one cell of a table: ``92.9 (92.4-93.4)``."""
+def with_interval(value, interval, digits=1, unit=""):
+    """A figure and its 95% interval, as a table's cell shows it (``92.9 (92.4-93.4)``) or, with a ``unit``,
+    as a sentence writes it (``92.9% (92.4-93.4)``)."""
     low, high = interval
-    return f"{value:.{digits}f} ({low:.{digits}f}\u2013{high:.{digits}f})"
+    return f"{value:.{digits}f}{unit} ({low:.{digits}f}\u2013{high:.{digits}f})"
 
 
 UNDOING_ANGLES = np.arange(-60, 61, 5)  # degrees: past the rotation family's largest turn at severity 5 (57)

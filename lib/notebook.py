@@ -168,6 +168,7 @@ def headline_with_intervals(headline, intervals):
 def worded(table):
     """``table`` for display with the corruption families named in words (``labels.family_text``) in its rows
     and columns, as the prose names them; the results files keep the keys."""
+
     def word(label):
         return labels.family_text(label) if isinstance(label, str) else label
 

@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import labels, models, paths, results_files, study
+from . import evaluation, labels, models, paths, results_files, study
 from .files import atomic_write
 
 PUBLISHED_RESULTS = paths.PUBLISHED_DIR / "full" / "results"
@@ -169,8 +169,8 @@ def _quality(measures):
 
 def _read(final, name):
     """An overall accuracy of the headline with its 95% interval."""
-    value, (low, high) = final["headline"][name][labels.READ]["overall"], final["read intervals"][name]["overall"]
-    return f"{value:.1f}% [{low:.1f}\u2013{high:.1f}]"
+    value, interval = final["headline"][name][labels.READ]["overall"], final["read intervals"][name]["overall"]
+    return evaluation.with_interval(value, interval, unit="%")
 
 
 def _family_reading(final, model_id):

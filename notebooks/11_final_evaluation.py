@@ -53,7 +53,7 @@ display(
             if BEST_SEED == FINAL_MODEL
             else "the final model of this report."
         )
-        + (f" {models.spec(BEST_SEED).note}" if BEST_SEED != FINAL_MODEL else "")
+        + (f"\n\nModel {BEST_SEED}: {models.spec(BEST_SEED).note}" if BEST_SEED != FINAL_MODEL else "")
         + f"\n\nModel {FINAL_MODEL}: {spec.note}\n\nIt has {final['parameters']:,} parameters and was trained with "
         f"batch size {spec.batch_size} and Adam at learning rate {spec.learning_rate:g}. Its layers:"
     )
@@ -99,7 +99,7 @@ families = list(corruptions.FAMILIES)
 
 def read_text(name, group="overall"):
     """An accuracy of the headline in prose, with its 95% interval."""
-    return evaluation.with_interval(read.loc[group, name], read_intervals[name][group]) + "%"
+    return evaluation.with_interval(read.loc[group, name], read_intervals[name][group], unit="%")
 
 
 def against_uncorrected(model_id):
@@ -486,7 +486,7 @@ plt.show()
 roles = study.glance_models(BEST_SEED, BEST_NEW)
 robustness_models = {f"model {model_id}": results[model_id].model for model_id in roles}
 best_new_name = f"model {BEST_NEW}"
-display(Markdown("; ".join(f"model {model_id} is {role}" for model_id, role in roles.items()) + "."))
+display(Markdown("The models: " + "; ".join(f"model {model_id}, {role}" for model_id, role in roles.items()) + "."))
 severities = {severity: setting.test_split(severity) for severity in corruptions.SEVERITIES}
 severity = evaluation.severity_table(robustness_models, reader, severities)
 plots.severity_curves(severity, labels.UNCORRECTED)

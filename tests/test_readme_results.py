@@ -26,7 +26,7 @@ def test_the_section_states_the_builds_own_numbers(smoke_results):
     assert "| – |" in rows["20"] and "| – |" not in rows["12"]  # the seed has no loss for a U-Net
     clean = final["headline"][labels.CLEAN][labels.READ]["overall"]
     low, high = final["read intervals"][labels.CLEAN]["overall"]
-    assert f"The reader reads {clean:.1f}% [{low:.1f}\u2013{high:.1f}] of the clean test images" in text
+    assert f"The reader reads {clean:.1f}% ({low:.1f}\u2013{high:.1f}) of the clean test images" in text
     assert f"**The best model is model {best}**" in text
     assert "![" in text and results_files.FIGURE in text
     spread_read = final["spread"][labels.READ]
