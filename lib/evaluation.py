@@ -383,13 +383,6 @@ def quality_by_method(quality):
     return {method: {metric: quality.loc[method, metric].to_dict() for metric in METRICS} for method in quality.index}
 
 
-def accuracy_table(classifier, inputs, split):
-    """The classifier's accuracy (%) on each set of images (rows), overall and per corruption family."""
-    return pd.DataFrame.from_dict(
-        {name: reader_accuracy(classifier, images, split) for name, images in inputs.items()}, orient="index"
-    )
-
-
 def as_tree(frame):
     """A table as nested dicts for a JSON file: the column levels first, then the row levels, every key
     a string and every value a float."""

@@ -45,7 +45,6 @@ FINAL_SCHEMA = {
     "test images": "how many test images every accuracy is over",
     "classifier epochs": "the epochs the reader trained",
     "quality": "MSE, PSNR and SSIM of every method, overall and per family",
-    "accuracy": "the reader's accuracy (%) on every method's outputs, overall and per family",
     "headline": "the final evaluation's models and the baselines on every measure",
     "read intervals": "95% Wilson intervals (low, high) of the headline's and the controls' accuracies, per family",
     "targets": "the targets set for the final model: each one's bound, why it is there, the value reached, met",
@@ -54,7 +53,8 @@ FINAL_SCHEMA = {
     "severity": "MSE and accuracy at every severity",
     "pairs": "MSE and accuracy on images corrupted by two families at once",
     "spread": "the runs of the best U-Net, their mean and standard deviation",
-    "controls": "the reader on corrected images beside the reader trained on corrupted ones, per family",
+    "controls": "the reader's accuracy (%) on every answer to corruption (corrections, median filter, a reader trained "
+    "on corrupted images, a search over flips and turns), beside clean and uncorrected, per family",
     "recovered share": "per family, the share of the lost readability a correction recovers",
     "recovered intervals": "95% bootstrap intervals (low, high) of the recovered share, per family",
     "validation baselines": "the baselines' validation MSE: all black, the uncorrected input, the mean training image",

@@ -118,13 +118,13 @@ ALLOWED = reference_results.ACCURACY_IMAGES
 
 
 def test_a_reader_may_read_a_few_images_per_group_differently_and_not_more():
-    accuracy = REFERENCE["final evaluation"]["accuracy"]["clean"]
+    accuracy = REFERENCE["final evaluation"]["controls"]["clean images"]
     family = next(name for name in accuracy if name != "overall")
     group = REFERENCE["final evaluation"]["test images"] // len(evaluation.FAMILIES)
     changed = copy.deepcopy(REFERENCE)
-    changed["final evaluation"]["accuracy"]["clean"][family] += ALLOWED * 100 / group
+    changed["final evaluation"]["controls"]["clean images"][family] += ALLOWED * 100 / group
     assert reference_results.differences(changed, REFERENCE) == []
-    changed["final evaluation"]["accuracy"]["clean"][family] += 100 / group
+    changed["final evaluation"]["controls"]["clean images"][family] += 100 / group
     assert len(reference_results.differences(changed, REFERENCE)) == 1
 
 
