@@ -80,15 +80,19 @@ def test_the_recovered_share_is_the_part_of_the_lost_readability_won_back():
     assert np.isnan(share["noise"])  # corruption cost nothing there
 
 
-def test_reading_over_undoings_keeps_the_most_confident_reading():
+def upright_reader():
+    """A reader confident of class 1 only where the bright pixel sits at the top left, unsure otherwise."""
     keras, ops = backend.keras, backend.keras.ops
 
     def read(images):
-        # Confident of class 1 only where the bright pixel sits at the top left, unsure otherwise.
         top_left = ops.cast(images[:, 0, 0, 0] > 0.5, "float32")
         return ops.stack([0.6 - 0.5 * top_left, 0.4 + 0.5 * top_left], axis=1)
 
-    reader = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(read)])
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(read)])
+
+
+def test_reading_over_undoings_keeps_the_most_confident_reading():
+    reader = upright_reader()
     images = np.zeros((3, 28, 28), np.float32)
     images[0, 0, 0] = images[1, 0, -1] = images[2, -1, 0] = 1.0  # upright, flipped left-right, upside down
     assert evaluation.best_reading_over_undoings(reader, images, angles=[0]).tolist() == [1, 1, 1]
@@ -135,13 +139,7 @@ def test_the_recovered_shares_bootstrap_interval_holds_the_share_and_pins_the_en
 def test_the_search_over_undoings_reads_only_the_geometric_families_images():
     """An oracle: every image is flipped left-right, and the reader reads class 1 only upright. The search
     finds the flip on the geometric families' images; every other image is read as it is, wrong."""
-    keras, ops = backend.keras, backend.keras.ops
-
-    def read(images):
-        top_left = ops.cast(images[:, 0, 0, 0] > 0.5, "float32")
-        return ops.stack([0.6 - 0.5 * top_left, 0.4 + 0.5 * top_left], axis=1)
-
-    reader = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(read)])
+    reader = upright_reader()
     images = np.zeros((10, 28, 28), np.float32)
     images[:, 0, -1] = 1.0  # the mark at the top right: flipped left-right
     family_ids = np.arange(10) % 5
