@@ -57,8 +57,6 @@ def headline(table, final):
     best, seed_best = final["final model"], final["best seed model"]
     best_name, seed_name, seed_final_name = final["final name"], final["best seed name"], final["seed final name"]
     quality = final["quality"]
-    controls = final["controls"]
-    undone = controls[labels.UNDOING_READER]
     best_answer = f"corrected by {best_name}"
     spread, spread_read = final["spread"][labels.VAL_MSE], final["spread"][labels.READ]
     uncorrected_val_mse = final["validation baselines"][labels.UNCORRECTED]
@@ -76,9 +74,11 @@ def headline(table, final):
         f"model {models.SEED_FINAL_MODEL}; **{_read(final, best_name)}** after model {best} (its hardest family: "
         f"{_family_reading(final, best)}). In brackets: 95% intervals over the test images.",
         f"- **Controls.** A reader trained on the corrupted images reads "
-        f"{controls[labels.CORRUPTED_TRAINED_READER]['overall']:.1f}% of them. Trying flips and turns, the "
-        f"clean-trained reader reads {undone['rotation']:.1f}% of the rotated and {undone['flip']:.1f}% of the "
-        f"flipped images, against {controls[best_answer]['rotation']:.1f}% and {controls[best_answer]['flip']:.1f}% "
+        f"{_read(final, labels.CORRUPTED_TRAINED_READER, tree='controls')} of them. Trying flips and turns on the "
+        f"rotated and flipped images only (an oracle that knows which they are), the clean-trained reader reads "
+        f"{_read(final, labels.UNDOING_READER, 'rotation', 'controls')} of the rotated and "
+        f"{_read(final, labels.UNDOING_READER, 'flip', 'controls')} of the flipped images, against "
+        f"{_read(final, best_answer, 'rotation', 'controls')} and {_read(final, best_answer, 'flip', 'controls')} "
         f"after model {best}.",
         f"- **Targets**: {met} of {len(targets)} met by model {best}: "
         + "; ".join(
@@ -167,10 +167,11 @@ def _quality(measures):
     )
 
 
-def _read(final, name):
-    """An overall accuracy of the headline with its 95% interval."""
-    value, interval = final["headline"][name][labels.READ]["overall"], final["read intervals"][name]["overall"]
-    return evaluation.with_interval(value, interval, unit="%")
+def _read(final, name, group="overall", tree="headline"):
+    """An accuracy of the headline (or of the controls) with its 95% interval."""
+    values = final[tree][name]
+    value = values[labels.READ][group] if tree == "headline" else values[group]
+    return evaluation.with_interval(value, final["read intervals"][name][group], unit="%")
 
 
 def _family_reading(final, model_id):

@@ -104,7 +104,7 @@ def test_the_readme_and_the_report_agree_on_the_headline_and_the_collapse_count(
     report_text, readme_text = abstract.abstract(table, final), readme_results.section(PUBLISHED)
     best = final["final model"]
     best_read = f"{final['readability'][labels.READ][best]:.1f}%"
-    assert best_read in report_text and f"**{best_read} (" in readme_text and f"] after model {best}" in readme_text
+    assert best_read in report_text and f"**{best_read} (" in readme_text and f")** after model {best}" in readme_text
     collapsed = re.search(
         r"(\d+) of the \d+ models collapsed, judged on the validation images \((models? [\d., ]+)\)", report_text
     )
