@@ -45,7 +45,8 @@ def abstract(table, final):
             f"On {final['test images']:,} official test images, a classifier trained on clean characters reads "
             f"{clean:.1f}% of the clean images and {uncorrected:.1f}% of the corrupted ones.",
             f"After correction by the best model, model {best} ({table.loc[best, 'family']}), it reads "
-            f"**{read[best]:.1f}%** (95% interval {interval[0]:.1f}\u2013{interval[1]:.1f}), {abs(gap):.1f} points {'below' if gap < 0 else 'above'} clean (test MSE "
+            f"**{read[best]:.1f}%** (95% interval {interval[0]:.1f}\u2013{interval[1]:.1f}), {abs(gap):.1f} points "
+            f"{'below' if gap < 0 else 'above'} clean (test MSE "
             f"{mse[best]:.4f}, against {uncorrected_mse:.4f} uncorrected); its hardest family, "
             f"{labels.family_text(worst)}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}%.",
             f"{len(readable)} of the seed's {len(seed_ids)} models make the characters more readable than the "

@@ -213,13 +213,47 @@ def with_seed_blanks(table):
     return shown
 
 
+PRINT_WIDTH = 120  # characters of a table row that fit the PDF's text width in the table's font
+
+
 def table_latex(table):
-    """A table's LaTeX form, numbers as ``number_text`` writes them, shrunk where it is wider than the text: a
-    LaTeX tabular does not wrap, and the PDF would cut off its right-hand columns. nbconvert's LaTeX preamble
-    loads adjustbox and caps every box at 0.9 of the line's width, so such a table ends up that wide."""
-    return (
-        "\\begin{adjustbox}{max width=\\linewidth}\n" + table.to_latex(float_format=number_text) + "\\end{adjustbox}\n"
+    """A table's LaTeX form, numbers as ``number_text`` writes them. A LaTeX tabular does not wrap: a table
+    wider than the page (``PRINT_WIDTH``) is split into several, each with the row labels and as many whole
+    columns as fit, rather than shrunk until its numbers cannot be read. nbconvert's LaTeX preamble loads
+    adjustbox and caps every box at 0.9 of the line's width: a part that is still too wide (one very wide
+    column) ends up that wide."""
+    if isinstance(table, pd.Series):
+        table = table.to_frame()
+    return "\n".join(
+        "\\begin{adjustbox}{max width=\\linewidth}\n" + part.to_latex(float_format=number_text) + "\\end{adjustbox}\n"
+        for part in column_groups(table)
     )
+
+
+def column_groups(table, width=PRINT_WIDTH):
+    """``table`` cut into consecutive groups of whole columns, each with the row labels no wider than ``width``
+    characters where it can be (a single column wider than that stays one group)."""
+
+    def text_width(values):
+        return max((len(number_text(value) if isinstance(value, float) else str(value)) for value in values), default=0)
+
+    def column_width(column):
+        header = column if isinstance(column, tuple) else (column,)
+        return max(text_width([str(level) for level in header]), text_width(table[column].tolist())) + 3
+
+    labels_width = sum(
+        text_width([str(level) for level in table.index.get_level_values(i)]) + 3 for i in range(table.index.nlevels)
+    )
+    groups, current, used = [], [], labels_width
+    for column in table.columns:
+        needed = column_width(column)
+        if current and used + needed > width:
+            groups.append(current)
+            current, used = [], labels_width
+        current.append(column)
+        used += needed
+    groups.append(current)
+    return [table[group] for group in groups]
 
 
 def describe_family(results):

@@ -388,6 +388,29 @@ def test_a_notebooks_tables_reach_the_pdf_shrunk_to_the_page_width_where_wider()
         assert latex.endswith("\\end{tabular}\n\\end{adjustbox}\n") and "0.1304" in latex
 
 
+def test_a_table_wider_than_the_page_reaches_the_pdf_as_several_with_the_row_labels_each():
+    """Shrunk to the page, the final evaluation's widest tables printed at a third of the text's size."""
+    import pandas as pd
+
+    from lib import notebook
+
+    notebook.configure()
+    columns = {f"model {i} (best of the seed's models)": [0.1304 + i, 18.0] for i in range(6)}
+    table = pd.DataFrame(columns, index=pd.MultiIndex.from_tuples([(labels.MSE, "overall"), (labels.READ, "flip")]))
+    parts = notebook.column_groups(table)
+    assert len(parts) > 1 and [column for part in parts for column in part.columns] == list(table.columns)
+    label_width = len(labels.READ) + len("overall") + 6
+    for part in parts:
+        assert part.index.equals(table.index)
+        assert label_width + sum(len(column) + 3 for column in part.columns) <= notebook.PRINT_WIDTH
+    latex = notebook.table_latex(table)
+    assert latex.count("\\begin{tabular}") == len(parts) and latex.count("read correctly (\\%) & flip") == len(parts)
+    narrow = pd.DataFrame({labels.MSE: [0.1304]}, index=["model 2"])
+    assert len(notebook.column_groups(narrow)) == 1
+    one_wide_column = pd.DataFrame({"trained on": ["x" * 200]}, index=["23"])
+    assert len(notebook.column_groups(one_wide_column)) == 1  # kept whole: adjustbox shrinks it
+
+
 @pytest.mark.parametrize(
     "value, text",
     [
