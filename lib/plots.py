@@ -251,6 +251,58 @@ def severity_curves(table, baseline):
     )
 
 
+LABEL_GAP = 0.035  # of the axes' height: one line of x-small text
+LABEL_REACH = 0.07  # of the axes' width: points closer than this across share a column of labels
+
+
+def label_points(ax, points, names):
+    """Name each point (data coordinates, one row each) beside it. Points close together across have their
+    labels set in one column to the right of them, a line apart and as near their points' heights as that
+    allows, each tied to its point by a thin line; a point alone keeps its label beside it."""
+    ax.autoscale_view()
+    to_axes = ax.transData + ax.transAxes.inverted()
+    placed = to_axes.transform(points)
+    order = np.argsort(placed[:, 0], kind="stable")
+    clusters = [[order[0]]]
+    for index in order[1:]:
+        if placed[index, 0] - placed[clusters[-1][-1], 0] < LABEL_REACH:
+            clusters[-1].append(index)
+        else:
+            clusters.append([index])
+    for cluster in clusters:
+        if len(cluster) == 1:
+            ax.annotate(
+                names[cluster[0]], points[cluster[0]], fontsize="x-small", xytext=(3, 2), textcoords="offset points"
+            )
+            continue
+        by_height = sorted(cluster, key=lambda index: placed[index, 1])
+        heights = spread_apart(placed[by_height, 1], LABEL_GAP)
+        column = placed[cluster, 0].max() + 0.03
+        for index, height in zip(by_height, heights):
+            ax.annotate(
+                names[index],
+                points[index],
+                xytext=(column, height),
+                textcoords="axes fraction",
+                fontsize="x-small",
+                va="center",
+                arrowprops={"arrowstyle": "-", "color": "gray", "linewidth": 0.4, "shrinkA": 0, "shrinkB": 2},
+            )
+
+
+def spread_apart(targets, gap):
+    """Positions for labels wanted at the sorted ``targets``: at least ``gap`` apart, in the same order, each run
+    of labels that had to move centred on its targets' mean (the least total displacement for equal gaps)."""
+    blocks = []  # (targets of the block, its first position)
+    for target in targets:
+        blocks.append(([target], target))
+        while len(blocks) > 1 and blocks[-1][1] < blocks[-2][1] + gap * len(blocks[-2][0]):
+            (first, _), (second, _) = blocks[-2], blocks[-1]
+            merged = first + second
+            blocks[-2:] = [(merged, float(np.mean(merged)) - gap * (len(merged) - 1) / 2)]
+    return [start + gap * k for members, start in blocks for k in range(len(members))]
+
+
 def readability_against_mse(table, clean_accuracy, identity):
     """Every model as a point: test MSE across, the reader's accuracy on its corrections up. ``table``
     has ``test MSE``, ``read correctly (%)`` and ``family`` per model; ``identity`` is the uncorrected
@@ -258,17 +310,10 @@ def readability_against_mse(table, clean_accuracy, identity):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for family, group in table.groupby("family", sort=False):
         ax.scatter(group[labels.TEST_MSE], group[labels.READ], s=28, label=f"{family} family")
-        for model_id, row in group.iterrows():
-            ax.annotate(
-                model_id,
-                (row[labels.TEST_MSE], row[labels.READ]),
-                fontsize="x-small",
-                xytext=(3, 2),
-                textcoords="offset points",
-            )
     ax.axhline(clean_accuracy, color="gray", linestyle=":", label="clean images")
     ax.scatter(*identity, color="black", marker="x", s=40, label=labels.UNCORRECTED, zorder=3)
     ax.set_xscale("log")
+    label_points(ax, table[[labels.TEST_MSE, labels.READ]].to_numpy(float), list(table.index))
     # Over less than two decades Matplotlib labels the minor ticks too, and 3e-2 ran into 4e-2:
     # label 1, 2 and 5 of each decade, as plain numbers.
     ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1, 2, 5)))

@@ -585,3 +585,16 @@ def test_a_training_stage_that_stops_stops_the_build_before_the_notebooks(
     monkeypatch.setattr(report, "train_first", lambda args: status)
     assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path)]) == code
     assert not runs and f"BUILD {word}:" in capsys.readouterr().err
+
+
+def test_labels_of_points_close_together_are_set_a_line_apart_in_their_order_and_near_their_points():
+    from lib import plots
+
+    assert plots.spread_apart([0.3, 0.7], 0.05) == [0.3, 0.7]  # far apart: each at its point
+    heights = plots.spread_apart([0.40, 0.40, 0.41, 0.80], 0.05)
+    assert heights[3] == 0.80
+    gaps = [upper - lower for lower, upper in zip(heights, heights[1:])]
+    assert min(gaps) >= 0.05 - 1e-12
+    assert sum(heights[:3]) / 3 == pytest.approx((0.40 + 0.40 + 0.41) / 3)  # the moved run centred on its points
+    chained = plots.spread_apart([0.10, 0.12, 0.14, 0.16], 0.05)
+    assert chained == pytest.approx([0.055, 0.105, 0.155, 0.205])
