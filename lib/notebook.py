@@ -157,12 +157,23 @@ def headline_with_intervals(headline, intervals):
     """The final evaluation's headline table for display: each accuracy with its 95% interval
     (``evaluation.read_intervals``: column name -> group -> (low, high)) in the same cell."""
     shown = headline.astype(object)
-    for name in headline.columns:
-        for group, interval in intervals[name].items():
-            shown.loc[(labels.READ, group), name] = evaluation.with_interval(
-                headline.loc[(labels.READ, group), name], interval
-            )
+    read = with_intervals(headline.loc[labels.READ].T, intervals).T
+    for group in read.index:
+        shown.loc[(labels.READ, group)] = read.loc[group]
     return shown
+
+
+def with_intervals(table, intervals, digits=1):
+    """``table`` (a row per answer, a column per group) for display, each value with its 95% interval
+    (``intervals``: answer -> group -> (low, high)) in the same cell."""
+    return pd.DataFrame(
+        {
+            name: {
+                group: evaluation.with_interval(value, intervals[name][group], digits) for group, value in row.items()
+            }
+            for name, row in table.iterrows()
+        }
+    ).T
 
 
 def worded(table):

@@ -77,14 +77,20 @@ def final_models(results):
     seed's models by validation MSE (what the seed's protocol would choose), the seed's own final model
     (``models.SEED_FINAL_MODEL``) and the best model overall. A model in more than one role has one name
     that lists them, so that no table shows one model twice."""
-    roles = {}
-    for model_id, role in (
+    roles = joined_roles(
         (best_model(results, models.SEED_MODEL_IDS), "best of the seed's models"),
         (models.SEED_FINAL_MODEL, "the seed's final model"),
         (best_model(results, models.MODEL_IDS), "best overall"),
-    ):
-        roles.setdefault(model_id, []).append(role)
-    return {model_id: f"model {model_id} ({', '.join(names)})" for model_id, names in roles.items()}
+    )
+    return {model_id: f"model {model_id} ({role})" for model_id, role in roles.items()}
+
+
+def joined_roles(*roles):
+    """(model id, role) pairs as model id -> its roles joined, in order: one entry per model."""
+    joined = {}
+    for model_id, role in roles:
+        joined.setdefault(model_id, []).append(role)
+    return {model_id: ", ".join(names) for model_id, names in joined.items()}
 
 
 def target(direction, bound, why, reached, interval=None):
@@ -107,14 +113,9 @@ def target(direction, bound, why, reached, interval=None):
 def glance_models(best_seed, best_new):
     """The models the figures and the robustness tables show, model id -> role: the best of the seed's models, the
     seed's final model and the best U-Net (one entry per model, its roles joined)."""
-    roles = {}
-    for model_id, role in (
-        (best_seed, "best of the seed's"),
-        (models.SEED_FINAL_MODEL, "the seed's final"),
-        (best_new, "best U-Net"),
-    ):
-        roles.setdefault(model_id, []).append(role)
-    return {model_id: ", ".join(names) for model_id, names in roles.items()}
+    return joined_roles(
+        (best_seed, "best of the seed's"), (models.SEED_FINAL_MODEL, "the seed's final"), (best_new, "best U-Net")
+    )
 
 
 def collapse_summary(table, uncorrected_val_mse):

@@ -282,22 +282,9 @@ recovered_intervals = evaluation.recovered_share_intervals(
 )
 display(
     Markdown("**Read correctly (%)**, overall and per family, with 95% intervals"),
-    pd.DataFrame(
-        {
-            name: {group: evaluation.with_interval(value, read_intervals[name][group]) for group, value in row.items()}
-            for name, row in controls.iterrows()
-        }
-    ).T.pipe(notebook.worded),
+    notebook.worded(notebook.with_intervals(controls, read_intervals)),
     Markdown("**Share of the lost readability recovered** (1: all of it), with 95% bootstrap intervals"),
-    pd.DataFrame(
-        {
-            name: {
-                group: evaluation.with_interval(value, recovered_intervals[name][group], digits=2)
-                for group, value in row.items()
-            }
-            for name, row in recovered.iterrows()
-        }
-    ).T.pipe(notebook.worded),
+    notebook.worded(notebook.with_intervals(recovered, recovered_intervals, digits=2)),
 )
 
 # %% tags=["nbval-ignore-output"]
