@@ -50,6 +50,19 @@ BATCH_ABLATION_MODELS = ("3", "7", "12")
 BATCH_ABLATION_SIZES = (128, 512)
 
 
+# Run-to-run noise within each family of the seed's models: one representative network per family, trained
+# SPREAD_RUNS times with seeds one apart, as (model id, run). Model 9 is model 5 with the next seed (its seed
+# offset), so it is the sweep's second run. The cheapest families come first: a training stage stopped early
+# has finished the most of them.
+FAMILY_RUNS = {
+    "light": (("19", 0), ("19", 1), ("19", 2)),
+    "regularised": (("14", 0), ("14", 1), ("14", 2)),
+    "sweep": (("5", 0), ("9", 0), ("5", 2)),
+    "deep": (("12", 0), ("12", 1), ("12", 2)),
+    "baseline": (("3", 0), ("3", 1), ("3", 2)),
+}
+
+
 def batch_ablation_runs():
     """(model id, batch size) of every run the batch-size ablation needs that the study itself does not train."""
     return [
@@ -444,7 +457,8 @@ class Setting:
         those models): what it finds decides the batch size of the seed's models.
         The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
         network: the U-Nets go next, the widest first, so that stages started together do not all wait on
-        it at the end."""
+        it at the end. Then the reader and its control, the seed's other models, and the further runs of each
+        family's representative (``FAMILY_RUNS``)."""
         u_nets = family_ids("u-net")[::-1]
         ablation = [(model_id, size) for model_id in BATCH_ABLATION_MODELS for size in BATCH_ABLATION_SIZES]
         plan = [self.autoencoder(model_id, batch_size=size) for model_id, size in ablation]
@@ -455,6 +469,7 @@ class Setting:
             for model_id in models.MODEL_IDS
             if model_id not in u_nets and model_id not in BATCH_ABLATION_MODELS
         ]
+        plan += [self.autoencoder(model_id, run) for runs in FAMILY_RUNS.values() for model_id, run in runs if run]
         if spread_model is not None:
             plan += [self.autoencoder(spread_model, run) for run in range(1, training.SPREAD_RUNS)]
         return plan
