@@ -65,12 +65,12 @@ def survey(setting):
     u_nets = {
         model_id: records.get(setting.autoencoder(model_id).folder("").name) for model_id in study.family_ids("u-net")
     }
-    # Only the best U-Net's spread runs are needed, and which one that is needs every U-Net.
+    # Of the U-Nets' further runs only the best U-Net's are needed, and which one that is needs every U-Net.
     best = study.best_new_model_of_records(u_nets)
     result.missing = {
         network.name: folder
         for network, folder in result.missing.items()
-        if not network.run or network.config.model_id == best
+        if not network.run or network.config.model_id not in u_nets or network.config.model_id == best
     }
     return result
 
