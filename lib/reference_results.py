@@ -79,6 +79,7 @@ FINAL_KEYS = (
     "severity",
     "pairs",
     "spread",
+    "family runs",
     "controls",
 )  # not the recovered share, a ratio of the controls' accuracies, which one image moves far; not the targets,
 # computed from the headline; not the test verdicts, whose worst family a one-image tie can change

@@ -53,6 +53,7 @@ FINAL_SCHEMA = {
     "severity": "MSE and accuracy at every severity",
     "pairs": "MSE and accuracy on images corrupted by two families at once",
     "spread": "the runs of the best U-Net, their mean and standard deviation",
+    "family runs": "each run of each seed family's representative: its family, seed, validation MSE and accuracy",
     "controls": "the reader's accuracy (%) on every answer to corruption (corrections, median filter, a reader trained "
     "on corrupted images, a search over flips and turns), beside clean and uncorrected, per family",
     "recovered share": "per family, the share of the lost readability a correction recovers",

@@ -309,27 +309,50 @@ def what_differs(first, second):
     return [f"{name} {a[name]} against {b[name]}" for name in a if a[name] != b[name]]
 
 
-def noise_levels(table, spread, read):
-    """How far a second run moves a result, from the study's own repeated runs: models 5 and 9 (one network,
-    two seeds) and the spread runs of the best U-Net. ``val MSE``: the larger of |5 - 9| and the spread runs'
-    range; ``read``: the spread runs' range of accuracy (points); ``read, seed's models``: the larger of
-    that and |5 - 9| in ``read`` (each model's accuracy, %), since the seed's narrow codes land further apart
-    from one run to the next than a U-Net does. Differences below are within noise."""
-    runs = spread.drop(index=["mean", "standard deviation"])
-    unet_read = float(np.ptp(runs[labels.READ]))
+def family_runs_table(runs, test=None, reader=None):
+    """The repeated runs of each family's representative (``Setting.train_family_runs``: (model id, run) ->
+    ``TrainResult``): one row per run, its family, seed and validation MSE, and with ``test`` and ``reader`` the
+    reader's accuracy (%) on its corrections of the test images."""
+    rows = {}
+    for (model_id, run), result in runs.items():
+        family = next(family for family, family_runs in FAMILY_RUNS.items() if (model_id, run) in family_runs)
+        row = {"family": family, "seed": result.config.seed, labels.VAL_MSE: kept_mse(result)[1]}
+        if test is not None:
+            corrected = evaluation.reconstruct(result.model, test.corrupted)
+            row[labels.READ] = evaluation.reader_accuracy(reader, corrected, test)["overall"]
+        rows[f"model {model_id}, run {run}"] = row
+    return pd.DataFrame(rows).T.infer_objects().rename_axis("run")
+
+
+def noise_levels(family_runs, spread=None):
+    """How far another run moves a result, per family, from the study's own repeated runs: each of the seed's
+    families' representative trained with seeds one apart (``family_runs_table``), and the best U-Net's spread
+    runs (``spread_table``) for the U-Nets. For each measure the runs have (validation MSE; ``read``: the
+    reader's accuracy, in points) and each family: the range over its runs, largest minus smallest. Two or
+    three runs give a rough measure, not a precise one; a difference between two models is judged against
+    the larger noise of their families (``mse_noise``, ``read_noise``)."""
+    tables = [family_runs]
+    if spread is not None:
+        tables.append(spread.drop(index=["mean", "standard deviation"]).assign(family="u-net"))
+    runs = pd.concat(tables)
+    measures = {labels.VAL_MSE: labels.VAL_MSE, "read": labels.READ}
     return {
-        labels.VAL_MSE: max(
-            abs(table.loc["5", labels.VAL_MSE] - table.loc["9", labels.VAL_MSE]), np.ptp(runs[labels.VAL_MSE])
-        ),
-        "read": unet_read,
-        "read, seed's models": max(unet_read, abs(read["5"] - read["9"])),
+        name: {family: float(np.ptp(group[column])) for family, group in runs.groupby("family", sort=False)}
+        for name, column in measures.items()
+        if column in runs
     }
 
 
+def mse_noise(noise, *model_ids):
+    """The validation-MSE noise (``noise_levels``) a difference between ``model_ids`` is judged on: the
+    largest of their families'."""
+    return max(noise[labels.VAL_MSE][models.spec(model_id).family] for model_id in model_ids)
+
+
 def read_noise(noise, *model_ids):
-    """The readability noise (``noise_levels``) a difference between ``model_ids`` is judged on: the seed
-    models' when one of them is the seed's, else the spread runs'."""
-    return noise["read, seed's models"] if set(model_ids) & set(models.SEED_MODEL_IDS) else noise["read"]
+    """The readability noise (``noise_levels``, points) a difference between ``model_ids`` is judged on: the
+    largest of their families'."""
+    return max(noise["read"][models.spec(model_id).family] for model_id in model_ids)
 
 
 def models_text(ids):
@@ -379,13 +402,13 @@ def against_earlier_run(table, final, noise):
     collapsed here only), and each number with its difference judged against ``noise`` (``noise_levels``)
     where the study measures one (``beyond noise``: the rows whose difference exceeds it)."""
     seed_models = table.loc[list(models.SEED_MODEL_IDS)]
-    read_here = {  # each accuracy with the noise it is judged on
-        labels.CLEAN: (final["controls"][labels.CLEAN]["overall"], noise["read"]),
-        labels.UNCORRECTED: (final["controls"][labels.UNCORRECTED]["overall"], noise["read"]),
+    read_here = {  # each accuracy with the noise it is judged on; the reader was trained once: no spread
+        labels.CLEAN: (final["controls"][labels.CLEAN]["overall"], np.nan),
+        labels.UNCORRECTED: (final["controls"][labels.UNCORRECTED]["overall"], np.nan),
         **{f"model {m}": (final["readability"][labels.READ][m], read_noise(noise, m)) for m in ("3", "12")},
     }
     rows = {
-        "model 3's val MSE": (EARLIER_RUN["model 3's val MSE"], table.loc["3", labels.VAL_MSE], noise[labels.VAL_MSE]),
+        "model 3's val MSE": (EARLIER_RUN["model 3's val MSE"], table.loc["3", labels.VAL_MSE], mse_noise(noise, "3")),
         "Spearman with the seed's ranking": (EARLIER_RUN["spearman"], ranking_agreement(table)["spearman"], np.nan),
         **{f"read correctly (%): {name}": (earlier, *read_here[name]) for name, earlier in EARLIER_RUN["read"].items()},
     }
@@ -490,6 +513,15 @@ class Setting:
             (model_id, batch_size): self.fit(self.autoencoder(model_id, batch_size=batch_size))
             for model_id in BATCH_ABLATION_MODELS
             for batch_size in BATCH_ABLATION_SIZES
+        }
+
+    def train_family_runs(self):
+        """Every run of each family's representative (``FAMILY_RUNS``; run 0 is the study's own, from the
+        cache): (model id, run) -> ``TrainResult``."""
+        return {
+            (model_id, run): self.fit(self.autoencoder(model_id, run))
+            for runs in FAMILY_RUNS.values()
+            for model_id, run in runs
         }
 
     def train_spread(self, model_id):

@@ -106,23 +106,25 @@ plt.show()
 ablation
 
 # %% tags=["nbval-ignore-output"]
-noise = abs(table.loc["5", labels.VAL_MSE] - table.loc["9", labels.VAL_MSE])
+noise = study.noise_levels(study.family_runs_table(setting.train_family_runs()))
 lines = []
 for model_id in study.BATCH_ABLATION_MODELS:
     small, large = ablation.loc[(model_id, 128)], ablation.loc[(model_id, 512)]
     difference = large[labels.VAL_MSE] - small[labels.VAL_MSE]
+    family_noise = study.mse_noise(noise, model_id)
     lines.append(
         f"- **Model {model_id}**: validation MSE {small[labels.VAL_MSE]:.4f} at 128 ({small['epochs']} epochs, "
         f"{small['verdict']}) against {large[labels.VAL_MSE]:.4f} at 512 ({large['epochs']} epochs, "
         f"{large['verdict']}): "
-        f"512 is {study.judged_difference(difference, noise)}"
-        + ("" if study.judged_difference(difference, noise) == "within noise" else f" by {abs(difference):.4f}")
+        f"512 is {study.judged_difference(difference, family_noise)}"
+        + ("" if study.judged_difference(difference, family_noise) == "within noise" else f" by {abs(difference):.4f}")
+        + f" (the {models.spec(model_id).family} family's noise: {family_noise:.4f})"
         + f". After the first epoch: {small['val MSE after epoch 1']:.4f} against {large['val MSE after epoch 1']:.4f}."
     )
 display(
     Markdown(
-        f"Judged against the run-to-run noise of validation MSE that models 5 and 9 show (one network, two seeds: "
-        f"{noise:.4f}):\n\n"
+        "Each difference is judged against the run-to-run noise of validation MSE in the model's family: the "
+        "range over its representative's runs with seeds one apart (the discussion shows them):\n\n"
         + "\n".join(lines)
         + "\n\n"
         + notebook.moving_statistics_text(study.moving_statistics_prediction(ablation))

@@ -505,6 +505,29 @@ spread = study.spread_table(runs, test, reader)
 display(Markdown(f"Model {BEST_NEW}, {len(runs)} runs:"), spread)
 
 # %% [markdown]
+# ## Run-to-run noise in each family
+#
+# One network of each of the seed's families trained three times, with seeds one apart (model 9 is
+# model 5 with the next seed, so it is the sweep's second run): how far another run moves the validation
+# MSE and the readability within a family. The U-Nets' noise is the spread above. The discussion judges
+# every difference between two models against the larger noise of their two families.
+
+# %% tags=["nbval-ignore-output", "report-hide-output"]
+family_runs = setting.train_family_runs()
+
+# %% tags=["nbval-ignore-output"]
+family_spread = study.family_runs_table(family_runs, test, reader)
+noise = study.noise_levels(family_spread, spread)
+display(
+    notebook.rounded(family_spread, {labels.VAL_MSE: 4, labels.READ: 1}),
+    Markdown("**Noise per family**: the range (largest minus smallest) over the runs"),
+    notebook.rounded(
+        pd.DataFrame(noise).rename(columns={"read": "read correctly (points)"}).rename_axis("family"),
+        {labels.VAL_MSE: 4, "read correctly (points)": 2},
+    ),
+)
+
+# %% [markdown]
 # ## Paired comparisons for the discussion
 #
 # The discussion weighs design choices by comparing two models at a time. Each comparison here names
@@ -559,6 +582,7 @@ summary = {
     "severity": evaluation.as_tree(severity),
     "pairs": evaluation.as_tree(pairs),
     "spread": evaluation.as_tree(spread),
+    "family runs": family_spread.to_dict(orient="index"),
     "controls": evaluation.as_tree(controls.T),
     "read intervals": read_intervals,
     "recovered share": evaluation.as_tree(recovered.T),

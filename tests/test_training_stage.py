@@ -354,7 +354,8 @@ def test_a_stage_with_everything_in_the_cache_says_so_up_front_and_prices_nothin
     again = stage(REPORT_DATA_DIR=data_dir, REPORT_OUTPUT_DIR=str(tmp_path))
     out, err = again.communicate(timeout=600)
     assert again.returncode == 0, err[-3000:]
-    planned = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + 2
+    family_runs = sum(1 for runs in study.FAMILY_RUNS.values() for _, run in runs if run)
+    planned = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + 2 + family_runs
     header = out.splitlines()[1]
     assert header.startswith(f"{planned + training.SPREAD_RUNS - 1} networks, on Keras' ")
     assert f": {planned} found in the artifact folder or the published set, 0 to train" in header
