@@ -146,8 +146,9 @@ def robustness_text(reading, mse, pairs_reading, best_new, noise):
                 f"pairs ({', '.join(labels.family_text(pair) for pair in better)})."
             )
     return " ".join(sentences) + (
-        f" (A difference counts here where it exceeds the noise: {noise_of(best_new):.2f} points between runs of "
-        f"{best_new}, {noise_of(*others):.2f} where a seed model takes part.)"
+        f" (A difference counts here where it exceeds the noise of the families involved: {noise_of(best_new):.2f} "
+        f"points between runs of {best_new}, up to {noise_of(*others):.2f} between runs in the families of "
+        f"{', '.join(others)}.)"
         if others
         else ""
     )
