@@ -127,7 +127,7 @@ def read_finished(folder, model):
     """(record, best weights) of the finished run in ``folder``, each checked: every checksum, every array
     readable and fitting ``model``'s weights (raises ``DamagedArtifact`` naming what is wrong)."""
     record = read_record(Path(folder))
-    return record, _arrays_for(model, _read_npz(Path(folder) / WEIGHTS), "w")
+    return record, _arrays_for(model, read_npz(Path(folder) / WEIGHTS), "w")
 
 
 def read_record(folder):
@@ -182,13 +182,18 @@ def save_checkpoint(path, model, state):
     arrays["state"] = np.array(json.dumps(bookkeeping))
     # The digest goes inside the file: a checkpoint is replaced every epoch, and a digest beside it could
     # be left describing the previous one by a kill between the two writes.
-    atomic_write(path, lambda tmp: np.savez(tmp, **arrays, sha256=np.array(_arrays_sha256(arrays))))
+    write_npz(path, arrays)
+
+
+def write_npz(path, arrays):
+    """``arrays`` as an .npz file, replaced atomically, with the SHA-256 of its arrays inside (``read_npz`` checks)."""
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays, sha256=np.array(arrays_sha256(arrays))))
 
 
 def restore_checkpoint(path, model):
     """The state saved by ``save_checkpoint``, with the model (and its optimizer) set to it. Everything is
     read and checked before anything is assigned, so a damaged checkpoint leaves the model untouched."""
-    saved = _read_npz(path)
+    saved = read_npz(path)
     weights, best = _arrays_for(model, saved, "weight_"), _arrays_for(model, saved, "best_")
     try:
         state = json.loads(str(saved["state"]))
@@ -216,7 +221,7 @@ def epochs_run(folder, log=print):
         if is_finished(folder):
             return len(read_record(folder)["history"]), True
         if (folder / CHECKPOINT).exists():
-            return len(json.loads(str(_read_npz(folder / CHECKPOINT)["state"]))["history"]), False
+            return len(json.loads(str(read_npz(folder / CHECKPOINT)["state"]))["history"]), False
     except DamagedArtifact as damage:
         log(f"{damage} in {folder}: the next build sets it aside and trains the model again")
     return 0, False
@@ -230,12 +235,12 @@ def _seed_states(model):
 # Damage and locks.
 
 
-def set_aside(folder, what, damage, log):
-    """Rename a damaged folder (kept for inspection, never deleted) so that training starts over."""
+def set_aside(path, what, damage, log, then="the model trained again"):
+    """Rename a damaged folder or file (kept for inspection, never deleted), so that what it held is made again."""
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    aside = folder.with_name(f"{folder.name}.damaged-{stamp}")
-    folder.rename(aside)
-    log(f"{what}: {damage} in {folder}; the folder is set aside as {aside.name} and the model trained again")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    path.rename(aside)
+    log(f"{what}: {damage} in {path}; set aside as {aside.name} and {then}")
 
 
 # Seconds between two tries for a held lock, and between two reminders that the wait goes on.
@@ -344,13 +349,16 @@ def code_version():
     return f"{commit} with uncommitted changes to lib" if changed else commit
 
 
-def _read_npz(path):
+def read_npz(path, names=None):
     """Every array of an .npz file, read whole (which checks the zip's CRCs) and checked against the
-    digest of its arrays that the file carries (weights files carry none: result.json holds theirs)."""
+    digest of its arrays that the file carries (weights files carry none: result.json holds theirs). With
+    ``names``, the file must carry a digest and hold exactly those arrays."""
     try:
         with np.load(path) as saved:
             arrays = {name: saved[name] for name in saved.files}
-        if "sha256" in arrays and str(arrays.pop("sha256")) != _arrays_sha256(arrays):
+        if names is not None and set(arrays) != {*names, "sha256"}:
+            raise ValueError(f"it holds {sorted(arrays)}, not {sorted(names)} and their SHA-256")
+        if "sha256" in arrays and str(arrays.pop("sha256")) != arrays_sha256(arrays):
             raise ValueError("its arrays do not match their SHA-256")
     except _UNREADABLE as error:
         raise DamagedArtifact(f"{path.name} is damaged ({error})") from error
@@ -380,7 +388,7 @@ def _json_sha256(record):
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
-def _arrays_sha256(arrays):
+def arrays_sha256(arrays):
     digest = hashlib.sha256()
     for name in sorted(arrays):
         array = np.ascontiguousarray(arrays[name])

@@ -82,7 +82,7 @@ def per_sample_sharpness(images):
     return (np.abs(np.diff(images, axis=1)).mean(axis=(1, 2)) + np.abs(np.diff(images, axis=2)).mean(axis=(1, 2))) / 2
 
 
-METRICS = {labels.MSE: per_sample_mse, labels.PSNR: per_sample_psnr, labels.SSIM: per_sample_ssim}
+METRICS = {labels.MSE: "mse", labels.PSNR: "psnr", labels.SSIM: "ssim"}  # each metric's array in ``Measures``
 
 
 def median_filter(images, size=3):
@@ -93,14 +93,19 @@ def median_filter(images, size=3):
     return np.median(windows.reshape(*np.shape(images), size * size), axis=-1).astype(np.float32)
 
 
-def baseline_predictions(split, mean_train_image):
-    """What each baseline outputs for every image of ``split``."""
-    return {
-        labels.ALL_BLACK: np.zeros_like(split.clean),
-        labels.UNCORRECTED: split.corrupted,
-        labels.MEAN_IMAGE: np.broadcast_to(mean_train_image, split.clean.shape),
-        labels.MEDIAN_FILTER: median_filter(split.corrupted),
-    }
+# What each baseline outputs for the images of a split, given the mean training image.
+BASELINES = {
+    labels.ALL_BLACK: lambda split, mean_train_image: np.zeros_like(split.clean),
+    labels.UNCORRECTED: lambda split, mean_train_image: split.corrupted,
+    labels.MEAN_IMAGE: lambda split, mean_train_image: np.broadcast_to(mean_train_image, split.clean.shape),
+    labels.MEDIAN_FILTER: lambda split, mean_train_image: median_filter(split.corrupted),
+}
+
+
+def reference_outputs(name, split, mean_train_image):
+    """The outputs of baseline ``name`` (``BASELINES``) or, named ``labels.CLEAN``, the clean images themselves:
+    the answers every model is set beside."""
+    return split.clean if name == labels.CLEAN else BASELINES[name](split, mean_train_image)
 
 
 COLLAPSE_RULES = (
@@ -119,6 +124,42 @@ def output_spread(predicted, clean):
 
 
 @dataclass(frozen=True)
+class Measures:
+    """What the report needs of one answer's outputs for a split (a network's corrections, a baseline's outputs):
+    per image, the MSE, PSNR, SSIM and edge sharpness against the clean images and the class the reader reads
+    (``read``; None where no reader read them), and the outputs' spread across images (``output_spread``). Every
+    table and verdict is computed from these, so that outputs are computed, measured and read once
+    (``lib.evaluation_cache`` keeps them on disk)."""
+
+    mse: np.ndarray
+    psnr: np.ndarray
+    ssim: np.ndarray
+    sharpness: np.ndarray
+    spread: float
+    read: np.ndarray | None = None
+
+    def right(self, split):
+        """Per image of ``split``: did the reader read the right character?"""
+        return self.read == split.labels
+
+    def accuracy(self, split, groups=FAMILIES):
+        """The reader's accuracy (%), overall and per group (``by_family``)."""
+        return by_family(100.0 * self.right(split), split.family_ids, groups)
+
+
+def measure(outputs, split, reader=None):
+    """The ``Measures`` of ``outputs`` for the images of ``split``, read by ``reader`` where one is given."""
+    return Measures(
+        per_sample_mse(outputs, split.clean),
+        per_sample_psnr(outputs, split.clean),
+        per_sample_ssim(outputs, split.clean),
+        per_sample_sharpness(outputs),
+        output_spread(outputs, split.clean),
+        None if reader is None else reader_probabilities(reader, outputs).argmax(axis=1),
+    )
+
+
+@dataclass(frozen=True)
 class Verdict:
     """Whether a model collapsed, how (``kind``: 'learned', labels.ALL_BLACK, 'constant', 'mean image' or
     'read at chance') and why, in a sentence with the numbers."""
@@ -128,14 +169,15 @@ class Verdict:
     reason: str
 
 
-def collapse_verdict(predicted, split, mean_image, reader_accuracy=None):
-    """The ``Verdict`` on a model's outputs for ``split``, judged against the all-black image, the mean
-    training image ``mean_image`` and, where given, the reader's accuracy (%) on the outputs. A model that
-    learned is set beside the uncorrected input too: learning is not yet correcting."""
-    mse = per_sample_mse(predicted, split.clean).mean()
+def collapse_verdict(measures, split, mean_image):
+    """The ``Verdict`` on a model's outputs for ``split`` (their ``Measures``), judged against the all-black image,
+    the mean training image ``mean_image`` and, where the outputs were read, the reader's accuracy on them. A
+    model that learned is set beside the uncorrected input too: learning is not yet correcting."""
+    mse = measures.mse.mean()
+    reader_accuracy = None if measures.read is None else measures.accuracy(split)["overall"]
     black = np.mean(np.asarray(split.clean, np.float64) ** 2)
     mean = per_sample_mse(np.broadcast_to(mean_image, split.clean.shape), split.clean).mean()
-    spread = output_spread(predicted, split.clean)
+    spread = measures.spread
     within = f"{100 * COLLAPSE_MSE_FRACTION:.0f}%"
     if mse >= COLLAPSE_MSE_FRACTION * black:
         return Verdict(
@@ -182,10 +224,10 @@ def by_family(values, family_ids, groups=FAMILIES):
     return {"overall": values.mean(), **{group: values[family_ids == i].mean() for i, group in enumerate(groups)}}
 
 
-def edge_contrast(predicted, split):
-    """The outputs' edge contrast (``per_sample_sharpness``) as a percentage of the clean images', overall
+def edge_contrast(measures, split):
+    """The outputs' edge contrast (their ``Measures``' sharpness) as a percentage of the clean images', overall
     and per family: under 100 is blur, over 100 added edges."""
-    ratio = pd.Series(by_family(per_sample_sharpness(predicted), split.family_ids))
+    ratio = pd.Series(by_family(measures.sharpness, split.family_ids))
     return 100 * ratio / pd.Series(by_family(per_sample_sharpness(split.clean), split.family_ids))
 
 
@@ -194,16 +236,6 @@ def reader_probabilities(reader, images):
     return reader.predict(
         **backend.batches(np.asarray(images, np.float32)[..., None], batch_size=EVAL_BATCH_SIZE), verbose=0
     )
-
-
-def read_correctly(reader, images, split):
-    """Per image of ``split``: does the reader read ``images`` (its corrections, say) as the right character?"""
-    return reader_probabilities(reader, images).argmax(axis=1) == split.labels
-
-
-def reader_accuracy(reader, images, split, groups=FAMILIES):
-    """The reader's accuracy (%) on ``images`` of ``split``, overall and per group."""
-    return by_family(100.0 * read_correctly(reader, images, split), split.family_ids, groups)
 
 
 def mcnemar_p(correct_a, correct_b):
@@ -312,70 +344,55 @@ def best_reading_over_undoings(reader, images, angles=UNDOING_ANGLES):
 HEADLINE_METRICS = (labels.MSE, labels.PSNR, labels.SSIM, labels.EDGE_CONTRAST, labels.READ)
 
 
-def headline_table(outputs, split, reader):
-    """What correcting did, side by side: one column per method (name -> its outputs for ``split``), one
-    row per ``HEADLINE_METRICS`` entry and group (overall, then each family)."""
+def headline_table(measures, split):
+    """What correcting did, side by side: one column per method (name -> the ``Measures`` of its outputs for
+    ``split``, read), one row per ``HEADLINE_METRICS`` entry and group (overall, then each family)."""
     columns = {}
-    for name, predicted in outputs.items():
-        values = {metric: by_family(METRICS[metric](predicted, split.clean), split.family_ids) for metric in METRICS}
-        values[labels.EDGE_CONTRAST] = edge_contrast(predicted, split).to_dict()
-        values[labels.READ] = reader_accuracy(reader, predicted, split)
+    for name, measured in measures.items():
+        values = {metric: by_family(getattr(measured, field), split.family_ids) for metric, field in METRICS.items()}
+        values[labels.EDGE_CONTRAST] = edge_contrast(measured, split).to_dict()
+        values[labels.READ] = measured.accuracy(split)
         columns[name] = pd.DataFrame(values)[list(HEADLINE_METRICS)].unstack()
     return pd.DataFrame(columns)
 
 
-def corrections(models_by_name, split):
-    """The uncorrected input and each model's corrections of ``split``: method name -> images."""
-    return {
-        labels.UNCORRECTED: split.corrupted,
-        **{name: reconstruct(model, split.corrupted) for name, model in models_by_name.items()},
-    }
-
-
-def mse_and_readability(outputs, split, reader, groups=FAMILIES):
-    """Test MSE and the reader's accuracy (%) of each method's outputs: columns (metric, method), rows
-    overall and each group."""
-    columns = {
-        (labels.MSE, name): by_family(per_sample_mse(predicted, split.clean), split.family_ids, groups)
-        for name, predicted in outputs.items()
-    }
-    columns |= {
-        (labels.READ, name): reader_accuracy(reader, predicted, split, groups) for name, predicted in outputs.items()
-    }
+def mse_and_readability(measures, split, groups=FAMILIES):
+    """Test MSE and the reader's accuracy (%) of each method (name -> the ``Measures`` of its outputs, read):
+    columns (metric, method), rows overall and each group."""
+    columns = {(labels.MSE, name): by_family(m.mse, split.family_ids, groups) for name, m in measures.items()}
+    columns |= {(labels.READ, name): m.accuracy(split, groups) for name, m in measures.items()}
     return pd.DataFrame(columns)
 
 
-def severity_table(models_by_name, reader, splits_by_severity):
-    """``mse_and_readability`` overall, for the uncorrected input and each model, at each severity (rows)."""
+def severity_table(measures_by_severity, splits_by_severity):
+    """``mse_and_readability`` overall at each severity (rows): severity -> method -> ``Measures``, the uncorrected
+    input's among them."""
     table = pd.DataFrame(
         {
-            severity: mse_and_readability(corrections(models_by_name, split), split, reader).loc["overall"]
-            for severity, split in splits_by_severity.items()
+            severity: mse_and_readability(measures, splits_by_severity[severity]).loc["overall"]
+            for severity, measures in measures_by_severity.items()
         }
     ).T
     table.index.name = "severity"
     return table
 
 
-def pairs_table(models_by_name, reader, split):
+def pairs_table(measures, split):
     """``mse_and_readability`` per pair of corruption families, on a ``pairs_test_split``."""
-    return mse_and_readability(corrections(models_by_name, split), split, reader, PAIR_NAMES)
+    return mse_and_readability(measures, split, PAIR_NAMES)
 
 
-def metric_table(predictions, split, metric=labels.MSE):
-    """One metric's mean per method (rows), overall and per corruption family (columns)."""
+def metric_table(measures, split, metric=labels.MSE):
+    """One metric's mean per method (rows; name -> ``Measures``), overall and per corruption family (columns)."""
     return pd.DataFrame.from_dict(
-        {
-            name: by_family(METRICS[metric](predicted, split.clean), split.family_ids)
-            for name, predicted in predictions.items()
-        },
+        {name: by_family(getattr(measured, METRICS[metric]), split.family_ids) for name, measured in measures.items()},
         orient="index",
     )
 
 
-def quality_table(predictions, split):
+def quality_table(measures, split):
     """Every metric of ``METRICS`` side by side: columns (metric, overall or family)."""
-    return pd.concat({metric: metric_table(predictions, split, metric) for metric in METRICS}, axis=1)
+    return pd.concat({metric: metric_table(measures, split, metric) for metric in METRICS}, axis=1)
 
 
 def quality_by_method(quality):

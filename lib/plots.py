@@ -14,7 +14,7 @@ from matplotlib import ticker
 from . import labels
 from .corruptions import FAMILIES
 
-# One line style per baseline of ``evaluation.baseline_predictions``, in its order.
+# One line style per baseline of ``evaluation.BASELINES``, in its order.
 BASELINE_STYLES = (":", "--", "-.", (0, (1, 4)))
 
 ALT_TEXT = weakref.WeakKeyDictionary()  # figure -> what it shows, in a sentence

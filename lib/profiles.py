@@ -4,7 +4,9 @@ Profiles trade cost for fidelity. ``full`` is the seed's protocol (all images, e
 ``quick`` a subset and a few epochs; ``smoke`` a few hundred images and one epoch, for tests.
 """
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -43,6 +45,17 @@ class Split:
 
     def __len__(self):
         return len(self.clean)
+
+    @cached_property
+    def fingerprint(self):
+        """The SHA-256 of every array of the split (values, types and shapes): what an evaluation on it
+        is keyed by (``lib.evaluation_cache``)."""
+        digest = hashlib.sha256()
+        for array in (self.clean, self.corrupted, self.family_ids, self.labels):
+            array = np.ascontiguousarray(array)
+            digest.update(f"{array.dtype.str}:{array.shape}".encode())
+            digest.update(array.tobytes())
+        return digest.hexdigest()
 
 
 TRAINING_SEVERITY = 3  # every split is corrupted at the middle of the five-step ladder unless told otherwise

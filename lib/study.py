@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from . import classifier, evaluation, labels, models, paths, profiles, training
+from . import classifier, evaluation, evaluation_cache, labels, models, paths, profiles, training
 from .corruptions import FAMILIES
 
 # The seed's table of all models: (training loss, validation loss) as printed.
@@ -157,9 +157,7 @@ def best_new_model_of_records(records):
 
 def verdict(result, split, setting):
     """The collapse ``evaluation.Verdict`` on a model's corrections of ``split``, the reader's accuracy included."""
-    corrected = evaluation.reconstruct(result.model, split.corrupted)
-    accuracy = evaluation.reader_accuracy(setting.reader, corrected, split)["overall"]
-    return evaluation.collapse_verdict(corrected, split, setting.mean_image, accuracy)
+    return evaluation.collapse_verdict(setting.measures(result, split), split, setting.mean_image)
 
 
 def results_table(results, setting):
@@ -223,53 +221,42 @@ def batch_ablation_table(runs, setting):
     )
 
 
-def spread_table(runs, test, reader):
-    """One row per run of one network (its seed, kept epoch, validation MSE, and on the test set MSE and
-    the reader's accuracy), then the mean and the sample standard deviation over the runs."""
+def spread_table(runs, measures, test):
+    """One row per run of one network (its seed, kept epoch, validation MSE, and from ``measures``, the
+    ``Measures`` of each run's corrections of the ``test`` images, its test MSE, PSNR, SSIM and the reader's
+    accuracy), then the mean and the sample standard deviation over the runs."""
     rows = {}
-    for run, result in enumerate(runs):
-        corrected = evaluation.reconstruct(result.model, test.corrupted)
+    for run, (result, measured) in enumerate(zip(runs, measures, strict=True)):
         rows[f"run {run} (seed {result.config.seed})"] = {
             "best epoch": result.best_epoch,
             labels.VAL_MSE: kept_mse(result)[1],
-            labels.TEST_MSE: evaluation.per_sample_mse(corrected, test.clean).mean(),
-            labels.PSNR: evaluation.per_sample_psnr(corrected, test.clean).mean(),
-            labels.SSIM: evaluation.per_sample_ssim(corrected, test.clean).mean(),
-            labels.READ: evaluation.reader_accuracy(reader, corrected, test)["overall"],
+            labels.TEST_MSE: measured.mse.mean(),
+            labels.PSNR: measured.psnr.mean(),
+            labels.SSIM: measured.ssim.mean(),
+            labels.READ: measured.accuracy(test)["overall"],
         }
     table = pd.DataFrame(rows).T
     return pd.concat([table, table.agg(["mean", "std"]).rename(index={"std": "standard deviation"})])
 
 
-def test_corrections(results, test):
-    """Every model's corrections of the test set (model id -> images), computed once for every table."""
-    return {model_id: evaluation.reconstruct(result.model, test.corrupted) for model_id, result in results.items()}
-
-
-def read_right(corrections, test, reader):
-    """Per model, per test image: does the reader read its correction as the right character?"""
-    return {model_id: evaluation.read_correctly(reader, corrected, test) for model_id, corrected in corrections.items()}
-
-
-def readability_table(corrections, test, right, mean_image):
-    """Every model's corrections of the test set (``test_corrections``): its family, the test MSE, PSNR and
-    SSIM, the edge contrast (% of the clean images'), the reader's accuracy (%, from ``read_right``), overall
-    and on its worst family, and the verdict on collapse (``mean_image``: the mean training image it is judged
-    against)."""
+def readability_table(measures, test, mean_image):
+    """Every model's corrections of the test set (model id -> their ``Measures``): its family, the test MSE, PSNR
+    and SSIM, the edge contrast (% of the clean images'), the reader's accuracy (%), overall and on its worst
+    family, and the verdict on collapse (``mean_image``: the mean training image it is judged against)."""
     rows = {}
-    for model_id, corrected in corrections.items():
-        accuracy = evaluation.by_family(100.0 * right[model_id], test.family_ids)
+    for model_id, measured in measures.items():
+        accuracy = measured.accuracy(test)
         worst = min(FAMILIES, key=accuracy.get)
         rows[model_id] = {
             "family": models.spec(model_id).family,
-            labels.TEST_MSE: evaluation.per_sample_mse(corrected, test.clean).mean(),
-            labels.PSNR: evaluation.per_sample_psnr(corrected, test.clean).mean(),
-            labels.SSIM: evaluation.per_sample_ssim(corrected, test.clean).mean(),
-            labels.EDGE_CONTRAST: evaluation.edge_contrast(corrected, test)["overall"],
+            labels.TEST_MSE: measured.mse.mean(),
+            labels.PSNR: measured.psnr.mean(),
+            labels.SSIM: measured.ssim.mean(),
+            labels.EDGE_CONTRAST: evaluation.edge_contrast(measured, test)["overall"],
             labels.READ: accuracy["overall"],
             "worst family": worst,
             labels.READ_ON_WORST: accuracy[worst],
-            "verdict": evaluation.collapse_verdict(corrected, test, mean_image, accuracy["overall"]).kind,
+            "verdict": evaluation.collapse_verdict(measured, test, mean_image).kind,
         }
     numbers = [labels.TEST_MSE, labels.PSNR, labels.SSIM, labels.EDGE_CONTRAST, labels.READ, labels.READ_ON_WORST]
     return pd.DataFrame(rows).T.astype(dict.fromkeys(numbers, float)).rename_axis("model")
@@ -309,17 +296,16 @@ def what_differs(first, second):
     return [f"{name} {a[name]} against {b[name]}" for name in a if a[name] != b[name]]
 
 
-def family_runs_table(runs, test=None, reader=None):
+def family_runs_table(runs, measures=None, test=None):
     """The repeated runs of each family's representative (``Setting.train_family_runs``: (model id, run) ->
-    ``TrainResult``): one row per run, its family, seed and validation MSE, and with ``test`` and ``reader`` the
-    reader's accuracy (%) on its corrections of the test images."""
+    ``TrainResult``): one row per run, its family, seed and validation MSE, and with ``measures`` (the same keys
+    -> the ``Measures`` of its corrections of the ``test`` images) the reader's accuracy (%) on them."""
     rows = {}
     for (model_id, run), result in runs.items():
         family = next(family for family, family_runs in FAMILY_RUNS.items() if (model_id, run) in family_runs)
         row = {"family": family, "seed": result.config.seed, labels.VAL_MSE: kept_mse(result)[1]}
-        if test is not None:
-            corrected = evaluation.reconstruct(result.model, test.corrupted)
-            row[labels.READ] = evaluation.reader_accuracy(reader, corrected, test)["overall"]
+        if measures is not None:
+            row[labels.READ] = measures[(model_id, run)].accuracy(test)["overall"]
         rows[f"model {model_id}, run {run}"] = row
     return pd.DataFrame(rows).T.infer_objects().rename_axis("run")
 
@@ -457,8 +443,28 @@ class Setting:
 
     @cached_property
     def val_baselines(self):
+        """The validation MSE of each baseline (``evaluation.BASELINES``)."""
         val = self.splits["val"]
-        return evaluation.metric_table(evaluation.baseline_predictions(val, self.mean_image), val)["overall"]
+        return evaluation.metric_table(self.reference_measures(evaluation.BASELINES, val), val)["overall"]
+
+    def measures(self, network, split, reader=None):
+        """The ``evaluation.Measures`` of ``network``'s corrections of ``split`` (a ``TrainResult``), read by the
+        reader or by ``reader`` (a ``TrainResult``): computed once, then kept (``lib.evaluation_cache``)."""
+        return evaluation_cache.network_measures(self.out_dir, network, split, reader or self.reader_run)
+
+    def reference_measures(self, names, split, reader=None):
+        """Name -> the ``evaluation.Measures`` of each reference answer of ``names`` (baselines, ``labels.CLEAN``)
+        for ``split``, read as ``measures`` reads: computed once, then kept."""
+        return {
+            name: evaluation_cache.reference_measures(
+                self.out_dir, name, split, self.mean_image, reader or self.reader_run
+            )
+            for name in names
+        }
+
+    def undoing_right(self, split):
+        """Per image of ``split``: does the reader's search over flips and turns read it right (computed once)?"""
+        return evaluation_cache.undoing_right(self.out_dir, self.reader_run, split)
 
     def autoencoder(self, model_id, run=0, batch_size=None):
         """Autoencoder ``model_id`` as this run trains it (``run``, ``batch_size``: as ``training.config_for``)."""
@@ -538,6 +544,6 @@ class Setting:
         return self.reader_run.model
 
     @cached_property
-    def control_reader(self):
+    def control_reader_run(self):
         """The control: the reader's network and protocol trained on the corrupted images instead."""
-        return self.fit(self.reader_network(on_corrupted=True)).model
+        return self.fit(self.reader_network(on_corrupted=True))

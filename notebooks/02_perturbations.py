@@ -40,7 +40,12 @@ plt.show()
 # that outputs nothing scores it.
 
 # %%
-table = evaluation.metric_table({labels.UNCORRECTED: train.corrupted, labels.ALL_BLACK: 0 * train.clean}, train).T
+table = pd.DataFrame(
+    {
+        name: evaluation.by_family(evaluation.per_sample_mse(outputs, train.clean), train.family_ids)
+        for name, outputs in {labels.UNCORRECTED: train.corrupted, labels.ALL_BLACK: 0 * train.clean}.items()
+    }
+)
 table["images"] = [len(train)] + [int((train.family_ids == i).sum()) for i in range(len(corruptions.FAMILIES))]
 table
 

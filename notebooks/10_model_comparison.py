@@ -92,7 +92,7 @@ display(
 # statistics are to blame, the runs at 512 validate worse after their first epochs, or collapse.
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
-ablation_runs = setting.train_batch_ablation()
+ablation_runs, family_runs = setting.train_batch_ablation(), setting.train_family_runs()
 
 # %% tags=["nbval-ignore-output"]
 ablation = study.batch_ablation_table(ablation_runs, setting)
@@ -106,7 +106,7 @@ plt.show()
 ablation
 
 # %% tags=["nbval-ignore-output"]
-noise = study.noise_levels(study.family_runs_table(setting.train_family_runs()))
+noise = study.noise_levels(study.family_runs_table(family_runs))
 lines = []
 for model_id in study.BATCH_ABLATION_MODELS:
     small, large = ablation.loc[(model_id, 128)], ablation.loc[(model_id, 512)]

@@ -23,44 +23,21 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from lib import corruptions, evaluation, labels, models, notebook, plots, results_files, study
+from lib import corruptions, evaluation, final_evaluation, labels, models, notebook, plots, results_files, study
 
 notebook.configure()
 setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 results = setting.train(models.MODEL_IDS)
-comparison = study.results_table(results, setting)
-splits, test, val = setting.splits, setting.splits["test"], setting.splits["val"]
-reader_run, reader, control_reader = setting.reader_run, setting.reader, setting.control_reader
+final = final_evaluation.FinalEvaluation(setting, results, results_files.read_table(setting.out_dir))
+test, FINAL_MODEL = setting.splits["test"], final.final_model
 
 # %% tags=["nbval-ignore-output"]
-BEST_SEED = study.best_model(results, models.SEED_MODEL_IDS)
-SEED_FINAL = models.SEED_FINAL_MODEL
-FINAL_MODEL = study.best_model(results, models.MODEL_IDS)
-BEST_NEW = study.best_new_model(results)
-names = study.final_models(results)
-best_seed_name, seed_final_name, final_name = (names[model_id] for model_id in (BEST_SEED, SEED_FINAL, FINAL_MODEL))
-model, spec = results[FINAL_MODEL].model, models.spec(FINAL_MODEL)
-final = comparison.loc[FINAL_MODEL]
-display(
-    Markdown(
-        f"The best of the seed's models is **model {BEST_SEED}** ({comparison.loc[BEST_SEED, 'family']} family, "
-        f"validation MSE {comparison.loc[BEST_SEED, labels.VAL_MSE]:.4f}, code {comparison.loc[BEST_SEED, 'code']}"
-        f"); the seed's final model is model {SEED_FINAL} ({comparison.loc[SEED_FINAL, labels.VAL_MSE]:.4f}); the "
-        f"best model overall is **model {FINAL_MODEL}** ({final['family']} family, {final[labels.VAL_MSE]:.4f}, code "
-        f"{final['code']}, kept at epoch {final['best epoch']} of {final['epochs']}), "
-        + (
-            "the same model as the best of the seed's."
-            if BEST_SEED == FINAL_MODEL
-            else "the final model of this report."
-        )
-        + (f"\n\nModel {BEST_SEED}: {models.spec(BEST_SEED).note}" if BEST_SEED != FINAL_MODEL else "")
-        + f"\n\nModel {FINAL_MODEL}: {spec.note}\n\nIt has {final['parameters']:,} parameters and was trained with "
-        f"batch size {spec.batch_size} and Adam at learning rate {spec.learning_rate:g}. Its layers:"
-    )
-)
+display(Markdown(final.choice_text()))
 
 # %%
-pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape", "parameters"]).set_index("layer")
+pd.DataFrame(
+    models.layer_table(results[FINAL_MODEL].model), columns=["layer", "type", "output shape", "parameters"]
+).set_index("layer")
 
 # %% [markdown]
 # ## Readable again? The headline
@@ -74,66 +51,10 @@ pd.DataFrame(models.layer_table(model), columns=["layer", "type", "output shape"
 # The controls below set the same accuracies beside the other answers to corruption.
 
 # %% tags=["nbval-ignore-output"]
-corrected = study.test_corrections(results, test)
-reconstructed = corrected[FINAL_MODEL]
-headline_outputs = {
-    **{name: corrected[model_id] for model_id, name in names.items()},
-    labels.UNCORRECTED: test.corrupted,
-    labels.CLEAN: test.clean,
-}
-headline = evaluation.headline_table(headline_outputs, test, reader)
-right = study.read_right(corrected, test, reader)
-uncorrected_right = evaluation.read_correctly(reader, test.corrupted, test)
-clean_right = evaluation.read_correctly(reader, test.clean, test)
-headline_right = {
-    **{name: right[model_id] for model_id, name in names.items()},
-    labels.UNCORRECTED: uncorrected_right,
-    labels.CLEAN: clean_right,
-}
-read_intervals = evaluation.read_intervals(headline_right, test.family_ids)
-notebook.worded(notebook.headline_with_intervals(headline, read_intervals))
+notebook.worded(notebook.headline_with_intervals(final.headline, final.headline_intervals))
 
 # %% tags=["nbval-ignore-output"]
-read = headline.loc[labels.READ]
-families = list(corruptions.FAMILIES)
-
-
-def read_text(name, group="overall"):
-    """An accuracy of the headline in prose, with its 95% interval."""
-    return evaluation.with_interval(read.loc[group, name], read_intervals[name][group], unit="%")
-
-
-def against_uncorrected(model_id):
-    """How model ``model_id``'s corrections read against the uncorrected input, by McNemar's test."""
-    p_value = evaluation.mcnemar_p(right[model_id], uncorrected_right)
-    if p_value >= 0.05:
-        return f"no different, within the test set's noise, from the uncorrected input (p = {p_value:.2g})"
-    better = read.loc["overall", names[model_id]] > read.loc["overall", labels.UNCORRECTED]
-    return f"{'more' if better else '**less**'} than the uncorrected input (p = {p_value:.2g})"
-
-
-display(
-    Markdown(
-        f"The reader (kept at epoch {reader_run.best_epoch} of the {len(reader_run.history)} it trained) recognises "
-        f"{read_text(labels.CLEAN)} of the clean test images and "
-        f"{read_text(labels.UNCORRECTED)} of the corrupted ones. After correction by model {BEST_SEED}, the best "
-        f"of the seed's models, it reads {read_text(best_seed_name)}, {against_uncorrected(BEST_SEED)}; after the "
-        f"seed's final model {SEED_FINAL}, {read_text(seed_final_name)}, {against_uncorrected(SEED_FINAL)}: "
-        + (
-            'the seed\'s claim that its final model "indeed managed to learn these more challenging aspects" '
-            "does not hold for a reader. "
-            if read.loc["overall", seed_final_name] <= read.loc["overall", labels.UNCORRECTED]
-            else "the seed's final model does make its corrections more readable. "
-        )
-        + f"After correction by model {FINAL_MODEL} the reader reads **{read_text(final_name)}**, and at least "
-        f"{read.loc[families, final_name].min():.1f}% on every family (worst: "
-        f"{labels.family_text(read.loc[families, final_name].idxmin())}). McNemar's test compares two readings of "
-        f"the same {len(test):,} images. Test MSE {headline.loc[(labels.MSE, 'overall'), final_name]:.4f} against "
-        f"{headline.loc[(labels.MSE, 'overall'), best_seed_name]:.4f} for model {BEST_SEED}; edge contrast "
-        f"{headline.loc[(labels.EDGE_CONTRAST, 'overall'), final_name]:.0f}% of the clean images' against "
-        f"{headline.loc[(labels.EDGE_CONTRAST, 'overall'), best_seed_name]:.0f}%."
-    )
-)
+display(Markdown(final.headline_text()))
 
 # %% [markdown]
 # The targets this project set itself for the full profile (the seed's protocol), why each is where it
@@ -141,40 +62,10 @@ display(
 # only the full profile's numbers answer them.
 
 # %% tags=["nbval-ignore-output"]
-model_12_mse = evaluation.per_sample_mse(corrected[SEED_FINAL], test.clean).mean()
-worst_family = read.loc[families, final_name].idxmin()
-final_mse, final_edges = (
-    headline.loc[(measure, "overall"), final_name] for measure in (labels.MSE, labels.EDGE_CONTRAST)
-)
-targets = {
-    "read correctly, overall (%)": study.target(
-        ">=",
-        93,
-        "within about 2 points of what this reader reaches on clean images (95.1% in the KMNIST benchmark)",
-        read.loc["overall", final_name],
-        read_intervals[final_name]["overall"],
-    ),
-    "read correctly, worst family (%)": study.target(
-        ">=",
-        90,
-        "no family left behind: the hardest within about 5 points of clean",
-        read.loc[worst_family, final_name],
-        read_intervals[final_name][worst_family],
-    ),
-    f"test MSE, as a fraction of model {SEED_FINAL}'s": study.target(
-        "<=",
-        0.2,
-        "a fifth of the seed's final model's error: a gain far beyond any run-to-run or cross-CPU spread",
-        final_mse / model_12_mse,
-    ),
-    "edge contrast (% of the clean images')": study.target(
-        ">=", 90, "the seed's complaint was blur, which removes edge contrast: keep nearly all of it", final_edges
-    ),
-}
 display(
-    notebook.target_table(targets).rename(columns={"reached": f"model {FINAL_MODEL} ({setting.profile.name} profile)"}),
+    notebook.target_table(final.targets).rename(columns={"reached": f"model {FINAL_MODEL} ({PROFILE} profile)"}),
     Markdown(
-        "\n".join(f"- *{name}* {target['target']}: {target['why there']}." for name, target in targets.items())
+        "\n".join(f"- *{name}* {target['target']}: {target['why there']}." for name, target in final.targets.items())
         + "\n\nA target is *met* where the whole 95% interval of the value reached lies on its side of the bound, "
         "*missed* where the whole interval lies on the other side, and *within noise* where the interval holds the "
         "bound; a value without an interval (an MSE ratio, an edge contrast, each far from its bound) is met or "
@@ -189,9 +80,12 @@ display(
 # can lower the error by blurring strokes into a safe average, which a reader cannot recognise.
 
 # %% tags=["nbval-ignore-output"]
-readability = study.readability_table(corrected, test, right, setting.mean_image)
-identity_point = (headline.loc[(labels.MSE, "overall"), labels.UNCORRECTED], read.loc["overall", labels.UNCORRECTED])
-plots.readability_against_mse(readability, read.loc["overall", labels.CLEAN], identity_point)
+readability = final.readability
+plots.readability_against_mse(
+    readability,
+    final.read.loc["overall", labels.CLEAN],
+    (final.headline.loc[(labels.MSE, "overall"), labels.UNCORRECTED], final.read.loc["overall", labels.UNCORRECTED]),
+)
 plt.show()
 ranked = readability.sort_values(labels.READ, ascending=False)
 shown = notebook.rounded(
@@ -199,11 +93,13 @@ shown = notebook.rounded(
 ).assign(
     **{
         labels.READ: [
-            evaluation.with_interval(ranked.loc[model_id, labels.READ], evaluation.wilson_interval(right[model_id]))
+            evaluation.with_interval(
+                ranked.loc[model_id, labels.READ], evaluation.wilson_interval(final.right[model_id])
+            )
             for model_id in ranked.index
         ],
         "worst family": ranked["worst family"].map(labels.family_text),
-        "verdict on validation": comparison.loc[ranked.index, "verdict"],
+        "verdict on validation": final.comparison.loc[ranked.index, "verdict"],
     }
 )
 display(
@@ -216,24 +112,7 @@ display(
 )
 
 # %% tags=["nbval-ignore-output"]
-seed_readability = readability.loc[list(models.SEED_MODEL_IDS), labels.READ]
-new_readability = readability.loc[study.family_ids("u-net"), labels.READ]
-most_readable_seed = seed_readability.idxmax()
-beating = [
-    model_id
-    for model_id, value in new_readability.items()
-    if value > seed_readability.max() and evaluation.mcnemar_p(right[model_id], right[most_readable_seed]) < 0.05
-]
-display(
-    Markdown(
-        f"The most readable of the seed's models is model {most_readable_seed} ({seed_readability.max():.1f}%, code "
-        f"{comparison.loc[most_readable_seed, 'code']}); {len(beating)} of the {len(new_readability)} U-Nets "
-        "read better beyond the test set's noise (McNemar's test, p < 0.05)"
-        + (f" ({', '.join(f'model {m}: {new_readability[m]:.1f}%' for m in beating)})" if beating else "")
-        + f". {int((seed_readability > read.loc['overall', labels.UNCORRECTED]).sum())} of the seed's "
-        f"{len(seed_readability)} models output characters more readable than the uncorrected input."
-    )
-)
+display(Markdown(final.seed_readability_text()))
 
 # %% [markdown]
 # ## Controls: does correcting help a reader at all?
@@ -252,72 +131,12 @@ display(
 # denominator is a gap of a few points, so its 95% interval (a bootstrap over the test images) is wide.
 
 # %% tags=["nbval-ignore-output"]
-control_right = evaluation.read_correctly(control_reader, test.corrupted, test)
-undone_right = evaluation.undoing_reader_right(reader, test)
-median_right = evaluation.read_correctly(reader, evaluation.median_filter(test.corrupted), test)
-answers = {
-    **{f"corrected by {name}": right[model_id] for model_id, name in names.items()},
-    f"corrected by the {labels.MEDIAN_FILTER}": median_right,
-    labels.CORRUPTED_TRAINED_READER: control_right,
-    labels.UNDOING_READER: undone_right,
-}
-controls = pd.DataFrame(
-    {
-        labels.CLEAN: read[labels.CLEAN],
-        labels.UNCORRECTED: read[labels.UNCORRECTED],
-        **{name: evaluation.by_family(100.0 * hits, test.family_ids) for name, hits in answers.items()},
-    }
-).T
-read_intervals.update(evaluation.read_intervals(answers, test.family_ids))
-recovered = pd.DataFrame(
-    {
-        name: evaluation.recovered_share(
-            controls.loc[name], controls.loc[labels.UNCORRECTED], controls.loc[labels.CLEAN]
-        )
-        for name in answers
-    }
-).T
-recovered_intervals = evaluation.recovered_share_intervals(
-    answers, uncorrected_right, clean_right, test.family_ids, np.random.default_rng(SEED)
-)
 display(
     Markdown("**Read correctly (%)**, overall and per family, with 95% intervals"),
-    notebook.worded(notebook.with_intervals(controls, read_intervals)),
+    notebook.worded(notebook.with_intervals(final.controls, final.read_intervals)),
     Markdown("**Share of the lost readability recovered** (1: all of it), with 95% bootstrap intervals"),
-    notebook.worded(notebook.with_intervals(recovered, recovered_intervals, digits=2)),
-)
-
-# %% tags=["nbval-ignore-output"]
-control_p = evaluation.mcnemar_p(right[FINAL_MODEL], control_right)
-geometric = ["rotation", "flip"]
-final_answer = f"corrected by {final_name}"
-display(
-    Markdown(
-        "The reader trained on corrupted images reads "
-        f"{controls.loc[labels.CORRUPTED_TRAINED_READER, 'overall']:.1f}% of the corrupted test images; "
-        f"the reader trained on clean images reads {controls.loc[final_answer, 'overall']:.1f}% "
-        f"of model {FINAL_MODEL}'s corrections (McNemar's test over the same images: p = {control_p:.2g}), so "
-        + (
-            "the two are within the test set's noise."
-            if control_p >= 0.05
-            else "correcting first reads better."
-            if controls.loc[final_answer, "overall"] > controls.loc[labels.CORRUPTED_TRAINED_READER, "overall"]
-            else "**training the reader on corrupted images reads better** than correcting."
-        )
-        + " On the geometric families, trying flips and turns reads "
-        + " and ".join(
-            f"{controls.loc[labels.UNDOING_READER, family]:.1f}% of the {family} images" for family in geometric
-        )
-        + ", against "
-        + " and ".join(f"{controls.loc[final_answer, family]:.1f}%" for family in geometric)
-        + f" after correction by model {FINAL_MODEL}. Model {FINAL_MODEL} wins back "
-        + ", ".join(
-            f"{recovered.loc[final_answer, family]:.0%} ({recovered_intervals[final_answer][family][0]:.0%} to "
-            f"{recovered_intervals[final_answer][family][1]:.0%}) on {labels.family_text(family)}"
-            for family in corruptions.FAMILIES
-        )
-        + " of what corruption cost the reader."
-    )
+    notebook.worded(notebook.with_intervals(final.recovered, final.recovered_intervals, digits=2)),
+    Markdown(final.controls_text()),
 )
 
 # %% [markdown]
@@ -326,34 +145,11 @@ display(
 # Per metric, each method's mean over the test set, overall and per corruption family.
 
 # %% tags=["nbval-ignore-output"]
-predictions = {
-    **{name: corrected[model_id] for model_id, name in names.items()},
-    **evaluation.baseline_predictions(test, splits["train"].clean.mean(axis=0)),
-}
-quality = evaluation.quality_table(predictions, test)
 for metric in evaluation.METRICS:
-    display(Markdown(f"**{metric}** per method, overall and per corruption family"), notebook.worded(quality[metric]))
-
-# %% tags=["nbval-ignore-output"]
-ours, identity, median = (quality.loc[name] for name in (final_name, labels.UNCORRECTED, labels.MEDIAN_FILTER))
-helped = [
-    labels.family_text(family)
-    for family in corruptions.FAMILIES
-    if ours[labels.MSE, family] < identity[labels.MSE, family]
-]
-final_verdict = evaluation.collapse_verdict(reconstructed, test, setting.mean_image, read.loc["overall", final_name])
-display(
-    Markdown(
-        f"On {len(test):,} test images model {FINAL_MODEL} scores an MSE of **{ours[labels.MSE, 'overall']:.4f}**, "
-        f"against {identity[labels.MSE, 'overall']:.4f} for the uncorrected input, "
-        f"{median[labels.MSE, 'overall']:.4f} for the median filter and "
-        f"{quality.loc[labels.ALL_BLACK, (labels.MSE, 'overall')]:.4f} for an all-black image; in PSNR "
-        f"{ours[labels.PSNR, 'overall']:.1f} dB against {identity[labels.PSNR, 'overall']:.1f} dB, in SSIM "
-        f"{ours[labels.SSIM, 'overall']:.3f} against {identity[labels.SSIM, 'overall']:.3f}. It improves the MSE of "
-        f"the corrupted input for {', '.join(helped) if helped else 'no corruption family'} ({len(helped)} of "
-        f"{len(corruptions.FAMILIES)} families). Verdict: {final_verdict.reason}."
+    display(
+        Markdown(f"**{metric}** per method, overall and per corruption family"), notebook.worded(final.quality[metric])
     )
-)
+display(Markdown(final.quality_text()))
 
 # %% [markdown]
 # ## Each corruption family, corrected
@@ -362,24 +158,8 @@ display(
 # of the seed's models, by the seed's final model and by the best U-Net, and clean.
 
 # %%
-glance_rng = np.random.default_rng(SEED)
-chosen = np.concatenate(
-    [
-        glance_rng.choice(np.flatnonzero(test.family_ids == family_id), size=3, replace=False)
-        for family_id in range(len(families))
-    ]
-)
-at_a_glance = plots.corrections_by_family(
-    test.clean[chosen],
-    {
-        "corrupted": test.corrupted[chosen],
-        **{
-            f"model {model_id}\n({role})": corrected[model_id][chosen]
-            for model_id, role in study.glance_models(BEST_SEED, BEST_NEW).items()
-        },
-    },
-    [families[family_id] for family_id in test.family_ids[chosen]],
-)
+clean, outputs, families = final.glance(np.random.default_rng(SEED))
+at_a_glance = plots.corrections_by_family(clean, outputs, families)
 results_files.write_figure(setting.out_dir, at_a_glance)
 plt.show()
 
@@ -390,16 +170,7 @@ plt.show()
 # %%
 rng = np.random.default_rng(SEED)
 for family_id, family in enumerate(corruptions.FAMILIES):
-    chosen = rng.choice(np.flatnonzero(test.family_ids == family_id), size=8, replace=False)
-    plots.family_grid(
-        test.clean[chosen],
-        {
-            "corrupted": test.corrupted[chosen],
-            **{f"model {model_id}": corrected[model_id][chosen] for model_id in names},
-            "median filter": predictions[labels.MEDIAN_FILTER][chosen],
-        },
-        labels.family_text(family),
-    )
+    plots.family_grid(*final.family_sample(family_id, rng), labels.family_text(family))
     plt.show()
 
 # %% [markdown]
@@ -412,24 +183,7 @@ for family_id, family in enumerate(corruptions.FAMILIES):
 # visible), then in grayscale on the true 0-1 scale.
 
 # %%
-errors = evaluation.per_sample_mse(reconstructed, test.clean)
-changed = evaluation.per_sample_mse(test.corrupted, test.clean) >= evaluation.CHANGED_MSE
-examples = {}
-for rank, index in evaluation.ranked_examples(errors, changed).items():
-    family = labels.family_text(corruptions.FAMILIES[test.family_ids[index]])
-    examples[f"{rank} test\n#{index}, {family}\nMSE {errors[index]:.4f}"] = (
-        test.clean[index],
-        test.corrupted[index],
-        reconstructed[index],
-    )
-index = int(np.random.default_rng(SEED).integers(len(val)))
-val_reconstructed = evaluation.reconstruct(model, val.corrupted[index : index + 1])[0]
-family = labels.family_text(corruptions.FAMILIES[val.family_ids[index]])
-examples[
-    f"random validation\n#{index}, {family}\nMSE "
-    f"{evaluation.per_sample_mse(val_reconstructed[None], val.clean[index : index + 1])[0]:.4f}"
-] = (val.clean[index], val.corrupted[index], val_reconstructed)
-plots.clean_corrupted_reconstructed(examples)
+plots.clean_corrupted_reconstructed(final.examples(np.random.default_rng(SEED)))
 plt.show()
 
 # %% [markdown]
@@ -440,10 +194,7 @@ plt.show()
 
 # %%
 plots.error_histograms(
-    {
-        name: evaluation.per_sample_mse(predictions[name], test.clean)
-        for name in (*names.values(), labels.UNCORRECTED, labels.MEDIAN_FILTER)
-    },
+    {name: final.methods[name].mse for name in (*final.names.values(), labels.UNCORRECTED, labels.MEDIAN_FILTER)},
     test.family_ids,
 )
 plt.show()
@@ -456,15 +207,12 @@ plt.show()
 # and the best U-Net correct them. No model is retrained.
 
 # %% tags=["nbval-ignore-output"]
-roles = study.glance_models(BEST_SEED, BEST_NEW)
-robustness_models = {f"model {model_id}": results[model_id].model for model_id in roles}
-best_new_name = f"model {BEST_NEW}"
-display(Markdown("The models: " + "; ".join(f"model {model_id}, {role}" for model_id, role in roles.items()) + "."))
-severities = {severity: setting.test_split(severity) for severity in corruptions.SEVERITIES}
-severity = evaluation.severity_table(robustness_models, reader, severities)
-plots.severity_curves(severity, labels.UNCORRECTED)
+display(
+    Markdown("The models: " + "; ".join(f"model {model_id}, {role}" for model_id, role in final.roles.items()) + ".")
+)
+plots.severity_curves(final.severity, labels.UNCORRECTED)
 plt.show()
-notebook.worded(severity.T)
+notebook.worded(final.severity.T)
 
 # %% [markdown]
 # ## Corruptions never seen in training: two families on one image
@@ -473,23 +221,9 @@ notebook.worded(severity.T)
 # 3, seeded like the rest). No model saw such images in training.
 
 # %% tags=["nbval-ignore-output"]
-pairs = evaluation.pairs_table(robustness_models, reader, setting.pairs_test_split())
 for metric in (labels.READ, labels.MSE):
-    display(Markdown(f"**{metric}** per pair of corruption families"), notebook.worded(pairs[metric]))
-
-# %% tags=["nbval-ignore-output"]
-pair_read = pairs[labels.READ].drop("overall")
-display(
-    Markdown(
-        "On images with two corruptions the reader recognises "
-        f"{pairs.loc['overall', (labels.READ, labels.UNCORRECTED)]:.1f}% "
-        f"uncorrected and {pairs.loc['overall', (labels.READ, best_new_name)]:.1f}% after correction by "
-        f"{best_new_name}, the best U-Net; its hardest pair is {labels.family_text(pair_read[best_new_name].idxmin())} "
-        f"({pair_read[best_new_name].min():.1f}%). At severity 5 it reads "
-        f"{severity.loc[5, (labels.READ, best_new_name)]:.1f}%, "
-        f"against {severity.loc[5, (labels.READ, labels.UNCORRECTED)]:.1f}% uncorrected."
-    )
-)
+    display(Markdown(f"**{metric}** per pair of corruption families"), notebook.worded(final.pairs[metric]))
+display(Markdown(final.robustness_text()))
 
 # %% [markdown]
 # ## Run-to-run spread
@@ -497,12 +231,8 @@ display(
 # The best U-Net trained three times, with seeds one apart (run 0 is the model above). The spread
 # says how large a difference between two models must be before it is evidence.
 
-# %% tags=["nbval-ignore-output", "report-hide-output"]
-runs = setting.train_spread(BEST_NEW)
-
 # %% tags=["nbval-ignore-output"]
-spread = study.spread_table(runs, test, reader)
-display(Markdown(f"Model {BEST_NEW}, {len(runs)} runs:"), spread)
+display(Markdown(f"Model {final.best_new}, {len(final.spread_runs)} runs:"), final.spread)
 
 # %% [markdown]
 # ## Run-to-run noise in each family
@@ -512,17 +242,12 @@ display(Markdown(f"Model {BEST_NEW}, {len(runs)} runs:"), spread)
 # MSE and the readability within a family. The U-Nets' noise is the spread above. The discussion judges
 # every difference between two models against the larger noise of their two families.
 
-# %% tags=["nbval-ignore-output", "report-hide-output"]
-family_runs = setting.train_family_runs()
-
 # %% tags=["nbval-ignore-output"]
-family_spread = study.family_runs_table(family_runs, test, reader)
-noise = study.noise_levels(family_spread, spread)
 display(
-    notebook.rounded(family_spread, {labels.VAL_MSE: 4, labels.READ: 1}),
+    notebook.rounded(final.family_spread, {labels.VAL_MSE: 4, labels.READ: 1}),
     Markdown("**Noise per family**: the range (largest minus smallest) over the runs"),
     notebook.rounded(
-        pd.DataFrame(noise).rename(columns={"read": "read correctly (points)"}).rename_axis("family"),
+        pd.DataFrame(final.noise).rename(columns={"read": "read correctly (points)"}).rename_axis("family"),
         {labels.VAL_MSE: 4, "read correctly (points)": 2},
     ),
 )
@@ -536,63 +261,17 @@ display(
 # chance would have it?).
 
 # %% tags=["nbval-ignore-output"]
-compared = {
-    "Skip connections": ("20", "21"),
-    "A U-Net instead of the seed's most readable model": ("20", most_readable_seed),
-    "Edge-aware loss": ("22", "20"),
-    "Twice the width": ("23", "20"),
-    "The best model overall against the best of the seed's models": (FINAL_MODEL, BEST_SEED),
-}
-comparisons = {
-    name: {
-        "changed": changed,
-        "baseline": baseline,
-        "what differs": study.what_differs(changed, baseline),
-        "read difference": float(readability.loc[changed, labels.READ] - readability.loc[baseline, labels.READ]),
-        "McNemar p": evaluation.mcnemar_p(right[changed], right[baseline]),
-    }
-    for name, (changed, baseline) in compared.items()
-    if changed != baseline
-}
-comparison_table = pd.DataFrame(comparisons).T[["changed", "baseline", "read difference", "McNemar p"]]
+comparison_table = pd.DataFrame(final.comparisons).T[["changed", "baseline", "read difference", "McNemar p"]]
 # Over 10,000 test images p falls to 1e-160, which four significant digits without an exponent (the
 # tables' rule) spell with 160 zeros.
 comparison_table.assign(**{"McNemar p": [f"{p:.2g}" for p in comparison_table["McNemar p"]]})
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 # The numbers the discussion reads, and one line of them for the build's log.
-summary = {
-    "profile": setting.profile.name,
-    "final model": FINAL_MODEL,
-    "final name": final_name,
-    "best seed model": BEST_SEED,
-    "best seed name": best_seed_name,
-    "seed final name": seed_final_name,
-    "best new model": BEST_NEW,
-    "collapsed": final_verdict.collapsed,
-    "verdict": final_verdict.reason,
-    "sharpness ratio": float(headline.loc[(labels.EDGE_CONTRAST, "overall"), final_name]) / 100,
-    "test images": len(test),
-    "classifier epochs": len(reader_run.history),
-    "quality": evaluation.quality_by_method(quality),
-    "headline": evaluation.as_tree(headline),
-    "targets": targets,
-    "readability": evaluation.as_tree(readability.select_dtypes("number")),
-    "test verdicts": readability[["worst family", "verdict"]].to_dict(orient="index"),
-    "severity": evaluation.as_tree(severity),
-    "pairs": evaluation.as_tree(pairs),
-    "spread": evaluation.as_tree(spread),
-    "family runs": family_spread.to_dict(orient="index"),
-    "controls": evaluation.as_tree(controls.T),
-    "read intervals": read_intervals,
-    "recovered share": evaluation.as_tree(recovered.T),
-    "recovered intervals": recovered_intervals,
-    "validation baselines": setting.val_baselines.to_dict(),
-    "comparisons": comparisons,
-}
-results_files.write_final(setting.out_dir, summary)
+results_files.write_final(setting.out_dir, final.summary())
+ours = final.quality.loc[final.final_name]
 print(
     f"final model {FINAL_MODEL}: test MSE {ours[labels.MSE, 'overall']:.4f}, SSIM {ours[labels.SSIM, 'overall']:.3f}, "
-    f"read correctly {read.loc['overall', final_name]:.1f}%; best of the seed's models {BEST_SEED}: "
-    f"{read.loc['overall', best_seed_name]:.1f}%"
+    f"read correctly {final.read.loc['overall', final.final_name]:.1f}%; best of the seed's models {final.best_seed}: "
+    f"{final.read.loc['overall', final.best_seed_name]:.1f}%"
 )

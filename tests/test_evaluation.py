@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -14,8 +16,17 @@ def split():
     return Split(clean, corrupted, np.arange(50) % 5, np.zeros(50, dtype=int))
 
 
+def verdict_on(outputs, split, mean_image, accuracy=None):
+    """The collapse verdict on ``outputs``, unread, or read with ``accuracy`` (%) right."""
+    measured = evaluation.measure(outputs, split)
+    if accuracy is not None:
+        reads_right = np.arange(len(split)) < accuracy / 100 * len(split)
+        measured = dataclasses.replace(measured, read=np.where(reads_right, split.labels, split.labels + 1))
+    return evaluation.collapse_verdict(measured, split, mean_image)
+
+
 def test_an_all_black_output_is_called_collapsed(split):
-    verdict = evaluation.collapse_verdict(np.zeros_like(split.clean), split, split.clean.mean(axis=0))
+    verdict = verdict_on(np.zeros_like(split.clean), split, split.clean.mean(axis=0))
     assert verdict.collapsed and verdict.kind == labels.ALL_BLACK and "all-black" in verdict.reason
     black = np.mean(split.clean.astype(np.float64) ** 2)
     assert f"(the rule: an MSE of at least 95% of it, here {0.95 * black:.4f})" in verdict.reason
@@ -23,7 +34,7 @@ def test_an_all_black_output_is_called_collapsed(split):
 
 def test_an_output_that_ignores_the_input_is_called_collapsed(split):
     mean_image = np.broadcast_to(split.clean.mean(axis=0), split.clean.shape)
-    verdict = evaluation.collapse_verdict(mean_image, split, split.clean.mean(axis=0))
+    verdict = verdict_on(mean_image, split, split.clean.mean(axis=0))
     assert verdict.collapsed and verdict.kind == "constant" and "barely depend on the input" in verdict.reason
     assert "the rule: under 0.1)" in verdict.reason
 
@@ -32,7 +43,7 @@ def test_an_output_no_better_than_the_mean_image_is_called_collapsed(split):
     # Varied enough not to count as constant, yet as far from the clean images as the mean image is.
     mean_image = split.clean.mean(axis=0)
     noisy = np.clip(mean_image + np.random.default_rng(1).normal(0, 0.1, split.clean.shape), 0, 1).astype(np.float32)
-    verdict = evaluation.collapse_verdict(noisy, split, mean_image)
+    verdict = verdict_on(noisy, split, mean_image)
     assert evaluation.output_spread(noisy, split.clean) >= evaluation.MIN_OUTPUT_SPREAD
     assert verdict.collapsed and verdict.kind == "mean image" and labels.MEAN_IMAGE in verdict.reason
     assert "(the rule: an MSE of at least 95% of it, here " in verdict.reason
@@ -40,21 +51,21 @@ def test_an_output_no_better_than_the_mean_image_is_called_collapsed(split):
 
 def test_an_output_read_at_chance_is_called_collapsed_and_one_read_above_it_is_not(split):
     mean_image = split.clean.mean(axis=0)
-    at_chance = evaluation.collapse_verdict(split.corrupted, split, mean_image, reader_accuracy=12.0)
+    at_chance = verdict_on(split.corrupted, split, mean_image, accuracy=12.0)
     assert at_chance.collapsed and at_chance.kind == "read at chance" and "12.0%" in at_chance.reason
     assert at_chance.reason.endswith("(the rule: at most 15%)")
-    read = evaluation.collapse_verdict(split.corrupted, split, mean_image, reader_accuracy=40.0)
+    read = verdict_on(split.corrupted, split, mean_image, accuracy=40.0)
     assert not read.collapsed and read.kind == "learned" and "read 40.0%" in read.reason
 
 
 def test_a_faithful_output_is_called_learned(split):
-    verdict = evaluation.collapse_verdict(split.clean * 0.95, split, split.clean.mean(axis=0))
+    verdict = verdict_on(split.clean * 0.95, split, split.clean.mean(axis=0))
     assert not verdict.collapsed and verdict.reason.startswith("learned")
     assert "for the uncorrected input," in verdict.reason
 
 
 def test_a_model_that_learned_but_does_not_beat_the_uncorrected_input_is_told_so(split):
-    verdict = evaluation.collapse_verdict(split.corrupted, split, split.clean.mean(axis=0))
+    verdict = verdict_on(split.corrupted, split, split.clean.mean(axis=0))
     assert not verdict.collapsed and "no better than handing the input back" in verdict.reason
 
 
@@ -149,7 +160,9 @@ def test_the_search_over_undoings_reads_only_the_geometric_families_images():
 
 
 def test_metric_table_scores_every_method_overall_and_per_family(split):
-    table = evaluation.metric_table(evaluation.baseline_predictions(split, split.clean.mean(axis=0)), split)
+    mean_image = split.clean.mean(axis=0)
+    measures = {name: evaluation.measure(make(split, mean_image), split) for name, make in evaluation.BASELINES.items()}
+    table = evaluation.metric_table(measures, split)
     assert table.loc[labels.ALL_BLACK, "overall"] == pytest.approx(np.mean(split.clean.astype(float) ** 2))
     identity = np.mean((split.corrupted.astype(float) - split.clean) ** 2, axis=(1, 2))
     assert table.loc[labels.UNCORRECTED, "flip"] == pytest.approx(identity[2::5].mean())
@@ -218,7 +231,7 @@ def test_sharpness_falls_with_blur(split):
 
 
 def test_quality_table_has_every_metric_per_family(split):
-    table = evaluation.quality_table({"identity": split.corrupted}, split)
+    table = evaluation.quality_table({"identity": evaluation.measure(split.corrupted, split)}, split)
     assert list(table.columns.levels[0]) == sorted(evaluation.METRICS)
     assert table.loc["identity", (labels.MSE, "overall")] == pytest.approx(
         evaluation.per_sample_mse(split.corrupted, split.clean).mean()
@@ -242,13 +255,18 @@ def identity_model():
 
 
 def test_edge_contrast_is_100_for_the_clean_images_and_falls_with_blur(split):
-    assert evaluation.edge_contrast(split.clean, split).tolist() == pytest.approx([100.0] * 6)
+    assert evaluation.edge_contrast(evaluation.measure(split.clean, split), split).tolist() == pytest.approx(
+        [100.0] * 6
+    )
     blurred = (split.clean + np.roll(split.clean, 1, axis=1) + np.roll(split.clean, 1, axis=2)) / 3
-    assert (evaluation.edge_contrast(blurred, split) < 80).all()
+    assert (evaluation.edge_contrast(evaluation.measure(blurred, split), split) < 80).all()
 
 
 def test_headline_table_sets_methods_side_by_side_on_every_measure(split):
-    table = evaluation.headline_table({"copy": split.clean, "input": split.corrupted}, split, fixed_classifier())
+    outputs = {"copy": split.clean, "input": split.corrupted}
+    table = evaluation.headline_table(
+        {name: evaluation.measure(images, split, fixed_classifier()) for name, images in outputs.items()}, split
+    )
     assert list(table.columns) == ["copy", "input"]
     assert list(table.index.get_level_values(0).unique()) == list(evaluation.HEADLINE_METRICS)
     assert table.loc[(labels.MSE, "overall"), "copy"] == 0 and table.loc[
@@ -266,7 +284,14 @@ def test_headline_table_sets_methods_side_by_side_on_every_measure(split):
 def test_severity_and_pairs_tables_score_the_input_and_each_model(split):
     from lib.corruptions import PAIR_NAMES
 
-    table = evaluation.severity_table({"copy": identity_model()}, fixed_classifier(), {1: split, 4: split})
+    def measured(split):
+        copied = evaluation.reconstruct(identity_model(), split.corrupted)
+        return {
+            labels.UNCORRECTED: evaluation.measure(split.corrupted, split, fixed_classifier()),
+            "copy": evaluation.measure(copied, split, fixed_classifier()),
+        }
+
+    table = evaluation.severity_table({1: measured(split), 4: measured(split)}, {1: split, 4: split})
     assert list(table.index) == [1, 4]
     assert list(table.columns) == [
         (labels.MSE, labels.UNCORRECTED),
@@ -276,7 +301,7 @@ def test_severity_and_pairs_tables_score_the_input_and_each_model(split):
     ]
     assert table.loc[4, (labels.MSE, "copy")] == table.loc[4, (labels.MSE, labels.UNCORRECTED)] > 0
     pairs_split = Split(split.clean, split.corrupted, np.arange(50) % 10, split.labels)
-    pairs = evaluation.pairs_table({"copy": identity_model()}, fixed_classifier(), pairs_split)
+    pairs = evaluation.pairs_table(measured(pairs_split), pairs_split)
     assert list(pairs.index) == ["overall", *PAIR_NAMES]
     assert pairs.loc[PAIR_NAMES[3], (labels.MSE, "copy")] == pytest.approx(
         evaluation.per_sample_mse(split.corrupted, split.clean)[3::10].mean()

@@ -209,7 +209,7 @@ def test_a_changed_model_fails_the_check(change, data_dir, tmp_path, monkeypatch
 
 def identity_quality(splits):
     test = splits["test"]
-    quality = evaluation.quality_table({labels.UNCORRECTED: test.corrupted}, test)
+    quality = evaluation.quality_table({labels.UNCORRECTED: evaluation.measure(test.corrupted, test)}, test)
     return {"final evaluation": {"quality": evaluation.quality_by_method(quality)}}
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import backend, labels, models, study, training
+from lib import backend, evaluation, labels, models, study, training
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -164,13 +164,14 @@ def test_split():
     return Split(clean, clean, np.arange(20) % 5, np.zeros(20, dtype=int))
 
 
-def test_readability_table_reads_every_models_corrections(test_split):
-    from types import SimpleNamespace
+def measured(model, split):
+    """The ``evaluation.Measures`` of ``model``'s corrections of ``split``, read by ``brightness_reader``."""
+    return evaluation.measure(evaluation.reconstruct(model, split.corrupted), split, brightness_reader())
 
-    results = {"12": SimpleNamespace(model=scaled_model(1.0)), "20": SimpleNamespace(model=scaled_model(0.0))}
-    corrections = study.test_corrections(results, test_split)
-    right = study.read_right(corrections, test_split, brightness_reader())
-    table = study.readability_table(corrections, test_split, right, test_split.clean.mean(axis=0))
+
+def test_readability_table_reads_every_models_corrections(test_split):
+    measures = {model_id: measured(scaled_model(factor), test_split) for model_id, factor in (("12", 1.0), ("20", 0.0))}
+    table = study.readability_table(measures, test_split, test_split.clean.mean(axis=0))
     assert list(table.index) == ["12", "20"] and list(table["family"]) == ["deep", "u-net"]
     assert table.loc["12", [labels.TEST_MSE, labels.PSNR, labels.SSIM, labels.READ, labels.EDGE_CONTRAST]].tolist() == (
         pytest.approx([0, 100, 1, 100, 100])
@@ -196,7 +197,7 @@ def test_spread_table_gives_each_run_then_mean_and_standard_deviation(test_split
         )
         for seed, factor, loss in ((0, 1.0, 0.1), (1, 0.5, 0.2), (2, 0.0, 0.3))
     ]
-    table = study.spread_table(runs, test_split, brightness_reader())
+    table = study.spread_table(runs, [measured(run.model, test_split) for run in runs], test_split)
     assert list(table.index) == ["run 0 (seed 0)", "run 1 (seed 1)", "run 2 (seed 2)", "mean", "standard deviation"]
     assert table[labels.VAL_MSE].tolist() == pytest.approx([0.1, 0.2, 0.3, 0.2, 0.1])
     assert table.loc["run 2 (seed 2)", labels.READ] == 0

@@ -1,0 +1,148 @@
+"""Each network evaluated once: what the notebooks need of an answer's outputs on a split, kept on disk.
+
+An evaluation (the ``evaluation.Measures`` of a network's corrections or of a reference answer, or the readings
+of the search over undoings) is computed once and kept as ``<out_dir>/evaluations/<what>-<key>.npz``. The key
+hashes everything it depends on: what made the outputs (a network's folder name and the SHA-256 of its
+weights, or a reference answer's name), the reader (the same two), the split (``Split.fingerprint``: its
+images, labels and families), the source of the functions that compute it and the constants they read, and
+the backend and device that run the forward passes (float32 outputs move in their last digits from one to
+another). A change to any of these gives another key, and so a new evaluation; nothing else does. Each file
+is written atomically with the SHA-256 of its arrays inside; one that does not match it is set aside as
+damaged (``<file>.damaged-<UTC time>``, kept for inspection) and computed again.
+"""
+
+import hashlib
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import artifacts, backend, corruptions, evaluation, labels
+from .artifacts import DamagedArtifact
+
+FORMAT_VERSION = 1
+FOLDER = "evaluations"
+
+# What an evaluation's key hashes of the code, per kind: every function that computes it and every constant those
+# functions read, as (module, name), looked up when the key is made. A function edited changes the key of exactly
+# the evaluations it computes.
+MEASURED_BY = (
+    *((evaluation, name) for name in ("measure", "per_sample_mse", "per_sample_psnr", "per_sample_ssim")),
+    *((evaluation, name) for name in ("_gaussian_window_means", "per_sample_sharpness", "output_spread")),
+    *((evaluation, name) for name in ("SSIM_WINDOW", "SSIM_SIGMA", "SSIM_K1", "SSIM_K2")),
+    (evaluation, "reader_probabilities"),
+    (backend, "batches"),
+    (backend, "EVAL_BATCH_SIZE"),
+)
+CORRECTED_BY = ((evaluation, "reconstruct"), *MEASURED_BY)
+REFERENCES_BY = (
+    (evaluation, "reference_outputs"),
+    (evaluation, "BASELINES"),
+    (evaluation, "median_filter"),
+    *MEASURED_BY,
+)
+UNDOING_BY = (
+    *((evaluation, name) for name in ("undoing_reader_right", "best_reading_over_undoings", "reader_probabilities")),
+    (evaluation, "UNDOING_ANGLES"),
+    (corruptions, "rotate"),
+    (corruptions, "GEOMETRIC_FAMILIES"),
+    (backend, "batches"),
+    (backend, "EVAL_BATCH_SIZE"),
+)
+
+
+def network_measures(out_dir, network, split, reader, log=print):
+    """The ``Measures`` of ``network``'s corrections of ``split``, read by ``reader`` (each a ``TrainResult``)."""
+
+    def compute():
+        return evaluation.measure(evaluation.reconstruct(network.model, split.corrupted), split, reader.model)
+
+    key = {"outputs": network_identity(network), "reader": network_identity(reader), "code": code_digest(CORRECTED_BY)}
+    return _measures(out_dir, network.folder.name, key, split, compute, log)
+
+
+def reference_measures(out_dir, name, split, mean_train_image, reader, log=print):
+    """The ``Measures`` of reference answer ``name`` (a baseline of ``evaluation.BASELINES`` or ``labels.CLEAN``,
+    as ``evaluation.reference_outputs`` makes it) for ``split``, read by ``reader`` (a ``TrainResult``)."""
+
+    def compute():
+        return evaluation.measure(evaluation.reference_outputs(name, split, mean_train_image), split, reader.model)
+
+    outputs = {"answer": name}
+    if name == labels.MEAN_IMAGE:
+        outputs["mean image"] = artifacts.arrays_sha256({"mean": np.asarray(mean_train_image)})
+    key = {"outputs": outputs, "reader": network_identity(reader), "code": code_digest(REFERENCES_BY)}
+    return _measures(out_dir, labels.FILE_KEYS[name], key, split, compute, log)
+
+
+def undoing_right(out_dir, reader, split, log=print):
+    """Per image of ``split``: does the search over undoings (``evaluation.undoing_reader_right``) with ``reader``
+    (a ``TrainResult``) read it right?"""
+    key = {"reader": network_identity(reader), "code": code_digest(UNDOING_BY)}
+
+    def compute():
+        return {"right": evaluation.undoing_reader_right(reader.model, split)}
+
+    return _cached(out_dir, labels.FILE_KEYS[labels.UNDOING_READER], key, split, ("right",), compute, log)["right"]
+
+
+def network_identity(result):
+    """A trained network as an evaluation key names it: its folder (architecture, settings, data) and the
+    SHA-256 of its weights (a network trained again under the same name may differ in its last digits)."""
+    weights = {f"w{i}": weight for i, weight in enumerate(result.model.get_weights())}
+    return {"folder": Path(result.folder).name, "weights": artifacts.arrays_sha256(weights)}
+
+
+def code_digest(parts):
+    """The SHA-256 of the code that ``parts`` name ((module, name) pairs): a function's source, the source of each
+    function a table of them holds, any other value's ``repr``."""
+    digest = hashlib.sha256()
+    for module, name in parts:
+        value = getattr(module, name)
+        functions = value.values() if isinstance(value, dict) else [value] if callable(value) else None
+        text = repr(value) if functions is None else "".join(inspect.getsource(function) for function in functions)
+        digest.update(f"{module.__name__}.{name}:{text}".encode())
+    return digest.hexdigest()
+
+
+def evaluation_path(out_dir, what, key, split):
+    """Where the evaluation named ``what`` with ``key`` (its outputs, reader and code) of ``split`` is kept."""
+    described = {
+        **key,
+        "split": split.fingerprint,
+        "format": FORMAT_VERSION,
+        "backend": backend.NAME,
+        "device": backend.device(),
+    }
+    digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:16]
+    return Path(out_dir) / FOLDER / f"{what}-{digest}.npz"
+
+
+PER_IMAGE = ("mse", "psnr", "ssim", "sharpness", "read")  # the ``Measures`` kept per image; and the spread
+
+
+def _measures(out_dir, what, key, split, compute, log):
+    def arrays():
+        measured = compute()
+        return {**{name: getattr(measured, name) for name in PER_IMAGE}, "spread": np.array(measured.spread)}
+
+    stored = _cached(out_dir, what, key, split, (*PER_IMAGE, "spread"), arrays, log)
+    return evaluation.Measures(**{name: stored[name] for name in PER_IMAGE}, spread=float(stored["spread"]))
+
+
+def _cached(out_dir, what, key, split, names, compute, log):
+    """The arrays ``names`` kept for this evaluation, checked; computed by ``compute`` and kept first where there
+    are none, or where the file kept is damaged (set aside)."""
+    path = evaluation_path(out_dir, what, key, split)
+    if path.exists():
+        try:
+            stored = artifacts.read_npz(path, names)
+            if any(values.ndim and len(values) != len(split) for values in stored.values()):
+                raise DamagedArtifact(f"{path.name} is damaged (its arrays do not hold one value per image)")
+            return stored
+        except DamagedArtifact as damage:
+            artifacts.set_aside(path, f"the evaluation {path.name}", damage, log, then="computed again")
+    arrays = compute()
+    artifacts.write_npz(path, arrays)
+    return arrays
