@@ -1,6 +1,14 @@
-"""Wall time of ./build_report.sh per profile, from an empty artifact folder, and a determinism check.
+"""Wall time of ./build_report.sh per profile, from an empty artifact folder, and a determinism check; or,
+with --render, the time to render the full study from the published set.
 
     REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/build_time.py [--profiles smoke quick] [--no-determinism]
+    REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/build_time.py --render [--against main]
+
+--render times what a user meets: a fresh clone's first render of the full profile from the published set (no
+network trained, every evaluation computed), a second render (every evaluation read back from the artifact
+folder), and notebook 11 run again alone after them, as a user re-runs it in JupyterLab; each with the seconds
+of every notebook. --against REV first renders the same way from a clone of REV (the code before a change),
+so that both are measured side by side on one machine in one run.
 
 Each build trains every model anew (a fresh REPORT_OUTPUT_DIR) and reports its wall time, the number
 of models in its results table and their summed training time. The full profile works the same way
@@ -16,6 +24,7 @@ tolerance of ``lib.reference_results``, which is what this prints next.
 import argparse
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -44,6 +53,57 @@ def build(profile, workdir):
     return seconds, workdir / "artifacts" / profile
 
 
+NOTEBOOK_DONE = re.compile(r"^\[(\w+)\] done in (\d+) s$", re.MULTILINE)
+
+
+def render(project, artifacts, report_dir, notebooks=None):
+    """Render the full profile with the code of ``project`` into ``report_dir``, its artifact folder ``artifacts``
+    (``notebooks``: only these, with no export); return (wall seconds, notebook -> seconds)."""
+    env = {**os.environ, "REPORT_OUTPUT_DIR": str(artifacts), "PYTHONPATH": str(project)}
+    if notebooks is None:
+        command = [str(project / "build_report.sh"), "--profile", "full", "--report-dir", str(report_dir)]
+    else:
+        code = (
+            "import sys; from pathlib import Path; from lib import paths, report; paths.absolute_environment(); "
+            f"report.NOTEBOOKS = {tuple(notebooks)!r}; report.execute('full', 0, Path(sys.argv[1]))"
+        )
+        command = [str(project / ".venv" / "bin" / "python"), "-c", code, str(report_dir)]
+    started = time.perf_counter()
+    run = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if run.returncode != 0:
+        raise SystemExit(f"the render in {project} failed:\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
+    return seconds, {name: int(taken) for name, taken in NOTEBOOK_DONE.findall(run.stdout)}
+
+
+def report_render(what, seconds, notebooks):
+    slowest = sorted(notebooks.items(), key=lambda item: -item[1])[:3]
+    print(
+        f"{what}: {seconds / 60:.1f} min wall time, {sum(notebooks.values()) / 60:.1f} min in the notebooks ("
+        + ", ".join(f"{name} {taken} s" for name, taken in slowest)
+        + ")",
+        flush=True,
+    )
+
+
+def render_times(against, tmp):
+    """The renders of --render, printed as they finish."""
+    paths.absolute_environment()  # REPORT_DATA_DIR as the user named it, for renders that run in other folders
+    if against:
+        clone = tmp / "against"
+        subprocess.run(["git", "clone", "--quiet", "--shared", str(ROOT), str(clone)], check=True)
+        subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", against], check=True)
+        (clone / ".venv").symlink_to(ROOT / ".venv")
+        report_render(f"{against}, first render", *render(clone, tmp / "against-artifacts", tmp / "against-report"))
+    artifacts = tmp / "artifacts"
+    first = render(ROOT, artifacts, tmp / "report")
+    report_render("this checkout, first render", *first)
+    second = render(ROOT, artifacts, tmp / "report-again")
+    report_render("this checkout, second render", *second)
+    seconds, notebooks = render(ROOT, artifacts, tmp / "notebook-11", ["11_final_evaluation"])
+    print(f"this checkout, notebook 11 again after them: {notebooks['11_final_evaluation']} s ({seconds:.0f} s wall)")
+
+
 def metrics(artifacts):
     table = pd.read_csv(artifacts / "results.csv", dtype={"model": str}).set_index("model")
     return table.drop(columns=["time (s)"]), json.loads((artifacts / "final_evaluation.json").read_text())
@@ -53,9 +113,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", nargs="+", default=["smoke", "quick"], choices=["smoke", "quick", "full"])
     parser.add_argument("--no-determinism", action="store_true", help="skip the second smoke build")
+    parser.add_argument("--render", action="store_true", help="time renders of the full profile instead")
+    parser.add_argument("--against", metavar="REV", help="with --render: render a clone of REV first")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if args.render:
+            render_times(args.against, tmp)
+            return
         artifacts = {}
         for profile in args.profiles:
             seconds, artifacts[profile] = build(profile, tmp / profile)
