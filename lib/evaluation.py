@@ -65,15 +65,19 @@ def per_sample_ssim(predicted, clean):
 
 
 def _gaussian_window_means(images):
-    """Gaussian-weighted mean of every SSIM window inside (N, H, W) images: one 1-d pass per axis."""
+    """Gaussian-weighted mean of every SSIM window inside (N, H, W) images: one matrix product per axis."""
+    return _window_weights(images.shape[1]).T @ images @ _window_weights(images.shape[2])
+
+
+def _window_weights(size):
+    """(size, windows) matrix whose column j holds the Gaussian weights of the window starting at pixel j."""
     offsets = np.arange(SSIM_WINDOW) - (SSIM_WINDOW - 1) / 2
     weights = np.exp(-0.5 * (offsets / SSIM_SIGMA) ** 2)
-    weights /= weights.sum()
-    for axis in (1, 2):
-        inner = images.shape[axis] - SSIM_WINDOW + 1
-        shifted = [(slice(None),) * axis + (slice(k, k + inner),) for k in range(SSIM_WINDOW)]
-        images = sum(weight * images[where] for where, weight in zip(shifted, weights))
-    return images
+    windows = size - SSIM_WINDOW + 1
+    matrix = np.zeros((size, windows))
+    for start in range(windows):
+        matrix[start : start + SSIM_WINDOW, start] = weights / weights.sum()
+    return matrix
 
 
 def per_sample_sharpness(images):

@@ -29,7 +29,8 @@ FOLDER = "evaluations"
 # the evaluations it computes.
 MEASURED_BY = (
     *((evaluation, name) for name in ("measure", "per_sample_mse", "per_sample_psnr", "per_sample_ssim")),
-    *((evaluation, name) for name in ("_gaussian_window_means", "per_sample_sharpness", "output_spread")),
+    *((evaluation, name) for name in ("_gaussian_window_means", "_window_weights", "per_sample_sharpness")),
+    (evaluation, "output_spread"),
     *((evaluation, name) for name in ("SSIM_WINDOW", "SSIM_SIGMA", "SSIM_K1", "SSIM_K2")),
     (evaluation, "reader_probabilities"),
     (backend, "batches"),

@@ -11,6 +11,7 @@ notebook's .ipynb must say what its .py source says.
 """
 
 import argparse
+import concurrent.futures
 import errno
 import html
 import os
@@ -19,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -80,8 +82,11 @@ class QuietKernelManager(AsyncKernelManager):
     CurveZMQ keys where the kernel declares support (ipykernel does). And at shutdown jupyter_client
     interrupts the kernel before asking it to stop, which an idle kernel logs as "KeyboardInterrupt caught
     in kernel"; the kernels here are shut down idle (every cell has run, or one failed), and one still
-    busy after a Ctrl-C of the build is killed after the shutdown wait.
+    busy after a Ctrl-C of the build is killed after the shutdown wait. It keeps the kernels that are running,
+    across the build's threads, so that a Ctrl-C can stop them all.
     """
+
+    running = set()
 
     @default("transport_encryption")
     def _encrypt_where_the_kernel_can(self):
@@ -91,58 +96,147 @@ class QuietKernelManager(AsyncKernelManager):
         if not self.shutting_down:
             await super()._async_interrupt_kernel()
 
+    async def _async_post_start_kernel(self, **kw):
+        await super()._async_post_start_kernel(**kw)
+        QuietKernelManager.running.add(self)
 
-def execute(profile, seed, report_dir):
-    """Run every notebook into ``report_dir/executed``; return the executed paths."""
+    async def _async_cleanup_resources(self, restart=False):
+        QuietKernelManager.running.discard(self)
+        await super()._async_cleanup_resources(restart=restart)
+
+
+# The notebooks that read what the one before them wrote (results.csv, final_evaluation.json): they run in this
+# order, one after another. Every other notebook reads only the data and the trained networks, and runs beside them.
+RESULTS_CHAIN = ("10_model_comparison", "11_final_evaluation", "12_discussion")
+
+
+def execute(profile, seed, report_dir, jobs=1):
+    """Run every notebook into ``report_dir/executed``, ``jobs`` at a time; return the executed paths in order.
+
+    With more than one job the results chain (the longest run) starts first and the other notebooks share the
+    remaining kernels; each printed line is led by its notebook's name. A notebook that fails stops the build:
+    no further notebook starts, those running finish. A Ctrl-C stops every running kernel and keeps what each
+    notebook had run."""
     executed_dir = report_dir / "executed"
     executed_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in NOTEBOOKS:
-        source = NOTEBOOK_DIR / f"{name}.ipynb"
-        target = executed_dir / f"{name}.ipynb"
+    if jobs == 1:
+        queues = [list(NOTEBOOKS)]
+    else:
+        chain = [name for name in NOTEBOOKS if name in RESULTS_CHAIN]
+        queues = [chain] * bool(chain) + [[name] for name in NOTEBOOKS if name not in RESULTS_CHAIN]
+    run = _Run(profile, seed, executed_dir)
+    # papermill's own change of folder (its cwd) is not safe across threads: the build enters the notebooks'
+    # folder once, and every kernel starts there.
+    previous = os.getcwd()
+    os.chdir(NOTEBOOK_DIR)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(run.queue, names) for names in queues]
+            try:
+                concurrent.futures.wait(futures)
+            except KeyboardInterrupt:
+                run.interrupt()
+                concurrent.futures.wait(futures)
+        for future in futures:
+            future.result()  # a full disk, or any other error of the build itself
+    finally:
+        os.chdir(previous)
+    run.raise_first_stop()
+    return [executed_dir / f"{name}.ipynb" for name in NOTEBOOKS]
+
+
+class _Run:
+    """The notebooks of one build as they run, from one or more threads: what stopped it, and the live kernels."""
+
+    def __init__(self, profile, seed, executed_dir):
+        self.profile, self.seed, self.executed_dir = profile, seed, executed_dir
+        self.failed, self.interrupted = [], []
+        self.stopping = threading.Event()
+
+    def queue(self, names):
+        for name in names:
+            if self.stopping.is_set() or self.failed:
+                return
+            self.notebook(name)
+
+    def notebook(self, name):
+        source, target = NOTEBOOK_DIR / f"{name}.ipynb", self.executed_dir / f"{name}.ipynb"
         # papermill saves its output as the cells run; into a temporary name, so that a notebook stopped
         # half-written (a full disk) leaves no invalid file under the real one.
-        partial = executed_dir / f".tmp-{name}.ipynb"
-        print(f"[{name}] running on the {profile} profile ...", flush=True)
+        partial = self.executed_dir / f".tmp-{name}.ipynb"
+        print(f"[{name}] running on the {self.profile} profile ...", flush=True)
         started = time.perf_counter()
         try:
             papermill.execute_notebook(
                 str(source),
                 str(partial),
-                parameters={"PROFILE": profile, "SEED": seed},
+                parameters={"PROFILE": self.profile, "SEED": self.seed},
                 kernel_name="python3",
                 language="python",
-                cwd=str(source.parent),
-                stdout_file=sys.stdout,
-                stderr_file=sys.stderr,
+                stdout_file=_Prefixed(sys.stdout, name),
+                stderr_file=_Prefixed(sys.stderr, name),
                 progress_bar=False,
                 kernel_manager_class=QuietKernelManager,
             )
-        except papermill.PapermillExecutionError as error:
-            keep_whole(partial, target)
-            raise NotebookFailed(
-                f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
-                f"The partly executed notebook is kept at {target}"
-            ) from None
-        except KeyboardInterrupt:
-            kept = f"its partly executed copy is {target}" if keep_whole(partial, target) else "nothing of it is kept"
-            raise BuildInterrupted(
-                f"interrupted while notebook {name} was running; {kept}. "
-                "Run the same command again to resume: trained models are cached after every epoch."
-            ) from None
         except OSError as error:
             partial.unlink(missing_ok=True)
             if error.errno != errno.ENOSPC:
                 raise
             raise OSError(
                 errno.ENOSPC,
-                f"no space left on the device that holds {executed_dir} (writing notebook {name}); free some "
+                f"no space left on the device that holds {self.executed_dir} (writing notebook {name}); free some "
                 "space there, or name another folder with --report-dir",
             ) from error
+        except (Exception, KeyboardInterrupt) as error:
+            kept = keep_whole(partial, target)
+            if self.stopping.is_set() or isinstance(error, KeyboardInterrupt):
+                self.interrupted.append((name, target if kept else None))
+            elif isinstance(error, papermill.PapermillExecutionError):
+                self.failed.append(
+                    f"notebook {name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+                    f"The partly executed notebook is kept at {target}"
+                )
+            else:
+                raise
+            return
         os.replace(partial, target)
         print(f"[{name}] done in {time.perf_counter() - started:.0f} s", flush=True)
-        paths.append(target)
-    return paths
+
+    def interrupt(self):
+        """Stop every running kernel: its notebook ends where it was, and what it had run is kept."""
+        self.stopping.set()
+        for kernel in list(QuietKernelManager.running):
+            kernel.provisioner.process.kill()
+
+    def raise_first_stop(self):
+        if self.interrupted:
+            where = "; ".join(
+                f"notebook {name} was running, "
+                + (f"its partly executed copy is {target}" if target else "nothing of it is kept")
+                for name, target in sorted(self.interrupted)
+            )
+            raise BuildInterrupted(
+                f"interrupted while {where}. "
+                "Run the same command again to resume: trained models are cached after every epoch."
+            )
+        if self.failed:
+            raise NotebookFailed(self.failed[0])
+
+
+class _Prefixed:
+    """A notebook's printed lines, each led by its name (notebooks that run at once print between each other)."""
+
+    def __init__(self, stream, name):
+        self.stream, self.name, self.line_starts = stream, name, True
+
+    def write(self, text):
+        for line in text.splitlines(keepends=True):
+            self.stream.write(f"[{self.name}] {line}" if self.line_starts else line)
+            self.line_starts = line.endswith("\n")
+        self.stream.flush()
+
+    def flush(self):
+        self.stream.flush()
 
 
 def keep_whole(partial, target):
@@ -284,6 +378,13 @@ def export(notebook_path, fmt):
     )
 
 
+def jobs(text):
+    """--jobs: a whole number of notebooks, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of notebooks to run at once (1 or more)")
+    return int(text)
+
+
 def missing_pdf_tools():
     return [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
 
@@ -302,6 +403,12 @@ def main(argv=None):
         action="store_true",
         help="make this build the test references (smoke profile only), when a change of result "
         "is intended: the executed notebooks (nbval) and smoke_results.json",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=jobs,
+        default=min(2, os.cpu_count() or 1),
+        help="notebooks run at once (default: 2, or 1 on one CPU); 1 runs them one after another, in order",
     )
     parser.add_argument("--report-dir", type=absolute, help="where the report goes (default: report/<profile>)")
     add_backend_option(parser)
@@ -339,7 +446,7 @@ def main(argv=None):
         print("BUILD FAILED: the training stage stopped (see above); no notebook ran.", file=sys.stderr)
         return 1
     try:
-        paths = execute(args.profile, args.seed, report_dir)
+        paths = execute(args.profile, args.seed, report_dir, args.jobs)
     except NotebookFailed as error:
         print(f"BUILD FAILED: {error}", file=sys.stderr)
         return 1

@@ -86,12 +86,51 @@ def test_a_missing_data_folder_stops_the_build_at_the_training_stage_in_a_line(t
     assert "Traceback" not in run.stderr and not (tmp_path / "report" / "executed").exists()
 
 
-def test_a_failing_notebook_stops_the_build_and_is_kept(tmp_path, monkeypatch, capsys):
-    tiny_notebooks(tmp_path, monkeypatch, **{"01_data": "raise RuntimeError('broken')", "02_perturbations": "print(2)"})
-    assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 1
-    assert "notebook 01_data failed" in capsys.readouterr().err
-    assert "broken" in (tmp_path / "report" / "executed" / "01_data.ipynb").read_text()
-    assert not (tmp_path / "report" / "executed" / "02_perturbations.ipynb").exists()
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_failing_notebook_stops_the_build_and_is_kept(tmp_path, monkeypatch, capsys, jobs):
+    """One after another, no notebook after the failed one runs; at once, none that reads what it writes."""
+    first, then = ("01_data", "02_perturbations") if jobs == "1" else report.RESULTS_CHAIN[:2]
+    tiny_notebooks(tmp_path, monkeypatch, **{first: "raise RuntimeError('broken')", then: "print(2)"})
+    assert report.main(["--profile", "smoke", "--jobs", jobs, "--report-dir", str(tmp_path / "report")]) == 1
+    assert f"notebook {first} failed" in capsys.readouterr().err
+    assert "broken" in (tmp_path / "report" / "executed" / f"{first}.ipynb").read_text()
+    assert not (tmp_path / "report" / "executed" / f"{then}.ipynb").exists()
+
+
+def test_notebooks_that_read_no_results_file_run_at_once_and_the_results_chain_in_order(tmp_path, monkeypatch):
+    """Each of two independent notebooks waits for the other to start: they finish only if they run at once. The
+    results chain runs in its order, beside them."""
+    log = tmp_path / "log"
+
+    def waits_for(other, me):
+        return (
+            f"import pathlib, time\nlog = pathlib.Path({str(log)!r})\n(log / {me!r}).touch()\n"
+            f"for _ in range(600):\n    if (log / {other!r}).exists(): break\n    time.sleep(0.1)\n"
+            f"else: raise RuntimeError('ran alone')"
+        )
+
+    def chained(name):
+        return f"import pathlib\nwith open({str(log / 'chain')!r}, 'a') as f: f.write({name!r} + ' ')"
+
+    log.mkdir()
+    notebooks = {"04_a": waits_for("05_b", "04_a"), "05_b": waits_for("04_a", "05_b")}
+    notebooks.update({name: chained(name) for name in report.RESULTS_CHAIN})
+    tiny_notebooks(tmp_path, monkeypatch, **notebooks)
+    paths = report.execute("smoke", 0, tmp_path / "report", jobs=2)
+    assert [path.stem for path in paths] == list(notebooks)
+    assert (log / "chain").read_text().split() == list(report.RESULTS_CHAIN)
+
+
+def test_every_notebook_that_reads_a_results_file_runs_after_the_one_that_writes_it():
+    """The results chain, which runs in order while the other notebooks run beside it, holds every notebook that
+    reads a results file, after one that writes it; no notebook outside it reads one."""
+    for name in report.NOTEBOOKS:
+        source = (report.NOTEBOOK_DIR / f"{name}.py").read_text()
+        if "results_files.read" in source:
+            assert name in report.RESULTS_CHAIN[1:], name
+            before = report.RESULTS_CHAIN[: report.RESULTS_CHAIN.index(name)]
+            assert any("results_files.write" in (report.NOTEBOOK_DIR / f"{b}.py").read_text() for b in before), name
+    assert set(report.RESULTS_CHAIN) <= set(report.NOTEBOOKS)
 
 
 @pytest.mark.parametrize("source", NOTEBOOK_SOURCES, ids=[p.stem for p in NOTEBOOK_SOURCES])
@@ -177,7 +216,7 @@ def runs(monkeypatch):
     """main() up to the notebooks: records what execute() would get, and stops there."""
     calls = []
 
-    def record(profile, seed, report_dir):
+    def record(profile, seed, report_dir, jobs):
         calls.append(
             {
                 "profile": profile,
@@ -292,19 +331,24 @@ def test_a_successful_run_prints_no_kernel_alarms(tmp_path, monkeypatch, capfd):
     assert "done smoke" in (tmp_path / "report" / "executed" / "00_quiet.ipynb").read_text()
 
 
-def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_path, jobs):
+    """Every notebook running (one, or two at once) stops, is named, and keeps what it had run."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
+    slow = [f"0{i}_slow" for i in range(2)]
     driver = (
         "import sys, jupytext; from pathlib import Path; from lib import report\n"
         f"folder = Path({str(notebooks)!r})\n"
         'notebook = jupytext.reads(\'# %% tags=["parameters"]\\nPROFILE = 1\\nSEED = 0\\n\\n# %%\\n'
         "import time; print(\"started\", flush=True); time.sleep(120)\\n', fmt='py:percent')\n"
-        "jupytext.write(notebook, folder / '00_slow.py', fmt='py:percent'); jupytext.write(notebook, folder / "
-        "'00_slow.ipynb')\n"
-        "report.NOTEBOOK_DIR, report.NOTEBOOKS = folder, ('00_slow',)\n"
+        f"for name in {slow!r}:\n"
+        "    jupytext.write(notebook, folder / f'{name}.py', fmt='py:percent')\n"
+        "    jupytext.write(notebook, folder / f'{name}.ipynb')\n"
+        f"report.NOTEBOOK_DIR, report.NOTEBOOKS = folder, {tuple(slow)!r}\n"
         "report.train_first = lambda args: 0\n"
-        f"sys.exit(report.main(['--profile', 'smoke', '--report-dir', {str(tmp_path / 'report')!r}]))\n"
+        f"sys.exit(report.main(['--profile', 'smoke', '--jobs', '{jobs}', "
+        f"'--report-dir', {str(tmp_path / 'report')!r}]))\n"
     )
     # A shell starts background jobs with SIGINT ignored, and children inherit that: the build must get
     # the default handler, or a test run in the background could never interrupt it.
@@ -316,18 +360,19 @@ def test_ctrl_c_stops_the_build_saying_where_it_stopped_and_how_to_resume(tmp_pa
         text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+    started = 0
     for line in build.stdout:
-        if "started" in line:
+        started += "started" in line
+        if started == jobs:
             break
     build.send_signal(signal.SIGINT)
-    started = time.monotonic()
+    interrupted = time.monotonic()
     _, err = build.communicate(timeout=60)
     assert build.returncode == 130, err
-    assert time.monotonic() - started < 30
-    assert "interrupted while notebook 00_slow was running" in err
-    assert (
-        str(tmp_path / "report" / "executed" / "00_slow.ipynb") in err and "run the same command again" in err.lower()
-    )
+    assert time.monotonic() - interrupted < 30
+    for name in slow[:jobs]:
+        assert f"notebook {name} was running" in err and str(tmp_path / "report" / "executed" / f"{name}.ipynb") in err
+    assert "run the same command again" in err.lower()
     assert "Traceback" not in err and "ZMQError" not in err, err
 
 
@@ -348,7 +393,7 @@ def test_ctrl_c_during_the_export_says_the_notebooks_ran_and_how_to_resume(tmp_p
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report, "train_first", lambda args: 0)
-    monkeypatch.setattr(report, "execute", lambda profile, seed, report_dir: executed)
+    monkeypatch.setattr(report, "execute", lambda profile, seed, report_dir, jobs: executed)
     monkeypatch.setattr(report, "export", interrupted_export)
     assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 130
     err = capsys.readouterr().err
