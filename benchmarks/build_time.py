@@ -2,7 +2,7 @@
 with --render, the time to render the full study from the published set.
 
     REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/build_time.py [--profiles smoke quick] [--no-determinism]
-    REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/build_time.py --render [--against main]
+    REPORT_DATA_DIR=../shared/data .venv/bin/python benchmarks/build_time.py --render [--against main] [--keep-in DIR]
 
 --render times what a user meets: a fresh clone's first render of the full profile from the published set (no
 network trained, every evaluation computed), a second render (every evaluation read back from the artifact
@@ -54,11 +54,13 @@ def build(profile, workdir):
 
 
 NOTEBOOK_DONE = re.compile(r"^\[(\w+)\] done in (\d+) s$", re.MULTILINE)
+ALL_DONE = re.compile(r"^\[notebooks\] all \d+ done in (\d+) s", re.MULTILINE)  # builds that run notebooks at once
 
 
 def render(project, artifacts, report_dir, notebooks=None):
     """Render the full profile with the code of ``project`` into ``report_dir``, its artifact folder ``artifacts``
-    (``notebooks``: only these, with no export); return (wall seconds, notebook -> seconds)."""
+    (``notebooks``: only these, with no export); return (wall seconds, the notebooks' wall seconds, notebook ->
+    seconds). A build that runs notebooks one after another takes the sum of their times."""
     env = {**os.environ, "REPORT_OUTPUT_DIR": str(artifacts), "PYTHONPATH": str(project)}
     if notebooks is None:
         command = [str(project / "build_report.sh"), "--profile", "full", "--report-dir", str(report_dir)]
@@ -73,13 +75,15 @@ def render(project, artifacts, report_dir, notebooks=None):
     seconds = time.perf_counter() - started
     if run.returncode != 0:
         raise SystemExit(f"the render in {project} failed:\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
-    return seconds, {name: int(taken) for name, taken in NOTEBOOK_DONE.findall(run.stdout)}
+    notebooks = {name: int(taken) for name, taken in NOTEBOOK_DONE.findall(run.stdout)}
+    together = ALL_DONE.search(run.stdout)
+    return seconds, int(together.group(1)) if together else sum(notebooks.values()), notebooks
 
 
-def report_render(what, seconds, notebooks):
+def report_render(what, seconds, notebooks_seconds, notebooks):
     slowest = sorted(notebooks.items(), key=lambda item: -item[1])[:3]
     print(
-        f"{what}: {seconds / 60:.1f} min wall time, {sum(notebooks.values()) / 60:.1f} min in the notebooks ("
+        f"{what}: {seconds / 60:.1f} min wall time, {notebooks_seconds / 60:.1f} min of it running the notebooks ("
         + ", ".join(f"{name} {taken} s" for name, taken in slowest)
         + ")",
         flush=True,
@@ -90,18 +94,22 @@ def render_times(against, tmp):
     """The renders of --render, printed as they finish."""
     paths.absolute_environment()  # REPORT_DATA_DIR as the user named it, for renders that run in other folders
     if against:
-        clone = tmp / "against"
-        subprocess.run(["git", "clone", "--quiet", "--shared", str(ROOT), str(clone)], check=True)
-        subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", against], check=True)
-        (clone / ".venv").symlink_to(ROOT / ".venv")
-        report_render(f"{against}, first render", *render(clone, tmp / "against-artifacts", tmp / "against-report"))
+        before = clone(against, tmp / "against")
+        report_render(f"{against}, first render", *render(before, tmp / "against-artifacts", tmp / "against-report"))
+    head = clone("HEAD", tmp / "head")  # the commit, not the working tree, which may change while this runs
     artifacts = tmp / "artifacts"
-    first = render(ROOT, artifacts, tmp / "report")
-    report_render("this checkout, first render", *first)
-    second = render(ROOT, artifacts, tmp / "report-again")
-    report_render("this checkout, second render", *second)
-    seconds, notebooks = render(ROOT, artifacts, tmp / "notebook-11", ["11_final_evaluation"])
-    print(f"this checkout, notebook 11 again after them: {notebooks['11_final_evaluation']} s ({seconds:.0f} s wall)")
+    report_render("HEAD, first render", *render(head, artifacts, tmp / "report"))
+    report_render("HEAD, second render", *render(head, artifacts, tmp / "report-again"))
+    seconds, _, notebooks = render(head, artifacts, tmp / "notebook-11", ["11_final_evaluation"])
+    print(f"HEAD, notebook 11 again after them: {notebooks['11_final_evaluation']} s ({seconds:.0f} s wall)")
+
+
+def clone(rev, folder):
+    """A clone of this repository at ``rev`` in ``folder``, using this checkout's environment."""
+    subprocess.run(["git", "clone", "--quiet", "--shared", str(ROOT), str(folder)], check=True)
+    subprocess.run(["git", "-C", str(folder), "checkout", "--quiet", rev], check=True)
+    (folder / ".venv").symlink_to(ROOT / ".venv")
+    return folder
 
 
 def metrics(artifacts):
@@ -115,7 +123,16 @@ def main():
     parser.add_argument("--no-determinism", action="store_true", help="skip the second smoke build")
     parser.add_argument("--render", action="store_true", help="time renders of the full profile instead")
     parser.add_argument("--against", metavar="REV", help="with --render: render a clone of REV first")
+    parser.add_argument(
+        "--keep-in", metavar="DIR", type=Path, help="with --render: clone, render and keep everything in DIR (empty)"
+    )
     args = parser.parse_args()
+    if args.render and args.keep_in:
+        args.keep_in.mkdir(parents=True, exist_ok=True)
+        if any(args.keep_in.iterdir()):
+            parser.error(f"--keep-in {args.keep_in} is not empty")
+        render_times(args.against, args.keep_in.resolve())
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if args.render:

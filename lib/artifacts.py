@@ -59,9 +59,10 @@ class NetworkBusy(RuntimeError):
     """Another process holds the network's folder; raised, where waiting was not wanted, instead of waiting."""
 
 
-def model_folder(config, model, train_data, val_data, out_dir):
-    """Where a network's run is kept: ``result.json`` once finished, ``checkpoint.npz`` while under way."""
-    return Path(out_dir) / "models" / f"model_{config.model_id}-{cache_key(config, model, (*train_data, *val_data))}"
+def model_folder(model_id, key, out_dir):
+    """Where a network's run (its ``cache_key``) is kept: ``result.json`` once finished, ``checkpoint.npz`` while
+    under way."""
+    return Path(out_dir) / "models" / f"model_{model_id}-{key}"
 
 
 def cache_key(config, model, arrays):
@@ -79,7 +80,7 @@ def cache_key(config, model, arrays):
         # builder names every layer, so that configuration is the same in every process.
         digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
     for array in arrays:
-        digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))  # the array's bytes, not a copy
     return digest.hexdigest()[:12]
 
 

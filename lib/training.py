@@ -11,6 +11,7 @@ interrupted run resumes at the last finished epoch and ends exactly where an uni
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -64,10 +65,15 @@ class Network:
         return model
 
     def folder(self, out_dir):
-        """Where the cache under ``out_dir`` keeps this network (its key needs the architecture, not weights)."""
+        """Where the cache under ``out_dir`` keeps this network."""
+        return artifacts.model_folder(self.config.model_id, self.key, out_dir)
+
+    @cached_property
+    def key(self):
+        """The network's cache key (``artifacts.cache_key``): it hashes the data, so it is computed once."""
         with keras.StatelessScope(initialize_variables=False):
             model = self.build()
-        return artifacts.model_folder(self.config, model, self.train_data, self.val_data, out_dir)
+        return artifacts.cache_key(self.config, model, (*self.train_data, *self.val_data))
 
 
 @dataclass
@@ -142,7 +148,7 @@ def fit(network, out_dir, log=print, wait=True):
     ``wait=False`` raise ``artifacts.NetworkBusy``."""
     model = network.compiled()
     what = f"model {network.config.model_id}"
-    folder = artifacts.model_folder(network.config, model, network.train_data, network.val_data, out_dir)
+    folder = network.folder(out_dir)
     shipped = artifacts.published_folder(folder)
     if shipped is not None and not artifacts.is_finished(folder):
         result = _reuse(model, network.config, shipped, log, published=True)
@@ -248,7 +254,10 @@ def _fresh_state(model):
     return state | {"best": model.get_weights()}
 
 
+PUBLISHED_MARK = ", published"  # how a network's ``trained_on`` says it came from the published set
+
+
 def _result(model, config, record, folder, reused, published=False):
-    where = artifacts.trained_on(record) + (", published" if published else "")
+    where = artifacts.trained_on(record) + (PUBLISHED_MARK if published else "")
     history, best_epoch, seconds = record["history"], record["best_epoch"], record["seconds"]
     return TrainResult(model, config, history, best_epoch, seconds, reused, folder, where, published)

@@ -389,9 +389,9 @@ def test_a_u_nets_cache_key_is_the_same_in_every_process_and_names_its_wiring(ti
     def folder(model_id, loss="mse"):
         cfg = config(model_id=model_id, loss=loss)
         model = models.build(model_id)
-        return artifacts.model_folder(
-            cfg, model, training.autoencoder_data(tiny[0]), training.autoencoder_data(tiny[1]), tmp_path
-        ).name
+        return artifacts.cache_key(
+            cfg, model, (*training.autoencoder_data(tiny[0]), *training.autoencoder_data(tiny[1]))
+        )
 
     # Model 21 is model 20 without its skips; model 22 is model 20 trained on another loss.
     assert len({folder("20"), folder("21"), folder("20", "mse+edges")}) == 3
@@ -402,17 +402,19 @@ def test_a_u_nets_cache_key_is_the_same_in_every_process_and_names_its_wiring(ti
         "train, val = shrink(s['train'], 64), shrink(s['val'], 32)\n"
         "models.build('12'); models.build('21')\n"  # other models built first: Keras' name counters move on
         "cfg = training.TrainConfig('20', 32, 1e-3, 2, 3, 0)\n"
-        "print(artifacts.model_folder(cfg, models.build('20'), training.autoencoder_data(train),\n"
-        "                             training.autoencoder_data(val), '.').name)\n"
+        "print(artifacts.cache_key(cfg, models.build('20'), (*training.autoencoder_data(train),\n"
+        "                                                    *training.autoencoder_data(val))))\n"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert other.stdout.strip().splitlines()[-1] == folder("20")
 
 
-def test_a_networks_folder_is_the_one_fit_keeps_it_in(tiny, tmp_path):
-    """``Network.folder`` (what the published set and the pinned keys use) builds the network without its
-    weights; ``fit`` keys the compiled network: the two must name one folder."""
+def test_a_networks_key_is_that_of_the_network_fit_trains(tiny, tmp_path):
+    """``Network.key`` (what ``fit``, the published set and the pinned keys use) hashes the network built without
+    its weights; the network ``fit`` compiles and trains must hash alike."""
     network = training.autoencoder(config(1, model_id="23"), *tiny)
+    compiled = network.compiled()
+    assert artifacts.cache_key(network.config, compiled, (*network.train_data, *network.val_data)) == network.key
     assert training.fit(network, tmp_path, log=lambda line: None).folder == network.folder(tmp_path)
 
 
