@@ -30,9 +30,10 @@ def abstract(table, final):
     worst = final["test verdicts"][best]["worst family"]
     seed_ids = [model_id for model_id in models.SEED_MODEL_IDS if model_id in read]
     readable = [model_id for model_id in seed_ids if read[model_id] > uncorrected]
+    beyond_noise = study.more_readable_beyond_noise(read, uncorrected, study.summary_noise(final), readable)
     collapsed, _, _ = study.collapse_summary(table, final["validation baselines"][labels.UNCORRECTED])
     u_nets = [model_id for model_id in table.index if table.loc[model_id, "family"] == "u-net"]
-    gap = read[best] - clean
+    gap = round(read[best], 1) - round(clean, 1)  # as the two printed figures give it
     interval = final["read intervals"][final["final name"]]["overall"]
     seed_final_verdict = "more" if read[seed_final] > uncorrected else "less"
     return " ".join(
@@ -49,11 +50,7 @@ def abstract(table, final):
             f"{'below' if gap < 0 else 'above'} clean (test MSE "
             f"{mse[best]:.4f}, against {uncorrected_mse:.4f} uncorrected); its hardest family, "
             f"{labels.family_text(worst)}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}%.",
-            f"{len(readable)} of the seed's {len(seed_ids)} models make the characters more readable than the "
-            f"uncorrected input ({study.models_text(readable)})."
-            if readable
-            else f"None of the seed's {len(seed_ids)} models makes the characters more readable than the uncorrected "
-            "input.",
+            study.readable_text(readable, beyond_noise, len(seed_ids)),
             f"The best of the seed's models by validation MSE, model {seed_best}, reads {read[seed_best]:.1f}%; the "
             f"seed's own final model, model {seed_final}, reads {read[seed_final]:.1f}%, {seed_final_verdict} than "
             "the uncorrected input.",

@@ -8,10 +8,11 @@ from functools import cached_property
 
 import pandas as pd
 
-from . import corruptions, evaluation, labels, models, notebook, study
+from . import corruptions, labels, models, notebook, study
 
-HE_UNIFORM = "light"  # the one family the seed initialised with he_uniform; the others keep Keras' glorot_uniform
+HE_UNIFORM = "light"  # the one family the seed initialised He-uniform; the others keep Keras' Glorot-uniform
 READ_NOISE = "read correctly (points)"
+BLURRED_BELOW = 90  # % of the clean images' edge contrast under which an answer is said to blur
 
 
 class Discussion:
@@ -39,8 +40,7 @@ class Discussion:
     @cached_property
     def noise(self):
         """``study.noise_levels`` of the build's repeated runs."""
-        family_runs = pd.DataFrame.from_dict(self.final["family runs"], orient="index")
-        return study.noise_levels(family_runs, pd.DataFrame(self.final["spread"]))
+        return study.summary_noise(self.final)
 
     @cached_property
     def noise_table(self):
@@ -59,18 +59,20 @@ class Discussion:
             f"and {noise_table[READ_NOISE].min():.2f} to {noise_table[READ_NOISE].max():.2f} "
             "points of readability: judging every model against one pair of runs, as a single number, would call "
             "some differences real that another family's runs show to be noise, and the reverse.\n\n"
-            "**The initialiser.** The seed moved its light models to he_uniform because glorot_uniform left "
-            '"slight variations" between runs, and expected he_uniform to reduce "the randomness of training '
-            f'runs". Its light family (model {representatives[HE_UNIFORM]}) moves '
-            f"{noise_table.loc[HE_UNIFORM, labels.VAL_MSE]:.4f} of validation MSE between runs, the glorot families "
-            f"{glorot[labels.VAL_MSE].min():.4f} to {glorot[labels.VAL_MSE].max():.4f}: "
+            "**The initialiser.** The seed moved its light models to He-uniform initialisation because Keras' "
+            'default, Glorot-uniform, left "slight variations" between runs, and expected He-uniform to reduce "the '
+            f'randomness of training runs". Its light family (model {representatives[HE_UNIFORM]}) moves '
+            f"{noise_table.loc[HE_UNIFORM, labels.VAL_MSE]:.4f} of validation MSE between runs, its other families "
+            f"(Glorot-uniform) {glorot[labels.VAL_MSE].min():.4f} to {glorot[labels.VAL_MSE].max():.4f}: "
             + (
-                "the least of all, as the seed expected"
+                "the least of the seed's families, as the seed expected"
                 if noise_table.loc[HE_UNIFORM, labels.VAL_MSE] < glorot[labels.VAL_MSE].min()
-                else "not the least, so this build does not confirm that he_uniform steadies training"
+                else "not the least of the seed's families, so this build does not confirm that He-uniform steadies "
+                "training"
             )
             + " (three runs per family, and the families differ in far more than their initialiser, so this is a "
-            "hint, not a test)."
+            "hint, not a test; the U-Nets, beyond the seed and Glorot-uniform too, move "
+            f"{noise_table.loc['u-net', labels.VAL_MSE]:.4f})."
         )
 
     # Depth, bottleneck and regularisation.
@@ -124,10 +126,11 @@ class Discussion:
             )
             + "The families differ in more than depth: "
             + "; ".join(study.what_differs(best, second))
-            + ".\n\n**Bottleneck.** In the sweep (models 5-8.1, one structure with 3 to 7 bottleneck units) the best "
-            f"width is {widths[sweep.idxmin()]} units (model {sweep.idxmin()}, validation MSE {sweep.min():.4f}) and "
-            f"the worst {widths[sweep.idxmax()]} units ({against_noise(sweep.idxmax(), sweep.idxmin())}); the seed "
-            f"found {seed_best_width} best. "
+            + ".\n\n**Bottleneck.** In the sweep (models 5-8.1, one structure with 3 to 7 bottleneck units) the lowest "
+            f"validation MSE is at {widths[sweep.idxmin()]} units (model {sweep.idxmin()}, {sweep.min():.4f}) and "
+            f"the highest at {widths[sweep.idxmax()]} units ({against_noise(sweep.idxmax(), sweep.idxmin())}). "
+            + self.widths_within_noise(widths, sweep)
+            + f" The seed found {seed_best_width} units best."
             + f"\n\n**Regularisation.** Model 12 reaches a validation MSE of {table.loc['12', labels.VAL_MSE]:.4f}; "
             f"with L2 on its outer convolutions, {against_noise('13', '12')}; with dropout, "
             f"{against_noise('14', '12')}. The seed measured "
@@ -138,8 +141,30 @@ class Discussion:
             "models combines the two, so this build cannot test that remark."
         )
 
+    def widths_within_noise(self, widths, sweep):
+        """Which other bottleneck widths of the sweep (model id -> units; ``sweep``: their validation MSE) lie within
+        the sweep's noise of the best, in words."""
+        best = sweep.idxmin()
+        close = [
+            model_id
+            for model_id in sweep.index
+            if model_id != best
+            and study.judged_difference(sweep[model_id] - sweep[best], self.noise[labels.VAL_MSE]["sweep"])
+            == "within noise"
+        ]
+        if not close:
+            return f"Every other width is worse beyond the sweep's noise ({self.noise[labels.VAL_MSE]['sweep']:.4f})."
+        units = sorted(widths[model_id] for model_id in close)
+        return (
+            f"Within the sweep's noise ({self.noise[labels.VAL_MSE]['sweep']:.4f}) of it: "
+            + ", ".join(f"{unit}" for unit in units)
+            + f" units, so this sweep does not rank {'that width' if len(units) == 1 else 'those widths'} against "
+            f"{widths[best]}."
+        )
+
     def spatial_code_text(self):
-        """How the seed's models with a spatial code rank, by validation MSE and by readability."""
+        """How the seed's models with a spatial code rank, by validation MSE and by test readability, and whether
+        their lead in readability stands above the noise."""
         readable = pd.DataFrame(self.final["readability"])
         seed_table = self.seed_table
         seed_ranked = seed_table.assign(read=readable.loc[list(seed_table.index), labels.READ])
@@ -148,18 +173,31 @@ class Discussion:
         codes = {model_id: models.code(models.build(model_id))[0] for model_id in seed_table.index}
         spatial = [model_id for model_id, shape in codes.items() if len(shape) == 3 and shape[:2] != (1, 1)]
         leading = list(range(len(spatial)))
-        return (
+        lead_both = (
+            sorted(by_mse.index(m) for m in spatial) == leading and sorted(by_read.index(m) for m in spatial) == leading
+        )
+        text = (
             f"The seed's models with a spatial code are models {', '.join(spatial)}. By validation MSE they rank "
             + ", ".join(f"{by_mse.index(model_id) + 1}" for model_id in spatial)
-            + f" of {len(by_mse)}, by readability "
+            + f" of {len(by_mse)}, by readability on the test images "
             + ", ".join(f"{by_read.index(model_id) + 1}" for model_id in spatial)
             + ". "
+        )
+        if not lead_both:
+            return text + "They do not lead the seed's models on both measures in this build."
+        last, following = by_read[len(spatial) - 1], by_read[len(spatial)]
+        lead = seed_ranked.loc[last, "read"] - seed_ranked.loc[following, "read"]
+        noise = study.read_noise(self.noise, last, following)
+        return text + (
+            f"They lead the seed's models on both. In readability the lead of the last of them (model {last}) over "
+            f"the next (model {following}) is {lead:.1f} points, "
             + (
-                "They lead the seed's models on both: the spatial code is the likely reason, since it is what sets "
-                "them apart from the funnels of 1 to 32 values."
-                if sorted(by_mse.index(m) for m in spatial) == leading
-                and sorted(by_read.index(m) for m in spatial) == leading
-                else "They do not lead the seed's models on both measures in this build."
+                f"beyond the noise of their families ({noise:.2f} points): the spatial code is the likely reason, "
+                "since it is what sets them apart from the funnels of 1 to 32 values."
+                if study.judged_difference(lead, noise) != "within noise"
+                else f"within the noise of their families ({noise:.2f} points): that part of the lead could be "
+                "another run's luck, though the spatial code is what sets them apart from the funnels of 1 to 32 "
+                "values."
             )
         )
 
@@ -174,21 +212,21 @@ class Discussion:
             f"at least 95% of that for {study.models_text(seed_collapsed)}; here, judged on the validation images, "
             f"{len(collapsed)} of {len(table)} models collapsed "
             f"({', '.join(ours_collapsed) if ours_collapsed else 'none'}), and {len(beat)} of the other "
-            f"{len(beat) + len(not_beating)} beat the uncorrected input's validation MSE ({identity:.4f}). "
-            f"{evaluation.COLLAPSE_RULES}"
+            f"{len(beat) + len(not_beating)} beat the uncorrected input's validation MSE ({identity:.4f}), by the "
+            "collapse rules of the comparison of all models."
         )
 
     # Blur and readability.
 
-    def sharper_families(self, outputs):
+    def ssim_better_families(self, outputs):
         """The families whose corrected images have a higher SSIM than the uncorrected input's, in words."""
         given = self.headline[labels.UNCORRECTED]
-        sharper = [
+        better = [
             labels.family_text(f)
             for f in corruptions.FAMILIES
             if outputs.loc[f, labels.SSIM] > given.loc[f, labels.SSIM]
         ]
-        return ", ".join(sharper) or "no family"
+        return ", ".join(better) or "no family"
 
     def blur_text(self):
         """The edge contrast and SSIM of the best of the seed's models and of the best model, in prose."""
@@ -203,12 +241,13 @@ class Discussion:
             f"at an SSIM of {best.loc['overall', labels.SSIM]:.3f}; the uncorrected input has "
             f"{given.loc['overall', labels.SSIM]:.3f}. "
             + (
-                f"Model {final['best seed model']} blurs: "
-                if seed_best.loc["overall", labels.EDGE_CONTRAST] < 90
-                else f"Model {final['best seed model']} is about as sharp as the originals: "
+                f"Model {final['best seed model']} blurs: it keeps less than {BLURRED_BELOW}% of the edge contrast. "
+                if seed_best.loc["overall", labels.EDGE_CONTRAST] < BLURRED_BELOW
+                else f"Model {final['best seed model']} is about as sharp as the originals (at least {BLURRED_BELOW}% "
+                "of their edge contrast). "
             )
-            + f"it raises the SSIM of the input for {self.sharper_families(seed_best)}, the best model for "
-            f"{self.sharper_families(best)}."
+            + f"By SSIM, model {final['best seed model']} improves on the input for "
+            f"{self.ssim_better_families(seed_best)}, the best model for {self.ssim_better_families(best)}."
         )
 
     def comparison_line(self, name, compared):
@@ -292,6 +331,18 @@ class Discussion:
     def earlier(self):
         return study.against_earlier_run(self.table, self.final, self.noise)
 
+    def earlier_table(self):
+        """``earlier``'s numbers for display, each row written as the sentences write its measure (an MSE with four
+        decimals, the correlation with two, an accuracy with one); a dash where no spread was measured."""
+        numbers = self.earlier["numbers"]
+        shown = numbers.astype(object)
+        for name, row in numbers.iterrows():
+            decimals = 4 if "MSE" in name else 2 if name.startswith("Spearman") else 1
+            for column in ("earlier run", "this build", "noise", "difference"):
+                value = row[column]
+                shown.loc[name, column] = notebook.NOT_REPORTED if pd.isna(value) else f"{value:.{decimals}f}"
+        return shown
+
     def earlier_text(self):
         """This build against the earlier run: the best seed model, the collapsed ones, what lies beyond noise."""
         earlier, table = self.earlier, self.table
@@ -309,7 +360,7 @@ class Discussion:
                 if earlier["same best"]
                 else f", model {study.EARLIER_RUN['best seed model']} there"
             )
-            + "; collapsed here: "
+            + "; collapsed here, on the validation images: "
             + study.models_text(earlier["collapsed"])
             + (
                 ", as there."

@@ -213,12 +213,18 @@ def collapse_verdict(measures, split, mean_image):
         )
     identity = per_sample_mse(split.corrupted, split.clean).mean()
     no_better = " (no better than handing the input back)" if mse >= identity else ""
-    read = "" if reader_accuracy is None else f", read {reader_accuracy:.1f}%"
+    read = (
+        ""
+        if reader_accuracy is None
+        else f", read {with_interval(reader_accuracy, wilson_interval(measures.right(split)), unit='%')} (collapsed at "
+        f"{AT_CHANCE:.0f}% or less)"
+    )
     return Verdict(
         False,
         "learned",
-        f"learned: MSE {mse:.4f} against {black:.4f} for all-black, {mean:.4f} for the mean image and "
-        f"{identity:.4f} for the uncorrected input{no_better}, output spread {spread:.2f}{read}",
+        f"learned: MSE {mse:.4f} against {black:.4f} for all-black, {mean:.4f} for the mean image (collapsed at "
+        f"{within} of either) and {identity:.4f} for the uncorrected input{no_better}, output spread {spread:.2f} "
+        f"(collapsed below {MIN_OUTPUT_SPREAD:g}){read}",
     )
 
 
@@ -293,8 +299,9 @@ def read_intervals(right, family_ids, groups=FAMILIES):
 def recovered_share_intervals(right, uncorrected_right, clean_right, family_ids, rng, groups=FAMILIES):
     """A 95% percentile-bootstrap interval of ``recovered_share`` for each answer (name -> which images it
     reads right), overall and per group: the images are resampled with replacement, the same draw for the
-    answer, the uncorrected input and the clean images, since all three read the same images. Its
-    denominator is a gap of a few points, so the share moves far more than the accuracies it divides.
+    answer, the uncorrected input and the clean images, since all three read the same images. Where corruption
+    costs the reader only a few points, the share divides by that small gap and moves far more than the
+    accuracies it divides.
     Returns name -> group -> (low, high); NaN where a resample's corruption cost nothing."""
     members = {"overall": np.arange(family_ids.size)}
     members.update({group: np.flatnonzero(family_ids == i) for i, group in enumerate(groups)})
@@ -317,32 +324,53 @@ def with_interval(value, interval, digits=1, unit=""):
     """A figure and its 95% interval, as a table's cell shows it (``92.9 (92.4-93.4)``) or, with a ``unit``,
     as a sentence writes it (``92.9% (92.4-93.4)``)."""
     low, high = interval
-    return f"{value:.{digits}f}{unit} ({low:.{digits}f}\u2013{high:.{digits}f})"
+    between = " to " if low < 0 else "\u2013"  # a dash between two negative numbers reads as a minus
+    return f"{value:.{digits}f}{unit} ({low:.{digits}f}{between}{high:.{digits}f})"
+
+
+def with_intervals(table, intervals, digits=1):
+    """``table`` (a row per answer, a column per group) for display, each value with its 95% interval
+    (``intervals``: answer -> group -> (low, high)) in the same cell."""
+    return pd.DataFrame(
+        {
+            name: {group: with_interval(value, intervals[name][group], digits) for group, value in row.items()}
+            for name, row in table.iterrows()
+        }
+    ).T
 
 
 UNDOING_ANGLES = np.arange(-60, 61, 5)  # degrees: past the rotation family's largest turn at severity 5 (57)
 
 
-def undoing_reader_right(reader, split, families=corruptions.GEOMETRIC_FAMILIES):
-    """Per image of ``split``: does the search over undoings (``best_reading_over_undoings``) read it right?
-    An oracle control: it knows which images a geometric family (``families``) damaged, and searches only
-    those; it reads every other image as it is, since flipping or turning a noisy character can only
-    mislead a reader that is sure of the upright one."""
+def undoing_readings(reader, split, families=corruptions.GEOMETRIC_FAMILIES):
+    """Per image of ``split``: does the search over undoings read it right (``right``: the most confident
+    reading, ``most_confident_reading``), and does any undoing (``any_right``: the bound the search could reach
+    were it told the answer)? An oracle control: it knows which images a geometric family (``families``)
+    damaged, and searches only those; it reads every other image as it is, since flipping or turning a noisy
+    character can only mislead a reader that is sure of the upright one."""
     searched = np.isin(split.family_ids, [FAMILIES.index(family) for family in families])
-    read = reader_probabilities(reader, split.corrupted).argmax(axis=1)
-    read[searched] = best_reading_over_undoings(reader, split.corrupted[searched])
-    return read == split.labels
+    right = reader_probabilities(reader, split.corrupted).argmax(axis=1) == split.labels
+    any_right = right.copy()
+    readings = undoing_probabilities(reader, split.corrupted[searched])
+    right[searched] = most_confident_reading(readings) == split.labels[searched]
+    any_right[searched] = (readings.argmax(axis=2) == split.labels[searched]).any(axis=0)
+    return {"right": right, "any_right": any_right}
 
 
-def best_reading_over_undoings(reader, images, angles=UNDOING_ANGLES):
-    """A classical answer to the geometric families, with no correcting network: the clean-trained reader
-    reads every image as it is, flipped left-right, flipped upside down and turned by each of ``angles``
-    (degrees), and keeps its most confident reading. Returns the class read for each image."""
+def undoing_probabilities(reader, images, angles=UNDOING_ANGLES):
+    """A classical answer to the geometric families, with no correcting network: the clean-trained reader's
+    class probabilities for every image as it is, flipped left-right, flipped upside down and turned by each
+    of ``angles`` (degrees): (undoings, images, classes)."""
     candidates = [images, images[:, :, ::-1], images[:, ::-1, :]]
     candidates += [corruptions.rotate(images, np.radians(angle)) for angle in angles if angle != 0]
-    probabilities = np.stack([reader_probabilities(reader, candidate) for candidate in candidates])
-    most_confident = probabilities.max(axis=2).argmax(axis=0)
-    return probabilities[most_confident, np.arange(len(images))].argmax(axis=1)
+    return np.stack([reader_probabilities(reader, candidate) for candidate in candidates])
+
+
+def most_confident_reading(readings):
+    """The class read for each image where the reader was most confident over the undonings
+    (``undoing_probabilities``)."""
+    most_confident = readings.max(axis=2).argmax(axis=0)
+    return readings[most_confident, np.arange(readings.shape[1])].argmax(axis=1)
 
 
 HEADLINE_METRICS = (labels.MSE, labels.PSNR, labels.SSIM, labels.EDGE_CONTRAST, labels.READ)

@@ -44,7 +44,8 @@ REFERENCES_BY = (
     *MEASURED_BY,
 )
 UNDOING_BY = (
-    *((evaluation, name) for name in ("undoing_reader_right", "best_reading_over_undoings", "reader_probabilities")),
+    *((evaluation, name) for name in ("undoing_readings", "undoing_probabilities", "most_confident_reading")),
+    (evaluation, "reader_probabilities"),
     (evaluation, "UNDOING_ANGLES"),
     (corruptions, "rotate"),
     (corruptions, "GEOMETRIC_FAMILIES"),
@@ -77,15 +78,16 @@ def reference_measures(out_dir, name, split, mean_train_image, reader, log=print
     return _measures(out_dir, labels.FILE_KEYS[name], key, split, compute, log)
 
 
-def undoing_right(out_dir, reader, split, log=print):
-    """Per image of ``split``: does the search over undoings (``evaluation.undoing_reader_right``) with ``reader``
-    (a ``TrainResult``) read it right?"""
+def undoing_readings(out_dir, reader, split, log=print):
+    """Per image of ``split``, ``evaluation.undoing_readings`` with ``reader`` (a ``TrainResult``): does the
+    search over undoings read it right (``right``), does any undoing (``any_right``)?"""
     key = {"reader": network_identity(reader), "code": code_digest(UNDOING_BY)}
 
     def compute():
-        return {"right": evaluation.undoing_reader_right(reader.model, split)}
+        return evaluation.undoing_readings(reader.model, split)
 
-    return _cached(out_dir, labels.FILE_KEYS[labels.UNDOING_READER], key, split, ("right",), compute, log)["right"]
+    names = ("right", "any_right")
+    return _cached(out_dir, labels.FILE_KEYS[labels.UNDOING_READER], key, split, names, compute, log)
 
 
 def network_identity(result):

@@ -10,9 +10,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import corruptions, evaluation, labels, models, study
+from . import classifier, corruptions, evaluation, labels, models, study
 
 GEOMETRIC = ("rotation", "flip")
+
+
+NOT_SEARCHED = "\u2014"  # the search over flips and turns reads the other families' images as they are
+SMALL_GAP = 10  # points of readability lost to corruption under which the share recovered is said to be unsteady
 
 
 class FinalEvaluation:
@@ -54,6 +58,10 @@ class FinalEvaluation:
         """Model id -> which test images the reader reads right after its correction."""
         return {model_id: measured.right(self.test) for model_id, measured in self.measures.items()}
 
+    def worst_family_right(self, model_id, family):
+        """Which test images of corruption ``family`` the reader reads right after model ``model_id``'s correction."""
+        return self.right[model_id][self.test.family_ids == corruptions.FAMILIES.index(family)]
+
     def reference_right(self, name):
         """Which test images the reader reads right of reference answer ``name`` (``references``)."""
         return self.references[name].right(self.test)
@@ -94,7 +102,20 @@ class FinalEvaluation:
         if p_value >= 0.05:
             return f"no different, within the test set's noise, from the uncorrected input (p = {p_value:.2g})"
         better = self.read.loc["overall", self.names[model_id]] > self.read.loc["overall", labels.UNCORRECTED]
-        return f"{'more' if better else '**less**'} than the uncorrected input (p = {p_value:.2g})"
+        return f"{'more' if better else '**less**'} than the uncorrected input (p = {p_value:.2g})" + self.runs_text(
+            model_id
+        )
+
+    def runs_text(self, model_id):
+        """Where the family runs repeat model ``model_id``: how its runs read against the uncorrected input."""
+        runs = self.family_spread[self.family_spread.index.str.startswith(f"model {model_id}, run ")]
+        if len(runs) < 2:
+            return ""
+        reads, uncorrected = runs[labels.READ], self.read.loc["overall", labels.UNCORRECTED]
+        side = "below" if (reads < uncorrected).all() else "above" if (reads > uncorrected).all() else None
+        return f"; its {len(runs)} runs read {reads.min():.1f} to {reads.max():.1f}%, " + (
+            f"every one {side} the uncorrected input" if side else "on both sides of the uncorrected input"
+        )
 
     def choice_text(self):
         """Which models the evaluation sets side by side, and why."""
@@ -121,10 +142,22 @@ class FinalEvaluation:
         read, families, reader_run = self.read, list(corruptions.FAMILIES), self.setting.reader_run
         final_name, final_model = self.final_name, self.final_model
         worst = read.loc[families, final_name]
+        val = self.setting.splits["val"]
+        clean_val = self.setting.reference_measures([labels.CLEAN], val)[labels.CLEAN].accuracy(val)["overall"]
         return (
-            f"The reader (kept at epoch {reader_run.best_epoch} of the {len(reader_run.history)} it trained) "
-            f"recognises {self.read_text(labels.CLEAN)} of the clean test images and "
-            f"{self.read_text(labels.UNCORRECTED)} of the corrupted ones. After correction by model {self.best_seed}, "
+            f"The reader (kept at epoch {reader_run.best_epoch} of the {len(reader_run.history)} it trained, the "
+            "KMNIST benchmark's epoch count) "
+            f"recognises {clean_val:.1f}% of the clean validation images (held out from the official training "
+            f"set) and {self.read_text(labels.CLEAN)} of the clean test images (the official test set)"
+            + (
+                ": the test set is harder for it, so a readability measured on validation images (the families' "
+                "sections) lies above the same model's on test images. "
+                if clean_val > self.headline_intervals[labels.CLEAN]["overall"][1]
+                else ". "
+            )
+            + "It recognises "
+            f"{self.read_text(labels.UNCORRECTED)} of the corrupted test images. After correction by model "
+            f"{self.best_seed}, "
             f"the best of the seed's models, it reads {self.read_text(self.best_seed_name)}, "
             f"{self.against_uncorrected(self.best_seed)}; after the seed's final model {self.seed_final}, "
             f"{self.read_text(self.seed_final_name)}, {self.against_uncorrected(self.seed_final)}: "
@@ -155,7 +188,8 @@ class FinalEvaluation:
             "read correctly, overall (%)": study.target(
                 ">=",
                 93,
-                "within about 2 points of what this reader reaches on clean images (95.1% in the KMNIST benchmark)",
+                "within about 2 points of what this reader's architecture reaches on clean images (95.1% in the "
+                f"KMNIST benchmark; this build's reader: {read.loc['overall', labels.CLEAN]:.1f}%)",
                 read.loc["overall", final_name],
                 self.headline_intervals[final_name]["overall"],
             ),
@@ -205,13 +239,33 @@ class FinalEvaluation:
         return (
             f"The most readable of the seed's models is model {most_readable} ({seed_readability.max():.1f}%, code "
             f"{self.comparison.loc[most_readable, 'code']}); {len(beating)} of the {len(new_readability)} U-Nets "
-            "read better beyond the test set's noise (McNemar's test, p < 0.05)"
+            f"read better than model {most_readable} beyond the test set's noise (McNemar's test, p < 0.05)"
             + (f" ({', '.join(f'model {m}: {new_readability[m]:.1f}%' for m in beating)})" if beating else "")
-            + f". {int((seed_readability > self.read.loc['overall', labels.UNCORRECTED]).sum())} of the seed's "
-            f"{len(seed_readability)} models output characters more readable than the uncorrected input."
+            + ". "
+            + study.readable_text(
+                self.readable_seed_models, self.readable_seed_models_beyond_noise, len(seed_readability)
+            )
         )
 
+    @property
+    def readable_seed_models(self):
+        """The seed's models whose corrections the reader reads better than the uncorrected input."""
+        uncorrected = self.read.loc["overall", labels.UNCORRECTED]
+        seed_readability = self.readability.loc[list(models.SEED_MODEL_IDS), labels.READ]
+        return list(seed_readability.index[seed_readability > uncorrected])
+
+    @property
+    def readable_seed_models_beyond_noise(self):
+        """Those of ``readable_seed_models`` ahead of the uncorrected input by more than their family's noise."""
+        read = self.readability[labels.READ]
+        uncorrected = self.read.loc["overall", labels.UNCORRECTED]
+        return study.more_readable_beyond_noise(read, uncorrected, self.noise, self.readable_seed_models)
+
     # The controls.
+
+    @cached_property
+    def undoing(self):
+        return self.setting.undoing_readings(self.test)
 
     @cached_property
     def answers(self):
@@ -221,7 +275,8 @@ class FinalEvaluation:
             **{f"corrected by {name}": self.right[model_id] for model_id, name in self.names.items()},
             f"corrected by the {labels.MEDIAN_FILTER}": self.reference_right(labels.MEDIAN_FILTER),
             labels.CORRUPTED_TRAINED_READER: control[labels.UNCORRECTED].right(self.test),
-            labels.UNDOING_READER: self.setting.undoing_right(self.test),
+            labels.UNDOING_READER: self.undoing["right"],
+            labels.UNDOING_BOUND: self.undoing["any_right"],
         }
 
     @cached_property
@@ -237,6 +292,14 @@ class FinalEvaluation:
                 },
             }
         ).T
+
+    def controls_shown(self, table, intervals, digits=1):
+        """``controls`` (or ``recovered``) for display, each figure with its 95% interval (``intervals``); the
+        search over flips and turns and its bound only on the families they search."""
+        shown = evaluation.with_intervals(table, intervals, digits)
+        searched_only = [group for group in shown.columns if group not in GEOMETRIC]
+        shown.loc[[labels.UNDOING_READER, labels.UNDOING_BOUND], searched_only] = NOT_SEARCHED
+        return shown
 
     @cached_property
     def read_intervals(self):
@@ -273,7 +336,9 @@ class FinalEvaluation:
         control_p = evaluation.mcnemar_p(self.right[final_model], self.answers[labels.CORRUPTED_TRAINED_READER])
         final_answer = f"corrected by {self.final_name}"
         return (
-            "The reader trained on corrupted images reads "
+            f"The reader trained on corrupted images (kept at epoch {self.control_reader_run.best_epoch} of the "
+            f"{len(self.control_reader_run.history)} it trained, of at most {classifier.CONTROL_MAX_EPOCHS} with the "
+            "autoencoders' early stopping) reads "
             f"{controls.loc[labels.CORRUPTED_TRAINED_READER, 'overall']:.1f}% of the corrupted test images; "
             f"the reader trained on clean images reads {controls.loc[final_answer, 'overall']:.1f}% "
             f"of model {final_model}'s corrections (McNemar's test over the same images: p = {control_p:.2g}), so "
@@ -288,7 +353,9 @@ class FinalEvaluation:
             + " and ".join(
                 f"{controls.loc[labels.UNDOING_READER, family]:.1f}% of the {family} images" for family in GEOMETRIC
             )
-            + ", against "
+            + " (any flip or turn reads "
+            + " and ".join(f"{controls.loc[labels.UNDOING_BOUND, family]:.1f}%" for family in GEOMETRIC)
+            + " right: the bound of that search), against "
             + " and ".join(f"{controls.loc[final_answer, family]:.1f}%" for family in GEOMETRIC)
             + f" after correction by model {final_model}. Model {final_model} wins back "
             + ", ".join(
@@ -296,7 +363,26 @@ class FinalEvaluation:
                 f"to {self.recovered_intervals[final_answer][family][1]:.0%}) on {labels.family_text(family)}"
                 for family in corruptions.FAMILIES
             )
-            + " of what corruption cost the reader."
+            + " of what corruption cost the reader. "
+            + self.small_gaps_text()
+        )
+
+    def small_gaps_text(self):
+        """The families where corruption costs the reader little, so that the share recovered divides by a small
+        gap and its interval is wide."""
+        gaps = self.controls.loc[labels.CLEAN] - self.controls.loc[labels.UNCORRECTED]
+        small = [family for family in corruptions.FAMILIES if gaps[family] < SMALL_GAP]
+        if not small:
+            return f"Corruption costs the reader at least {SMALL_GAP} points on every family."
+        return (
+            "Where corruption costs the reader only a few points ("
+            + ", ".join(f"{labels.family_text(family)} {gaps[family]:.1f}" for family in small)
+            + "), the share divides by that small gap, so its interval is wide; on "
+            + ", ".join(labels.family_text(f) for f in corruptions.FAMILIES if f not in small)
+            + f" the gap is {min(gaps[f] for f in corruptions.FAMILIES if f not in small):.1f} points or more."
+            if len(small) < len(corruptions.FAMILIES)
+            else f"Corruption costs the reader less than {SMALL_GAP} points on every family, so every share divides by "
+            "a small gap and its interval is wide."
         )
 
     # Image quality.
@@ -410,18 +496,58 @@ class FinalEvaluation:
         }
 
     @cached_property
+    def severity_splits(self):
+        return {severity: self.setting.test_split(severity) for severity in corruptions.SEVERITIES}
+
+    @cached_property
+    def severity_measures(self):
+        """Severity -> ``robustness_measures`` of the test images corrupted at it."""
+        return {level: self.robustness_measures(split) for level, split in self.severity_splits.items()}
+
+    @cached_property
     def severity(self):
         """MSE and readability at every severity of the corruptions, for the ``roles`` models."""
-        splits = {severity: self.setting.test_split(severity) for severity in corruptions.SEVERITIES}
-        return evaluation.severity_table(
-            {level: self.robustness_measures(split) for level, split in splits.items()}, splits
-        )
+        return evaluation.severity_table(self.severity_measures, self.severity_splits)
+
+    @cached_property
+    def severity_intervals(self):
+        """The 95% intervals of ``severity``'s accuracies: name -> severity -> (low, high)."""
+        return {
+            name: {
+                level: evaluation.wilson_interval(measures[name].right(self.severity_splits[level]))
+                for level, measures in self.severity_measures.items()
+            }
+            for name in self.severity_measures[corruptions.SEVERITIES[0]]
+        }
+
+    def severity_shown(self):
+        """``severity`` for display: a row per measure and answer, the accuracies with their 95% intervals."""
+        table = self.severity.T
+        read = evaluation.with_intervals(table.loc[labels.READ], self.severity_intervals)
+        mse = table.loc[labels.MSE].map(lambda value: f"{value:.4f}")
+        return pd.concat({labels.READ: read, labels.MSE: mse})
+
+    @cached_property
+    def pairs_split(self):
+        return self.setting.pairs_test_split()
+
+    @cached_property
+    def pairs_measures(self):
+        return self.robustness_measures(self.pairs_split)
 
     @cached_property
     def pairs(self):
         """MSE and readability per pair of corruption families on one image, for the ``roles`` models."""
-        split = self.setting.pairs_test_split()
-        return evaluation.pairs_table(self.robustness_measures(split), split)
+        return evaluation.pairs_table(self.pairs_measures, self.pairs_split)
+
+    def pairs_shown(self, metric):
+        """One measure of ``pairs`` for display (a row per pair), the accuracies with their 95% intervals."""
+        table = self.pairs[metric]
+        if metric == labels.MSE:
+            return table.map(lambda value: f"{value:.4f}")
+        right = {name: measures.right(self.pairs_split) for name, measures in self.pairs_measures.items()}
+        intervals = evaluation.read_intervals(right, self.pairs_split.family_ids, evaluation.PAIR_NAMES)
+        return evaluation.with_intervals(table.T, intervals).T
 
     def robustness_text(self):
         """The best U-Net on two corruptions at once and at the harshest severity, in prose."""
@@ -434,7 +560,26 @@ class FinalEvaluation:
             f"{best_new_name}, the best U-Net; its hardest pair is "
             f"{labels.family_text(pair_read[best_new_name].idxmin())} ({pair_read[best_new_name].min():.1f}%). At "
             f"severity 5 it reads {severity.loc[5, (labels.READ, best_new_name)]:.1f}%, "
-            f"against {severity.loc[5, (labels.READ, labels.UNCORRECTED)]:.1f}% uncorrected."
+            f"against {severity.loc[5, (labels.READ, labels.UNCORRECTED)]:.1f}% uncorrected. " + self.pairs_mse_text()
+        )
+
+    def pairs_mse_text(self):
+        """How the models rank on pairs of corruptions by MSE against by readability, in a sentence."""
+        overall = self.pairs.loc["overall"]
+        names = [name for name in overall[labels.MSE].index if name != labels.UNCORRECTED]
+        by_mse = sorted(names, key=lambda name: overall[(labels.MSE, name)])
+        by_read = sorted(names, key=lambda name: -overall[(labels.READ, name)])
+        return (
+            "On pairs, from the lowest MSE to the highest: "
+            + ", ".join(f"{name} ({overall[(labels.MSE, name)]:.4f})" for name in by_mse)
+            + "; "
+            + (
+                "readability ranks them the same way."
+                if by_mse == by_read
+                else "by readability: "
+                + ", ".join(f"{name} ({overall[(labels.READ, name)]:.1f}%)" for name in by_read)
+                + ". A lower MSE on damage never seen in training does not mean a more readable character."
+            )
         )
 
     # Noise.

@@ -24,6 +24,7 @@ MEDIAN_FILTER = "median filter (3x3)"
 CLEAN = "clean images"
 CORRUPTED_TRAINED_READER = "reader trained on corrupted images"
 UNDOING_READER = "reader tries flips and turns"  # keeps its most confident reading over flips and turns
+UNDOING_BOUND = "any flip or turn read right"  # the bound of that search: right if any of its readings is
 
 # The key the results files store each label under: a label may be reworded for the reader without
 # making a published results file unreadable (``results_files`` maps one to the other).
@@ -47,6 +48,7 @@ FILE_KEYS = {
     CLEAN: "clean_images",
     CORRUPTED_TRAINED_READER: "reader_trained_on_corrupted_images",
     UNDOING_READER: "reader_tries_flips_and_turns",
+    UNDOING_BOUND: "any_flip_or_turn_read_right",
 }
 
 

@@ -8,21 +8,23 @@ import functools
 import math
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from IPython import get_ipython
 from IPython.display import Markdown, display
 
-from . import evaluation, labels, models, plots, profiles, study
+from . import evaluation, labels, models, plots, profiles, study, training
 from .corruptions import FAMILIES, SEVERITIES
 
 
 def configure():
-    """Tables as HTML in the browser and as LaTeX tables in the PDF, numbers as ``number_text`` writes them and
-    text whole in both."""
+    """Tables as HTML in the browser and as LaTeX tables in the PDF, each column's numbers written alike
+    (``aligned``), a lone number as ``number_text`` writes it, and text whole in both."""
     shell = get_ipython()
-    if shell is not None:  # adds a LaTeX form; the HTML form stays
+    if shell is not None:  # adds a LaTeX form; the HTML form stays, its numbers aligned
         for table_type in (pd.DataFrame, pd.Series):
             shell.display_formatter.formatters["text/latex"].for_type(table_type, table_latex)
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
     pd.set_option("styler.format.escape", "latex")
     # Row labels of several levels repeat on every row: spanning them needs \multirow, which nbconvert's LaTeX lacks.
     pd.set_option("styler.sparse.index", False)
@@ -89,18 +91,54 @@ def corruption_cost_text(table):
     )
 
 
+def trained_on_text(trained_on):
+    """Where the models of a results table (its "trained on" column) were trained, in a sentence."""
+    places = trained_on.str.removesuffix(training.PUBLISHED_MARK)
+    shipped = trained_on.str.endswith(training.PUBLISHED_MARK)
+    where = (
+        f"Every model was trained with {places.iloc[0]}"
+        if places.nunique() == 1
+        else f"The models were trained in {places.nunique()} places (the table says where)"
+    )
+    came = (
+        "; every one came with the report, trained once"
+        if shipped.all()
+        else f"; {int(shipped.sum())} came with the report, trained once"
+        if shipped.any()
+        else ""
+    )
+    return where + came + "."
+
+
+def times_table(table):
+    """A results table's epochs and training times, and where each model trained if not everywhere alike."""
+    shown = table[["epochs", "time (s)"]].copy()
+    places = table["trained on"].str.removesuffix(training.PUBLISHED_MARK)
+    if places.nunique() > 1:
+        shown["trained on"] = places
+    return shown
+
+
 def moving_statistics_text(held):
-    """The batch-size section's prediction in words, with its verdict per model (``held``: model id -> whether
-    it held, ``study.moving_statistics_prediction``)."""
-    holds, fails = [m for m in held if held[m]], [m for m in held if not held[m]]
+    """The batch-size section's prediction in words, with its verdict per model and how it held (``held``: model
+    id -> the reasons it held, none where it failed, ``study.moving_statistics_prediction``)."""
     prediction = "The prediction (at 512 a model validates worse after its first epoch, or collapses)"
     because = "the moving statistics did not hold the larger batch back at first."
-    if not fails:
-        return f"{prediction} holds for {study.models_text(holds)}."
-    if not holds:
+    fails = [model_id for model_id, reasons in held.items() if not reasons]
+    if len(fails) == len(held):
         return f"{prediction} fails for every model ({study.models_text(fails)}): {because}"
-    return (
-        f"{prediction} holds for {study.models_text(holds)} and fails for {study.models_text(fails)}: there, {because}"
+    ways = {
+        (study.WORSE_AFTER_FIRST_EPOCH,): "worse at 512 after the first epoch",
+        (study.COLLAPSED_AT_512,): "only by collapsing at 512: after the first epoch, 512 validated better",
+        (study.WORSE_AFTER_FIRST_EPOCH, study.COLLAPSED_AT_512): "worse at 512 after the first epoch, and collapsed",
+    }
+    by_way = {}
+    for model_id, reasons in held.items():
+        if reasons:
+            by_way.setdefault(reasons, []).append(model_id)
+    holds = "; ".join(f"for {study.models_text(model_ids)} ({ways[reasons]})" for reasons, model_ids in by_way.items())
+    return f"{prediction} holds {holds}" + (
+        f"; it fails for {study.models_text(fails)}: there, {because}" if fails else "."
     )
 
 
@@ -129,21 +167,35 @@ def robustness_text(reading, mse, pairs_reading, best_new, noise):
     others = [name for name in reading.columns if name not in (labels.UNCORRECTED, best_new)]
     for name in others:
         harm = reading[labels.UNCORRECTED] - reading[name]
-        harmed = list(harm.index[harm > noise_of(name)])
+        harmed = list(harm.index[harm > 0])
         if harmed:
             first, levels = harmed[0], "severities" if len(harmed) > 1 else "severity"
+            beyond = list(harm.index[harm > noise_of(name)])
             sentences.append(
                 f"{name.capitalize()} reads less than the uncorrected input at {levels} {', '.join(harmed)} "
                 f"({reading.loc[first, name]:.1f}% against {reading.loc[first, labels.UNCORRECTED]:.1f}% at severity "
-                f"{first}): there, correcting harms reading."
+                f"{first}): "
+                + (
+                    f"beyond the noise at {', '.join(beyond)}, where correcting harms reading."
+                    if beyond
+                    else f"each time by less than the noise of its family ({noise_of(name):.2f} points)."
+                )
             )
     pairs = pairs_reading.drop(index="overall")
     for name in others:
-        better = list(pairs.index[pairs[name] - pairs[best_new] > noise_of(name, best_new)])
-        if better:
+        ahead = list(pairs.index[pairs[name] > pairs[best_new]])
+        if ahead:
+            better = [
+                pair for pair in ahead if pairs.loc[pair, name] - pairs.loc[pair, best_new] > noise_of(name, best_new)
+            ]
             sentences.append(
-                f"On pairs of corruptions, {name} reads better than {best_new} on {len(better)} of the {len(pairs)} "
-                f"pairs ({', '.join(labels.family_text(pair) for pair in better)})."
+                f"On pairs of corruptions, {name} reads more than {best_new} on {len(ahead)} of the {len(pairs)} "
+                "pairs, "
+                + (
+                    f"beyond the noise on {len(better)} ({', '.join(labels.family_text(pair) for pair in better)})."
+                    if better
+                    else "each by less than the noise."
+                )
             )
     return " ".join(sentences) + (
         f" (A difference counts here where it exceeds the noise of the families involved: {noise_of(best_new):.2f} "
@@ -158,23 +210,10 @@ def headline_with_intervals(headline, intervals):
     """The final evaluation's headline table for display: each accuracy with its 95% interval
     (``evaluation.read_intervals``: column name -> group -> (low, high)) in the same cell."""
     shown = headline.astype(object)
-    read = with_intervals(headline.loc[labels.READ].T, intervals).T
+    read = evaluation.with_intervals(headline.loc[labels.READ].T, intervals).T
     for group in read.index:
         shown.loc[(labels.READ, group)] = read.loc[group]
     return shown
-
-
-def with_intervals(table, intervals, digits=1):
-    """``table`` (a row per answer, a column per group) for display, each value with its 95% interval
-    (``intervals``: answer -> group -> (low, high)) in the same cell."""
-    return pd.DataFrame(
-        {
-            name: {
-                group: evaluation.with_interval(value, intervals[name][group], digits) for group, value in row.items()
-            }
-            for name, row in table.iterrows()
-        }
-    ).T
 
 
 def worded(table):
@@ -215,17 +254,62 @@ def target_table(targets):
 NOT_REPORTED = "\u2014"  # an em dash: where the seed printed no value (it had no U-Nets)
 
 
-def with_seed_blanks(table):
-    """``table`` with a dash where the seed reported no loss: a value that does not exist, where a NaN in a
-    table means a number that came out undefined (a diverged loss), which stays visible as NaN."""
+def with_seed_blanks(table, columns=(labels.SEED_TRAIN_LOSS, labels.SEED_VAL_LOSS)):
+    """``table`` with a dash in ``columns`` where there is no value (by default, where the seed reported no loss):
+    a value that does not exist, where a NaN in a table means a number that came out undefined (a diverged
+    loss), which stays visible as NaN."""
     shown = table.copy()
-    for column in (labels.SEED_TRAIN_LOSS, labels.SEED_VAL_LOSS):
+    for column in columns:
         if column in shown:
-            shown[column] = [NOT_REPORTED if pd.isna(value) else number_text(value) for value in shown[column]]
+            decimals = column_decimals(shown[column].dropna())
+            shown[column] = [NOT_REPORTED if pd.isna(value) else f"{value:.{decimals}f}" for value in shown[column]]
     return shown
 
 
 PRINT_WIDTH = 120  # characters of a table row that fit the PDF's text width in the table's font
+
+
+MEASURES = {labels.MSE, labels.PSNR, labels.SSIM, labels.EDGE_CONTRAST, labels.READ, labels.READ_ON_WORST}
+
+
+def column_decimals(values):
+    """The decimals a column of numbers is written with, one count for all of it so that the column lines up, as
+    the sentences write such numbers: none for whole numbers, four below 1 (an MSE, an SSIM), two below 10, one
+    below 1,000 (percentages, decibels, seconds), none above."""
+    finite = [abs(value) for value in values if math.isfinite(value)]
+    if all(value == int(value) for value in finite):
+        return 0
+    top = max(finite)
+    return 4 if top < 1 else 2 if top < 10 else 1 if top < 1000 else 0
+
+
+def aligned(table):
+    """``table`` with its numbers as text, each column written with one count of decimals (``column_decimals``);
+    where the first level of the row labels names the measures (the headline table), each measure's rows of a
+    column are written alike. NaN stays NaN: a number that came out undefined."""
+    shown = table.astype(object)
+    first_level = table.index.get_level_values(0)
+    if isinstance(table.index, pd.MultiIndex) and set(first_level) <= MEASURES:
+        blocks = [first_level == measure for measure in dict.fromkeys(first_level)]
+    else:
+        blocks = [np.ones(len(table), bool)]
+    for position in range(table.shape[1]):
+        values = table.iloc[:, position]
+        if not pd.api.types.is_float_dtype(values) and not all(isinstance(v, float) for v in values):
+            continue
+        for rows in blocks:
+            block = values[rows].astype(float)
+            if block.notna().any():
+                decimals = column_decimals(block)
+                shown.iloc[np.flatnonzero(rows), position] = [
+                    "NaN" if math.isnan(value) else f"{value:.{decimals}f}" for value in block
+                ]
+    return shown
+
+
+def table_html(table):
+    """A table's HTML form, numbers aligned (``aligned``)."""
+    return aligned(table)._repr_html_()
 
 
 def table_latex(table):
@@ -237,7 +321,9 @@ def table_latex(table):
     if isinstance(table, pd.Series):
         table = table.to_frame()
     return "\n".join(
-        "\\begin{adjustbox}{max width=\\linewidth}\n" + part.to_latex(float_format=number_text) + "\\end{adjustbox}\n"
+        "\\begin{adjustbox}{max width=\\linewidth}\n"
+        + aligned(part).to_latex(float_format=number_text)
+        + "\\end{adjustbox}\n"
         for part in column_groups(table)
     )
 

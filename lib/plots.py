@@ -151,8 +151,12 @@ def model_ranking(table, baselines):
     ordered = table.sort_values(labels.VAL_MSE, ascending=False)
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(ordered) + 1.5))
     positions = np.arange(len(ordered))
-    colours = ["tab:red" if collapsed else "tab:blue" for collapsed in ordered["collapsed"]]
-    ax.barh(positions, ordered[labels.VAL_MSE], color=colours, label="this project (red: collapsed)")
+    collapsed = ordered["collapsed"].to_numpy(bool)
+    for which, colour, label in (
+        (~collapsed, "tab:blue", "this project: learned"),
+        (collapsed, "tab:red", "collapsed"),
+    ):
+        ax.barh(positions[which], ordered[labels.VAL_MSE][which], color=colour, label=label)
     ax.scatter(
         ordered[labels.SEED_VAL_LOSS],
         positions,

@@ -49,6 +49,7 @@ from .paths import (
 NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.py")))
 SYNC_COMMAND = ".venv/bin/jupytext --sync notebooks/*.py"
 HTML_TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.html.j2"  # JupyterLab's, with alt text
+PDF_TEMPLATE = Path(__file__).resolve().parent / "templates" / "pdf_report.tex.j2"  # figures that share pages
 TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
 # The seed's outline. A notebook whose title is a section of its own (Introduction, Final evaluation,
 # Discussion) stands as it is; the notebooks named here become subsections of a new section heading.
@@ -125,6 +126,7 @@ def execute(profile, seed, report_dir, jobs=1):
         chain = [name for name in NOTEBOOKS if name in RESULTS_CHAIN]
         queues = [chain] * bool(chain) + [[name] for name in NOTEBOOKS if name not in RESULTS_CHAIN]
     run = _Run(profile, seed, executed_dir)
+    started = time.perf_counter()
     # papermill's own change of folder (its cwd) is not safe across threads: the build enters the notebooks'
     # folder once, and every kernel starts there.
     previous = os.getcwd()
@@ -142,6 +144,8 @@ def execute(profile, seed, report_dir, jobs=1):
     finally:
         os.chdir(previous)
     run.raise_first_stop()
+    taken = time.perf_counter() - started
+    print(f"[notebooks] all {len(NOTEBOOKS)} done in {taken:.0f} s, {jobs} at a time", flush=True)
     return [executed_dir / f"{name}.ipynb" for name in NOTEBOOKS]
 
 
@@ -312,9 +316,8 @@ def combine(paths, profile, seed, backend="tensorflow", summary=""):
         combined.cells.append(nbformat.v4.new_markdown_cell(summary))
     combined.cells.append(
         nbformat.v4.new_markdown_cell(
-            f"A reproducible re-creation of a course-project study. Built by `./build_report.sh` on the "
-            f"**{profile}** profile with seed {seed}, Keras on {backend}; every number below was computed by the "
-            f"notebooks of this build."
+            f"A reproducible re-creation of a course-project study, built on the **{profile}** profile with seed "
+            f"{seed}, Keras on {backend}; every number below was computed by this build."
         )
     )
     section_of = {name: section for section, names in GROUPED_SECTIONS.items() for name in names}
@@ -369,7 +372,7 @@ def export(notebook_path, fmt):
     # in the notebooks but not in the report.
     extra = ["--TagRemovePreprocessor.remove_all_outputs_tags=report-hide-output"]
     if fmt == "pdf":
-        extra.append("--TagRemovePreprocessor.remove_cell_tags=pdf-hidden")
+        extra += ["--TagRemovePreprocessor.remove_cell_tags=pdf-hidden", f"--template-file={PDF_TEMPLATE}"]
     else:
         extra.append(f"--template-file={HTML_TEMPLATE}")
     subprocess.run(

@@ -265,14 +265,23 @@ def readability_table(measures, test, mean_image):
 def moving_statistics_prediction(ablation):
     """The batch-size section's prediction, judged per model of ``batch_ablation_table``: if batch
     normalisation's moving statistics are to blame for the seed's losses at batch size 512, the run at 512
-    validates worse after its first epoch than the run at 128, or collapses. Model id -> whether it held."""
+    validates worse after its first epoch than the run at 128, or collapses. Model id -> how it held (the
+    reasons among ``WORSE_AFTER_FIRST_EPOCH`` and ``COLLAPSED_AT_512``, none where it failed)."""
     held = {}
     for model_id in dict.fromkeys(ablation.index.get_level_values("model")):
         small, large = ablation.loc[(model_id, 128)], ablation.loc[(model_id, 512)]
-        held[model_id] = bool(
-            large["val MSE after epoch 1"] > small["val MSE after epoch 1"] or large["verdict"] != "learned"
+        held[model_id] = tuple(
+            reason
+            for reason, holds in (
+                (WORSE_AFTER_FIRST_EPOCH, large["val MSE after epoch 1"] > small["val MSE after epoch 1"]),
+                (COLLAPSED_AT_512, large["verdict"] != "learned"),
+            )
+            if holds
         )
     return held
+
+
+WORSE_AFTER_FIRST_EPOCH, COLLAPSED_AT_512 = "worse after the first epoch", "collapsed"
 
 
 def what_differs(first, second):
@@ -329,6 +338,21 @@ def noise_levels(family_runs, spread=None):
     }
 
 
+def summary_noise(final):
+    """``noise_levels`` of a build's repeated runs, from its final evaluation summary (``final_evaluation.json``)."""
+    return noise_levels(pd.DataFrame.from_dict(final["family runs"], orient="index"), pd.DataFrame(final["spread"]))
+
+
+def more_readable_beyond_noise(read, uncorrected, noise, model_ids):
+    """The models of ``model_ids`` whose readability (``read``: model id -> %) exceeds the uncorrected input's
+    by more than the readability noise of their family (``read_noise``)."""
+    return [
+        model_id
+        for model_id in model_ids
+        if judged_difference(read[model_id] - uncorrected, read_noise(noise, model_id)) == "higher"
+    ]
+
+
 def mse_noise(noise, *model_ids):
     """The validation-MSE noise (``noise_levels``) a difference between ``model_ids`` is judged on: the
     largest of their families'."""
@@ -346,6 +370,25 @@ def models_text(ids):
     if not ids:
         return "no model"
     return ("model " if len(ids) == 1 else "models ") + ", ".join(str(model_id) for model_id in ids)
+
+
+def readable_text(readable, beyond_noise, seed_models):
+    """How many of the seed's models make the characters more readable than the uncorrected input: at all
+    (``readable``) and beyond the run-to-run noise of their family (``beyond_noise``)."""
+    if not readable:
+        return f"None of the seed's {seed_models} models makes the characters more readable than the uncorrected input."
+    return (
+        f"{len(readable)} of the seed's {seed_models} models make the characters more readable than the uncorrected "
+        f"input ({models_text(readable)}); "
+        + (
+            "every one of them"
+            if beyond_noise == readable
+            else f"{len(beyond_noise)} ({models_text(beyond_noise)})"
+            if beyond_noise
+            else "none of them"
+        )
+        + " by more than the run-to-run noise of its family."
+    )
 
 
 def judged_difference(difference, noise, p_value=None):
@@ -462,9 +505,10 @@ class Setting:
             for name in names
         }
 
-    def undoing_right(self, split):
-        """Per image of ``split``: does the reader's search over flips and turns read it right (computed once)?"""
-        return evaluation_cache.undoing_right(self.out_dir, self.reader_run, split)
+    def undoing_readings(self, split):
+        """Per image of ``split``: does the reader's search over flips and turns read it right (``right``), does
+        any flip or turn (``any_right``)? Computed once (``evaluation_cache.undoing_readings``)."""
+        return evaluation_cache.undoing_readings(self.out_dir, self.reader_run, split)
 
     def autoencoder(self, model_id, run=0, batch_size=None):
         """Autoencoder ``model_id`` as this run trains it (``run``, ``batch_size``: as ``training.config_for``)."""

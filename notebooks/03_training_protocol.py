@@ -59,7 +59,7 @@ display(
         "An epoch at 512 takes a quarter of the steps it takes at 128, and batch normalisation's moving "
         "statistics, which the validation loss is measured with, may not settle in so few. Whether that "
         "holds is measured, not assumed: models "
-        f"{', '.join(study.BATCH_ABLATION_MODELS)} are trained at both sizes, and the comparison notebook sets them "
-        "side by side."
+        f"{', '.join(study.BATCH_ABLATION_MODELS)} are trained at both sizes, and the comparison of all "
+        "models sets them side by side."
     )
 )

@@ -26,8 +26,8 @@ setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
 MODEL_IDS = study.family_ids("baseline")
 
 # %% [markdown]
-# Training prints one line per epoch here in the notebook (the report leaves the log out). A model
-# trained before with the same architecture, settings and data is loaded from the artifact cache instead.
+# Each model trains with the protocol above; one trained before with the same architecture, settings and
+# data is reused instead of trained again.
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 results = setting.train(MODEL_IDS)

@@ -15,6 +15,7 @@ OUTPUT_DIR = None  # None: $REPORT_OUTPUT_DIR/<profile>, else artifacts/<profile
 
 # %%
 import pandas as pd
+from IPython.display import Markdown, display
 
 from lib import models, notebook, study
 
@@ -28,8 +29,15 @@ MODEL_IDS = study.family_ids("deep")
 # %%
 table = pd.DataFrame(models.layer_table(models.build("12")), columns=["layer", "type", "output shape", "parameters"])
 seed = pd.DataFrame(models.SEED_MODEL_12_SUMMARY, columns=["type", "output shape", "parameters"])
-table["same as the seed's layer"] = (table[seed.columns] == seed).all(axis=1)
-table.set_index("layer")
+same = (table[seed.columns] == seed).all(axis=1)
+display(
+    Markdown(
+        f"Each of its {len(table)} layers has the type, output shape and parameter count of the seed's summary."
+        if same.all()
+        else "Layers that differ from the seed's summary: " + ", ".join(table.loc[~same, "layer"]) + "."
+    ),
+    table.set_index("layer"),
+)
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 results = setting.train(MODEL_IDS)

@@ -2,7 +2,7 @@
 # # Light models (15-19)
 #
 # A different, fast approach: pool right after the first convolution, one dense layer of 128 units, a
-# small bottleneck, he_uniform initialisation, activity penalties and dropout whose rate is itself drawn
+# small bottleneck, He-uniform initialisation, activity penalties and dropout whose rate is itself drawn
 # at random. The seed varied the bottleneck (4, 8, 16, 32 units; models 15-18, from model 16 on at batch
 # size 32) and, in model 19, replaced the regularisers by batch normalisation. Its losses for 15-18,
 # 0.142 to 0.163, sit at the all-black level: read them with the collapse verdicts below.

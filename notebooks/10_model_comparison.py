@@ -38,12 +38,11 @@ results_files.write_table(setting.out_dir, table)
 notebook.with_seed_blanks(table.drop(columns=["family", "code values", "collapsed", "time (s)", "trained on"]))
 
 # %% [markdown]
-# Training times vary from run to run and machine to machine (seconds, summed over epochs); where each
-# model was trained (a model trained on one machine or backend is reused from the artifact cache by
-# another):
+# Training times vary from run to run and machine to machine (seconds, summed over epochs). A network
+# trained on one machine or backend is reused as it is on another.
 
 # %% tags=["nbval-ignore-output"]
-table[["epochs", "time (s)", "trained on"]]
+display(Markdown(notebook.trained_on_text(table["trained on"])), notebook.times_table(table))
 
 # %% [markdown]
 # ## Ranking

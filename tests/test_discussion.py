@@ -42,11 +42,41 @@ def test_the_spatial_codes_lead_or_not_as_the_ranks_say(built):
     table = table.assign(**{labels.VAL_MSE: 0.05})
     table.loc[["2", "3"], labels.VAL_MSE] = [0.01, 0.02]
     read.update({model_id: 10.0 for model_id in read} | {"2": 60.0, "3": 50.0})
-    text = discussed(table, final).spatial_code_text()
+    judged = discussed(table, final)
+    judged.noise = {
+        labels.VAL_MSE: {},
+        "read": dict.fromkeys(("baseline", "deep", "sweep", "light", "regularised"), 5.0),
+    }
+    text = judged.spatial_code_text()
     assert text.startswith("The seed's models with a spatial code are models 2, 3. By validation MSE they rank 1, 2")
-    assert "They lead the seed's models on both" in text
+    assert "by readability on the test images 1, 2. They lead the seed's models on both" in text
+    assert "over the next (model" in text and "is 40.0 points, beyond the noise of their families (5.00" in text
+    read.update({"12": 48.0})  # ahead of the next by 2 points: within the noise
+    judged = discussed(table, final)
+    judged.noise = {
+        labels.VAL_MSE: {},
+        "read": dict.fromkeys(("baseline", "deep", "sweep", "light", "regularised"), 5.0),
+    }
+    assert "(model 12) is 2.0 points, within the noise of their families" in judged.spatial_code_text()
     read["12"] = 70.0
     assert "They do not lead the seed's models on both" in discussed(table, final).spatial_code_text()
+
+
+def test_bottleneck_widths_within_the_sweeps_noise_of_the_best_are_named(built):
+    table, final = built
+    table = table.assign(**{labels.VAL_MSE: 0.06})
+    table.loc[["5", "6", "7", "8", "8.1"], labels.VAL_MSE] = [0.0739, 0.0780, 0.0652, 0.0660, 0.0677]
+    judged = discussed(table, final)
+    judged.noise = {
+        labels.VAL_MSE: {family: 0.0088 for family in ("sweep", "deep", "baseline", "regularised", "light")}
+    }
+    text = judged.design_text()
+    assert "the lowest validation MSE is at 7 units (model 7, 0.0652)" in text
+    assert "Within the sweep's noise (0.0088) of it: 4, 5, 6 units, so this sweep does not rank those widths" in text
+    judged.noise = {
+        labels.VAL_MSE: {family: 0.0001 for family in ("sweep", "deep", "baseline", "regularised", "light")}
+    }
+    assert "Every other width is worse beyond the sweep's noise (0.0001)." in judged.design_text()
 
 
 def test_depth_agrees_with_the_seed_only_where_a_deep_family_is_best(built):
@@ -68,9 +98,11 @@ def test_the_initialiser_remark_follows_the_light_familys_noise(built):
     light = [name for name, run in runs.items() if run["family"] == discussion.HE_UNIFORM]
     for name in light:
         runs[name][labels.VAL_MSE] = 0.05 + (0.001 if name.endswith("run 2") else 0.0)
-    assert "the least of all, as the seed expected" in discussed(table, final).noise_text()
+    assert "the least of the seed's families, as the seed expected" in discussed(table, final).noise_text()
     runs[light[-1]][labels.VAL_MSE] = 0.06
-    assert "not the least, so this build does not confirm" in discussed(table, final).noise_text()
+    assert (
+        "not the least of the seed's families, so this build does not confirm" in discussed(table, final).noise_text()
+    )
 
 
 def test_blur_is_said_where_the_edge_contrast_falls(built):

@@ -106,7 +106,8 @@ def test_reading_over_undoings_keeps_the_most_confident_reading():
     reader = upright_reader()
     images = np.zeros((3, 28, 28), np.float32)
     images[0, 0, 0] = images[1, 0, -1] = images[2, -1, 0] = 1.0  # upright, flipped left-right, upside down
-    assert evaluation.best_reading_over_undoings(reader, images, angles=[0]).tolist() == [1, 1, 1]
+    readings = evaluation.undoing_probabilities(reader, images, angles=[0])
+    assert evaluation.most_confident_reading(readings).tolist() == [1, 1, 1]
     assert evaluation.reader_probabilities(reader, images).argmax(axis=1).tolist() == [1, 0, 0]
 
 
@@ -154,9 +155,29 @@ def test_the_search_over_undoings_reads_only_the_geometric_families_images():
     images = np.zeros((10, 28, 28), np.float32)
     images[:, 0, -1] = 1.0  # the mark at the top right: flipped left-right
     family_ids = np.arange(10) % 5
-    right = evaluation.undoing_reader_right(reader, Split(images, images, family_ids, np.ones(10, dtype=int)))
+    readings = evaluation.undoing_readings(reader, Split(images, images, family_ids, np.ones(10, dtype=int)))
     geometric = np.isin(family_ids, [FAMILIES.index(family) for family in corruptions.GEOMETRIC_FAMILIES])
-    assert geometric.sum() == 4 and right.tolist() == geometric.tolist()
+    assert geometric.sum() == 4 and readings["right"].tolist() == geometric.tolist()
+    assert readings["any_right"].tolist() == geometric.tolist()
+
+
+def test_the_searchs_bound_reads_right_where_any_undoing_does_and_the_search_may_not():
+    """Class 1 is the answer; the reader reads class 0 most confidently as the image is (a mark at the bottom
+    left), and class 1, less confidently, upside down: the search keeps the wrong reading, its bound the right one."""
+    keras, ops = backend.keras, backend.keras.ops
+
+    def read(images):
+        bottom_left = ops.cast(images[:, -1, 0, 0] > 0.5, "float32")
+        top_left = ops.cast(images[:, 0, 0, 0] > 0.5, "float32")
+        return ops.stack([0.1 + 0.8 * bottom_left, 0.1 + 0.6 * top_left], axis=1)
+
+    reader = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(read)])
+    images = np.zeros((5, 28, 28), np.float32)
+    images[:, -1, 0] = 1.0
+    readings = evaluation.undoing_readings(reader, Split(images, images, np.arange(5), np.ones(5, dtype=int)))
+    flip = FAMILIES.index("flip")
+    assert not readings["right"][flip] and readings["any_right"][flip]
+    assert not readings["any_right"][FAMILIES.index("gaussian_noise")]  # not searched: read as it is
 
 
 def test_metric_table_scores_every_method_overall_and_per_family(split):

@@ -43,7 +43,7 @@ def evaluate_all(out_dir, network, split, reader):
     return (
         evaluation_cache.network_measures(out_dir, network, split, reader),
         evaluation_cache.reference_measures(out_dir, labels.UNCORRECTED, split, split.clean.mean(axis=0), reader),
-        evaluation_cache.undoing_right(out_dir, reader, split),
+        evaluation_cache.undoing_readings(out_dir, reader, split)["right"],
     )
 
 

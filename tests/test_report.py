@@ -479,20 +479,41 @@ def test_a_table_writes_a_number_with_four_significant_digits_and_no_exponent(va
 
 def test_tables_write_numbers_alike_in_html_and_latex_without_an_exponent():
     """pandas wrote the final evaluation's edge contrast (%) as 1.6077e+01 beside 9.8237e-05, its percentages as
-    18.0000 beside 18.8333, and the PDF's LaTeX had four decimals on every number, the times' 8.7 as 8.7000."""
+    18.0000 beside 18.8333, and the PDF's LaTeX had four decimals on every number, the times' 8.7 as 8.7000. Then
+    four significant digits each set 0.128 beside 0.08325 in one column: now a column has one count of decimals,
+    as the sentences write such numbers."""
+    import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from lib import notebook
+
+    shell = InteractiveShell.instance()
+    notebook.configure()
+    table = pd.DataFrame(
+        {
+            labels.TEST_MSE: [0.096412, 0.128],
+            labels.EDGE_CONTRAST: [16.077, 9.8237e-05],
+            labels.READ: [18.0, 18.8333],
+            "epochs": [12.0, 9.0],
+            "time (s)": [8.7, 1234.6],
+        }
+    )
+    data, _ = shell.display_formatter.format(table)
+    html, latex = data["text/html"], data["text/latex"]
+    for shown in ("0.0964", "0.1280", "16.1", "0.0", "18.0", "18.8", "12", "9", "9", "1235"):
+        assert f"<td>{shown}</td>" in html
+    assert "0 & 0.0964 & 16.1 & 18.0 & 12 & 9 \\\\" in latex and "1 & 0.1280 & 0.0 & 18.8 & 9 & 1235 \\\\" in latex
+
+
+def test_a_measures_rows_are_written_alike_where_the_row_labels_name_the_measures():
+    """The headline table holds MSEs and accuracies in one column, a block of rows each."""
     import pandas as pd
 
     from lib import notebook
 
-    notebook.configure()
-    table = pd.DataFrame(
-        {labels.TEST_MSE: [0.096412, 0.1491], labels.EDGE_CONTRAST: [16.077, 9.8237e-05], labels.READ: [18.0, 18.8333]}
-    )
-    html, latex = table._repr_html_(), notebook.table_latex(table)
-    for shown in ("0.09641", "0.1491", "16.08", "0.00009824", "18", "18.83"):
-        assert f"<td>{shown}</td>" in html
-    assert "0 & 0.09641 & 16.08 & 18 \\\\" in latex and "1 & 0.1491 & 0.00009824 & 18.83 \\\\" in latex
-    assert "e-0" not in html + latex and "e+0" not in html + latex
+    rows = pd.MultiIndex.from_tuples([(labels.MSE, "overall"), (labels.MSE, "flip"), (labels.READ, "overall")])
+    shown = notebook.aligned(pd.DataFrame({"model 23": [0.01166, 0.02, 92.88]}, index=rows))
+    assert list(shown["model 23"]) == ["0.0117", "0.0200", "92.9"]
 
 
 def test_tables_show_long_text_whole_in_html_and_latex():
