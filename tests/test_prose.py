@@ -164,3 +164,99 @@ def test_the_robustness_sentences_follow_the_tables_and_the_noise():
         in text
     )
     assert "on 1 of the 2 pairs, each by less than the noise." in text
+
+
+def test_the_seed_models_more_readable_than_the_input_are_counted_at_all_and_beyond_their_familys_noise():
+    noise = {"read": {"baseline": 3.92, "deep": 12.19}}
+    read = {"2": 71.1, "3": 84.2, "12": 67.8}
+    beyond = study.more_readable_beyond_noise(read, 69.7, noise, ["2", "3"])
+    assert beyond == ["3"]  # model 2's 1.4 points are within the baseline family's 3.92
+    assert study.readable_text(["2", "3"], beyond, 21) == (
+        "2 of the seed's 21 models make the characters more readable than the uncorrected input (models 2, 3); "
+        "1 (model 3) by more than the run-to-run noise of its family."
+    )
+    assert study.more_readable_beyond_noise({**read, "2": 80.0}, 69.7, noise, ["2", "3"]) == ["2", "3"]
+    assert "every one of them by more" in study.readable_text(["2", "3"], ["2", "3"], 21)
+    assert "none of them by more" in study.readable_text(["2"], [], 21)
+    assert study.readable_text([], [], 21).startswith("None of the seed's 21 models makes")
+
+
+def test_where_the_models_trained_is_one_sentence_and_a_column_only_where_the_places_differ():
+    one_place = pd.DataFrame(
+        {"epochs": [3, 4], "time (s)": [10.0, 20.0], "trained on": ["tensorflow on cpu (X), published"] * 2}
+    )
+    assert notebook.trained_on_text(one_place["trained on"]) == (
+        "Every model was trained with tensorflow on cpu (X); every one came with the report, trained once."
+    )
+    assert list(notebook.times_table(one_place).columns) == ["epochs", "time (s)"]
+    two_places = one_place.assign(**{"trained on": ["tensorflow on cpu (X)", "jax on NVIDIA H100, published"]})
+    assert notebook.trained_on_text(two_places["trained on"]) == (
+        "The models were trained in 2 places (the table says where); 1 came with the report, trained once."
+    )
+    assert list(notebook.times_table(two_places)["trained on"]) == ["tensorflow on cpu (X)", "jax on NVIDIA H100"]
+
+
+def final_evaluation_of(**tables):
+    """A ``FinalEvaluation`` holding only the tables given (its cached properties), for its sentences alone."""
+    from lib import final_evaluation
+
+    final = object.__new__(final_evaluation.FinalEvaluation)
+    final.__dict__.update(tables)
+    return final
+
+
+def test_the_small_gaps_of_the_recovered_share_are_named_per_family():
+    clean = dict.fromkeys(["overall", *FAMILIES], 95.0)
+    uncorrected = {
+        "overall": 70.0,
+        "gaussian_noise": 92.0,
+        "rotation": 47.0,
+        "flip": 27.0,
+        "black_patches": 90.5,
+        "brightness": 92.3,
+    }
+    final = final_evaluation_of(controls=pd.DataFrame({labels.CLEAN: clean, labels.UNCORRECTED: uncorrected}).T)
+    text = final.small_gaps_text()
+    assert text.startswith("Where corruption costs the reader only a few points (gaussian noise 3.0, black patches 4.5")
+    assert "brightness 2.7), the share divides by that small gap" in text
+    assert text.endswith("on rotation, flip the gap is 48.0 points or more.")
+    final = final_evaluation_of(
+        controls=pd.DataFrame({labels.CLEAN: clean, labels.UNCORRECTED: dict.fromkeys(clean, 50.0)}).T
+    )
+    assert final.small_gaps_text() == "Corruption costs the reader at least 10 points on every family."
+
+
+def test_a_models_runs_are_set_against_the_uncorrected_input_all_below_all_above_or_on_both_sides():
+    read = pd.DataFrame({labels.UNCORRECTED: {(labels.READ, "overall"): 69.7}})  # the headline's rows
+    runs = pd.DataFrame({labels.READ: {"model 12, run 0": 67.8, "model 12, run 1": 61.7, "model 12, run 2": 55.6}})
+    final = final_evaluation_of(headline=read, family_spread=runs)
+    assert final.runs_text("12") == "; its 3 runs read 55.6 to 67.8%, every one below the uncorrected input"
+    runs.loc["model 12, run 1", labels.READ] = 75.0
+    assert (
+        final_evaluation_of(headline=read, family_spread=runs)
+        .runs_text("12")
+        .endswith("on both sides of the uncorrected input")
+    )
+    assert final_evaluation_of(headline=read, family_spread=runs).runs_text("23") == ""  # not repeated
+
+
+def test_the_pairs_rank_the_models_by_mse_and_by_readability_and_say_where_the_orders_differ():
+    overall = {
+        (labels.MSE, labels.UNCORRECTED): 0.09,
+        (labels.MSE, "model 3"): 0.0833,
+        (labels.MSE, "model 12"): 0.0774,
+        (labels.MSE, "model 23"): 0.0869,
+        (labels.READ, labels.UNCORRECTED): 48.1,
+        (labels.READ, "model 3"): 55.0,
+        (labels.READ, "model 12"): 50.0,
+        (labels.READ, "model 23"): 61.7,
+    }
+    pairs = pd.DataFrame({"overall": overall}).T
+    pairs.columns = pd.MultiIndex.from_tuples(pairs.columns)
+    text = final_evaluation_of(pairs=pairs).pairs_mse_text()
+    assert text.startswith(
+        "On pairs, from the lowest MSE to the highest: model 12 (0.0774), model 3 (0.0833), model 23"
+    )
+    assert "by readability: model 23 (61.7%), model 3 (55.0%), model 12 (50.0%). A lower MSE" in text
+    pairs[(labels.READ, "model 12")], pairs[(labels.READ, "model 23")] = 70.0, 40.0
+    assert final_evaluation_of(pairs=pairs).pairs_mse_text().endswith("readability ranks them the same way.")
