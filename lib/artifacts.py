@@ -250,10 +250,11 @@ LOCK_WAIT_VARIABLE = "REPORT_LOCK_WAIT"  # if set: the most seconds to wait for 
 
 
 @contextlib.contextmanager
-def claim(folder, what, log, wait=True):
-    """Hold ``<folder>.lock`` while using ``folder``. A second process waits, naming the process that holds the
-    lock and saying so again every ``LOCK_REMINDER`` seconds, for at most ``$REPORT_LOCK_WAIT`` seconds if set;
-    with ``wait=False``, or past that limit, it raises ``NetworkBusy``."""
+def claim(folder, what, log, wait=True, doing="trains or reads this model"):
+    """Hold ``<folder>.lock`` while using ``folder`` (a network's, or any other artifact's path). A second process
+    waits, naming the process that holds the lock (and what it is ``doing``) and saying so again every
+    ``LOCK_REMINDER`` seconds, for at most ``$REPORT_LOCK_WAIT`` seconds if set; with ``wait=False``, or past that
+    limit, it raises ``NetworkBusy``."""
     lock_path = folder.with_name(f"{folder.name}.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     # flock, not a lock file that exists or not: the kernel releases it when its process dies, so a
@@ -267,8 +268,7 @@ def claim(folder, what, log, wait=True):
                 lock,
                 lock_path,
                 holder,
-                f"{what}: waiting for {holder}, which holds {lock_path} while it "
-                f"trains or reads this model in {folder}",
+                f"{what}: waiting for {holder}, which holds {lock_path} while it {doing} in {folder}",
                 log,
             )
         lock.seek(0)

@@ -136,16 +136,31 @@ def _measures(out_dir, what, key, split, compute, log):
 
 def _cached(out_dir, what, key, split, names, compute, log):
     """The arrays ``names`` kept for this evaluation, checked; computed by ``compute`` and kept first where there
-    are none, or where the file kept is damaged (set aside)."""
+    are none, or where the file kept is damaged (set aside). One process computes it: another that asks for it
+    meanwhile (notebooks run at once) waits for that one, silently, and reads what it wrote."""
     path = evaluation_path(out_dir, what, key, split)
-    if path.exists():
-        try:
-            stored = artifacts.read_npz(path, names)
-            if any(values.ndim and len(values) != len(split) for values in stored.values()):
-                raise DamagedArtifact(f"{path.name} is damaged (its arrays do not hold one value per image)")
+    stored = _kept(path, names, split, log)
+    if stored is not None:
+        return stored
+    with artifacts.claim(path, f"the evaluation {path.name}", lambda line: None, doing="computes it"):
+        stored = _kept(path, names, split, log)
+        if stored is not None:
             return stored
-        except DamagedArtifact as damage:
-            artifacts.set_aside(path, f"the evaluation {path.name}", damage, log, then="computed again")
-    arrays = compute()
-    artifacts.write_npz(path, arrays)
-    return arrays
+        arrays = compute()
+        artifacts.write_npz(path, arrays)
+        return arrays
+
+
+def _kept(path, names, split, log):
+    """The arrays ``names`` of the evaluation kept at ``path``, checked; None where there is none, or where it is
+    damaged (then set aside)."""
+    if not path.exists():
+        return None
+    try:
+        stored = artifacts.read_npz(path, names)
+        if any(values.ndim and len(values) != len(split) for values in stored.values()):
+            raise DamagedArtifact(f"{path.name} is damaged (its arrays do not hold one value per image)")
+        return stored
+    except DamagedArtifact as damage:
+        artifacts.set_aside(path, f"the evaluation {path.name}", damage, log, then="computed again")
+        return None

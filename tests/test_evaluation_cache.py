@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from lib import backend, evaluation, evaluation_cache, labels
+from lib import artifacts, backend, evaluation, evaluation_cache, labels
 from lib.profiles import Split
 
 
@@ -152,3 +152,30 @@ def test_a_damaged_evaluation_is_set_aside_and_computed_again(tmp_path, damage):
     [aside] = (tmp_path / "evaluations").glob("*.damaged-*")
     assert aside.name.startswith(path.name) and path.exists()
     assert len(messages) == 1 and "damaged" in messages[0] and "computed again" in messages[0]
+
+
+def test_an_evaluation_another_process_computes_is_waited_for_and_read_not_computed_again(tmp_path):
+    """Notebooks run at once ask for the same evaluations: the one that asks first computes, the other waits and
+    reads it."""
+    import threading
+
+    split, key, computed = make_split(), {"what": "a constructed evaluation"}, []
+
+    def compute():
+        computed.append(True)
+        return {"right": np.zeros(len(split), bool)}
+
+    path = evaluation_cache.evaluation_path(tmp_path, "constructed", key, split)
+    got = {}
+    with artifacts.claim(path, "the test", print, doing="computes it"):  # held as another process would
+        asking = threading.Thread(
+            target=lambda: got.update(
+                evaluation_cache._cached(tmp_path, "constructed", key, split, ("right",), compute, print)
+            )
+        )
+        asking.start()
+        asking.join(timeout=1.5)
+        assert asking.is_alive() and not computed  # waiting for the holder
+        artifacts.write_npz(path, {"right": np.ones(len(split), bool)})
+    asking.join(timeout=30)
+    assert not computed and got["right"].all()  # read what the holder wrote
