@@ -53,8 +53,21 @@ def abstract(table, final):
             study.readable_text(readable, beyond_noise, len(seed_ids)),
             f"The best of the seed's models by validation MSE, model {seed_best}, reads {read[seed_best]:.1f}%; the "
             f"seed's own final model, model {seed_final}, reads {read[seed_final]:.1f}%, {seed_final_verdict} than "
-            "the uncorrected input.",
+            f"the uncorrected input{runs_text(final, seed_final, uncorrected)}.",
             f"{len(collapsed)} of the {len(table)} models collapsed, judged on the validation images "
             f"({study.models_text(collapsed)}).",
         ]
     )
+
+
+def runs_text(final, model_id, uncorrected):
+    """Where the family runs repeat ``model_id``: whether every run reads on the same side of the uncorrected
+    input's accuracy, in a few words."""
+    runs = [
+        run[labels.READ] for name, run in final["family runs"].items() if name.startswith(f"model {model_id}, run ")
+    ]
+    if len(runs) < 2:
+        return ""
+    if all(value < uncorrected for value in runs) or all(value > uncorrected for value in runs):
+        return f" in each of its {len(runs)} runs"
+    return f" in one run (its {len(runs)} runs fall on both sides)"

@@ -186,7 +186,7 @@ class Discussion:
         if not lead_both:
             return text + "They do not lead the seed's models on both measures in this build."
         last, following = by_read[len(spatial) - 1], by_read[len(spatial)]
-        lead = seed_ranked.loc[last, "read"] - seed_ranked.loc[following, "read"]
+        lead = round(seed_ranked.loc[last, "read"], 1) - round(seed_ranked.loc[following, "read"], 1)  # as printed
         noise = study.read_noise(self.noise, last, following)
         return text + (
             f"They lead the seed's models on both. In readability the lead of the last of them (model {last}) over "

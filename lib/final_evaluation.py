@@ -335,8 +335,20 @@ class FinalEvaluation:
         controls, recovered, final_model = self.controls, self.recovered, self.final_model
         control_p = evaluation.mcnemar_p(self.right[final_model], self.answers[labels.CORRUPTED_TRAINED_READER])
         final_answer = f"corrected by {self.final_name}"
+        median = f"corrected by the {labels.MEDIAN_FILTER}"
+        median_p = evaluation.mcnemar_p(self.answers[median], self.reference_right(labels.UNCORRECTED))
+        median_read, uncorrected_read = (controls.loc[name, "overall"] for name in (median, labels.UNCORRECTED))
         return (
-            f"The reader trained on corrupted images (kept at epoch {self.control_reader_run.best_epoch} of the "
+            f"The {labels.MEDIAN_FILTER}, with nothing learned, reads {median_read:.1f}% of the corrupted test "
+            f"images against {uncorrected_read:.1f}% uncorrected (p = {median_p:.2g}): "
+            + (
+                "no different within the test set's noise. "
+                if median_p >= 0.05
+                else "it helps the reader. "
+                if median_read > uncorrected_read
+                else "it **harms** the reader. "
+            )
+            + f"The reader trained on corrupted images (kept at epoch {self.control_reader_run.best_epoch} of the "
             f"{len(self.control_reader_run.history)} it trained, of at most {classifier.CONTROL_MAX_EPOCHS} with the "
             "autoencoders' early stopping) reads "
             f"{controls.loc[labels.CORRUPTED_TRAINED_READER, 'overall']:.1f}% of the corrupted test images; "
@@ -370,7 +382,9 @@ class FinalEvaluation:
     def small_gaps_text(self):
         """The families where corruption costs the reader little, so that the share recovered divides by a small
         gap and its interval is wide."""
-        gaps = self.controls.loc[labels.CLEAN] - self.controls.loc[labels.UNCORRECTED]
+        # From the accuracies as the tables print them, so that the gap is their printed difference.
+        printed = self.controls.map(lambda value: round(value, 1))  # Python's round: as the format prints it
+        gaps = printed.loc[labels.CLEAN] - printed.loc[labels.UNCORRECTED]
         small = [family for family in corruptions.FAMILIES if gaps[family] < SMALL_GAP]
         if not small:
             return f"Corruption costs the reader at least {SMALL_GAP} points on every family."

@@ -210,6 +210,9 @@ def headline_with_intervals(headline, intervals):
     """The final evaluation's headline table for display: each accuracy with its 95% interval
     (``evaluation.read_intervals``: column name -> group -> (low, high)) in the same cell."""
     shown = headline.astype(object)
+    for (measure, group), row in headline.iterrows():
+        if measure != labels.READ:
+            shown.loc[(measure, group)] = [f"{value:.{MEASURE_DECIMALS[measure]}f}" for value in row]
     read = evaluation.with_intervals(headline.loc[labels.READ].T, intervals).T
     for group in read.index:
         shown.loc[(labels.READ, group)] = read.loc[group]
@@ -269,7 +272,15 @@ def with_seed_blanks(table, columns=(labels.SEED_TRAIN_LOSS, labels.SEED_VAL_LOS
 PRINT_WIDTH = 120  # characters of a table row that fit the PDF's text width in the table's font
 
 
-MEASURES = {labels.MSE, labels.PSNR, labels.SSIM, labels.EDGE_CONTRAST, labels.READ, labels.READ_ON_WORST}
+# The decimals each measure is written with, in tables as in sentences.
+MEASURE_DECIMALS = {
+    labels.MSE: 4,
+    labels.PSNR: 1,
+    labels.SSIM: 3,
+    labels.EDGE_CONTRAST: 1,
+    labels.READ: 1,
+    labels.READ_ON_WORST: 1,
+}
 
 
 def column_decimals(values):
@@ -286,23 +297,24 @@ def column_decimals(values):
 def aligned(table):
     """``table`` with its numbers as text, each column written with one count of decimals (``column_decimals``);
     where the first level of the row labels names the measures (the headline table), each measure's rows of a
-    column are written alike. NaN stays NaN: a number that came out undefined."""
+    column are written alike, with that measure's decimals (``MEASURE_DECIMALS``). NaN stays NaN: a number that
+    came out undefined."""
     shown = table.astype(object)
     first_level = table.index.get_level_values(0)
-    if isinstance(table.index, pd.MultiIndex) and set(first_level) <= MEASURES:
-        blocks = [first_level == measure for measure in dict.fromkeys(first_level)]
+    if isinstance(table.index, pd.MultiIndex) and set(first_level) <= set(MEASURE_DECIMALS):
+        blocks = [(first_level == measure, MEASURE_DECIMALS[measure]) for measure in dict.fromkeys(first_level)]
     else:
-        blocks = [np.ones(len(table), bool)]
+        blocks = [(np.ones(len(table), bool), None)]
     for position in range(table.shape[1]):
         values = table.iloc[:, position]
         if not pd.api.types.is_float_dtype(values) and not all(isinstance(v, float) for v in values):
             continue
-        for rows in blocks:
+        for rows, decimals in blocks:
             block = values[rows].astype(float)
             if block.notna().any():
-                decimals = column_decimals(block)
+                places = column_decimals(block) if decimals is None else decimals
                 shown.iloc[np.flatnonzero(rows), position] = [
-                    "NaN" if math.isnan(value) else f"{value:.{decimals}f}" for value in block
+                    "NaN" if math.isnan(value) else f"{value:.{places}f}" for value in block
                 ]
     return shown
 

@@ -242,7 +242,7 @@ def severity_curves(table, baseline):
         ax.set_xticks(table.index)
         ax.set_xlabel("severity (the models were trained at 3)")
         ax.set_ylabel(metric)
-    axes[0].set_title("Readable after correction?", fontsize="medium")
+    axes[0].set_title("Readable after correction? (test images)", fontsize="medium")
     axes[1].set_title("Test MSE", fontsize="medium")
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, 0))

@@ -439,7 +439,10 @@ def against_earlier_run(table, final, noise):
     rows = {
         "model 3's val MSE": (EARLIER_RUN["model 3's val MSE"], table.loc["3", labels.VAL_MSE], mse_noise(noise, "3")),
         "Spearman with the seed's ranking": (EARLIER_RUN["spearman"], ranking_agreement(table)["spearman"], np.nan),
-        **{f"read correctly (%): {name}": (earlier, *read_here[name]) for name, earlier in EARLIER_RUN["read"].items()},
+        **{
+            f"read correctly (%), test images: {name}": (earlier, *read_here[name])
+            for name, earlier in EARLIER_RUN["read"].items()
+        },
     }
     numbers = pd.DataFrame(rows, index=["earlier run", "this build", "noise"]).T
     numbers["difference"] = numbers["this build"] - numbers["earlier run"]

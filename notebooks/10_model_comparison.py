@@ -35,7 +35,9 @@ results_files.write_table(setting.out_dir, table)
 # is the MSE alone, on which models are compared. The verdict names how a collapsed model collapsed.
 
 # %% tags=["nbval-ignore-output"]
-notebook.with_seed_blanks(table.drop(columns=["family", "code values", "collapsed", "time (s)", "trained on"]))
+notebook.with_seed_blanks(table.drop(columns=["family", "code values", "collapsed", "time (s)", "trained on"])).rename(
+    columns={"verdict": "verdict (validation)"}
+)
 
 # %% [markdown]
 # Training times vary from run to run and machine to machine (seconds, summed over epochs). A network
@@ -123,7 +125,7 @@ for model_id in study.BATCH_ABLATION_MODELS:
 display(
     Markdown(
         "Each difference is judged against the run-to-run noise of validation MSE in the model's family: the "
-        "range over its representative's runs with seeds one apart (the discussion shows them):\n\n"
+        "range over its representative's runs with seeds one apart (the final evaluation shows them):\n\n"
         + "\n".join(lines)
         + "\n\n"
         + notebook.moving_statistics_text(study.moving_statistics_prediction(ablation))

@@ -240,7 +240,9 @@ display(Markdown(final.robustness_text()))
 # says how large a difference between two models must be before it is evidence.
 
 # %% tags=["nbval-ignore-output"]
-display(Markdown(f"Model {final.best_new}, {len(final.spread_runs)} runs:"), final.spread)
+display(
+    Markdown(f"Model {final.best_new}, {len(final.spread_runs)} runs (readability on the test images):"), final.spread
+)
 
 # %% [markdown]
 # ## Run-to-run noise in each family
@@ -253,6 +255,7 @@ display(Markdown(f"Model {final.best_new}, {len(final.spread_runs)} runs:"), fin
 
 # %% tags=["nbval-ignore-output"]
 display(
+    Markdown("Validation MSE; readability on the test images:"),
     notebook.rounded(final.family_spread, {labels.VAL_MSE: 4, labels.READ: 1}),
     Markdown("**Noise per family**: the range (largest minus smallest) over the runs"),
     notebook.rounded(

@@ -143,8 +143,8 @@ display(Markdown(discussed.earlier_text()), discussed.earlier_table())
 # The Spearman correlation has no measured spread, but it moves easily: many of the seed's models lie
 # within noise of one another (the ranking above), where another run reorders them.
 #
-# Each difference with a measured spread is judged against the noise of its own family (the noise
-# table at the top of this discussion). The earlier run's accuracy after model 12 was measured outside
+# Each difference with a measured spread is judged against the noise of its own family (the final
+# evaluation's table of noise per family). The earlier run's accuracy after model 12 was measured outside
 # the code that built it, which scored only the best model on the test set; how it was measured cannot
 # be checked, so a difference there beyond noise may be the measurement's as much as the network's: this
 # build's model 12 is the one the final evaluation scores.

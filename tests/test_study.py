@@ -277,16 +277,18 @@ def test_against_earlier_run_judges_each_number_against_the_studys_own_noise():
     judged = earlier["numbers"]["judged"]
     assert judged["model 3's val MSE"] == "lower"  # 0.0302 against 0.0340, beyond a noise of 0.001
     # The reader was trained once: its own accuracies have no measured spread.
-    assert judged[f"read correctly (%): {labels.CLEAN}"] == "no spread measured"
-    assert judged[f"read correctly (%): {labels.UNCORRECTED}"] == "no spread measured"
-    assert judged["read correctly (%): model 12"] == "higher"  # 70.0 against 63.2: beyond the seed models' 4.0
-    assert earlier["numbers"].loc["read correctly (%): model 3", "noise"] == 4.0
+    assert judged[f"read correctly (%), test images: {labels.CLEAN}"] == "no spread measured"
+    assert judged[f"read correctly (%), test images: {labels.UNCORRECTED}"] == "no spread measured"
+    assert (
+        judged["read correctly (%), test images: model 12"] == "higher"
+    )  # 70.0 against 63.2: beyond the seed models' 4.0
+    assert earlier["numbers"].loc["read correctly (%), test images: model 3", "noise"] == 4.0
     assert judged["Spearman with the seed's ranking"] == "no spread measured"
-    assert earlier["numbers"].loc["read correctly (%): model 3", "difference"] == pytest.approx(0.3)
+    assert earlier["numbers"].loc["read correctly (%), test images: model 3", "difference"] == pytest.approx(0.3)
     assert earlier["best"] == "3" and earlier["same best"]
     assert earlier["collapsed"] == ("0",) and not earlier["same collapsed"]  # model 4 collapsed there
     assert earlier["collapsed here only"] == ()
-    assert list(earlier["beyond noise"].index) == ["model 3's val MSE", "read correctly (%): model 12"]
+    assert list(earlier["beyond noise"].index) == ["model 3's val MSE", "read correctly (%), test images: model 12"]
 
 
 def test_the_batch_ablation_trains_only_the_sizes_the_study_does_not():
