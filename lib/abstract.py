@@ -44,30 +44,38 @@ def abstract(table, final):
             f"rotation, flips, black patches, brightness), and adds {len(u_nets)} U-Nets ({final['profile']} "
             "profile).",
             f"On {final['test images']:,} official test images, a classifier trained on clean characters reads "
-            f"{clean:.1f}% of the clean images and {uncorrected:.1f}% of the corrupted ones.",
+            f"{clean:.1f}% (95% interval {interval_text(final, labels.CLEAN)}) of the clean images and "
+            f"{uncorrected:.1f}% ({interval_text(final, labels.UNCORRECTED)}) of the corrupted ones.",
             f"After correction by the best model, model {best} ({table.loc[best, 'family']}), it reads "
-            f"**{read[best]:.1f}%** (95% interval {interval[0]:.1f}\u2013{interval[1]:.1f}), {abs(gap):.1f} points "
+            f"**{read[best]:.1f}%** ({interval[0]:.1f}\u2013{interval[1]:.1f}), {abs(gap):.1f} points "
             f"{'below' if gap < 0 else 'above'} clean (test MSE "
             f"{mse[best]:.4f}, against {uncorrected_mse:.4f} uncorrected); its hardest family, "
-            f"{labels.family_text(worst)}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}%.",
+            f"{labels.family_text(worst)}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}% "
+            f"({interval_text(final, final['final name'], worst)}).",
             study.readable_text(readable, beyond_noise, len(seed_ids)),
-            f"The best of the seed's models by validation MSE, model {seed_best}, reads {read[seed_best]:.1f}%; the "
-            f"seed's own final model, model {seed_final}, reads {read[seed_final]:.1f}%, {seed_final_verdict} than "
-            f"the uncorrected input{runs_text(final, seed_final, uncorrected)}.",
+            f"The best of the seed's models by validation MSE, model {seed_best}, reads "
+            f"{read[seed_best]:.1f}% ({interval_text(final, final['best seed name'])}); the seed's own final model, "
+            f"model {seed_final}, reads {read[seed_final]:.1f}% ({interval_text(final, final['seed final name'])}), "
+            f"{seed_final_verdict} than "
+            f"the uncorrected input{runs_text(final, seed_final, uncorrected, seed_final_verdict)}.",
             f"{len(collapsed)} of the {len(table)} models collapsed, judged on the validation images "
             f"({study.models_text(collapsed)}).",
         ]
     )
 
 
-def runs_text(final, model_id, uncorrected):
-    """Where the family runs repeat ``model_id``: whether every run reads on the same side of the uncorrected
-    input's accuracy, in a few words."""
-    runs = [
-        run[labels.READ] for name, run in final["family runs"].items() if name.startswith(f"model {model_id}, run ")
-    ]
+def runs_text(final, model_id, uncorrected, verdict):
+    """Where the family runs repeat ``model_id``: whether every run reads ``verdict`` ("more" or "less") than the
+    uncorrected input's accuracy, in a few words."""
+    runs = [run[labels.READ] for name, run in final["family runs"].items() if name.startswith(f"model {model_id}, ")]
     if len(runs) < 2:
         return ""
-    if all(value < uncorrected for value in runs) or all(value > uncorrected for value in runs):
+    if all((value > uncorrected) == (verdict == "more") for value in runs):
         return f" in each of its {len(runs)} runs"
-    return f" in one run (its {len(runs)} runs fall on both sides)"
+    return f" in this run (its {len(runs)} runs fall on both sides)"
+
+
+def interval_text(final, name, group="overall"):
+    """The 95% interval of an accuracy of the final evaluation's headline (``name``: its column)."""
+    low, high = final["read intervals"][name][group]
+    return f"{low:.1f}\u2013{high:.1f}"

@@ -294,9 +294,11 @@ class FinalEvaluation:
         ).T
 
     def controls_shown(self, table, intervals, digits=1):
-        """``controls`` (or ``recovered``) for display, each figure with its 95% interval (``intervals``); the
-        search over flips and turns and its bound only on the families they search."""
-        shown = evaluation.with_intervals(table, intervals, digits)
+        """``controls`` (or ``recovered``) for display, each figure with its 95% interval (``intervals``): the
+        final model's corrections beside every other answer (the headline shows the other models'); the search
+        over flips and turns and its bound only on the families they search."""
+        others = [f"corrected by {name}" for model_id, name in self.names.items() if model_id != self.final_model]
+        shown = evaluation.with_intervals(table.drop(index=others, errors="ignore"), intervals, digits)
         searched_only = [group for group in shown.columns if group not in GEOMETRIC]
         shown.loc[[labels.UNDOING_READER, labels.UNDOING_BOUND], searched_only] = NOT_SEARCHED
         return shown

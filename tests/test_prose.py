@@ -75,7 +75,7 @@ def test_the_abstract_states_the_builds_own_headline_within_its_word_limit():
     assert len(text.split()) <= abstract.MAX_WORDS
     assert f"it reads **{final['readability'][labels.READ][best]:.1f}%**" in text
     clean = final["headline"][labels.CLEAN][labels.READ]["overall"]
-    assert f"reads {clean:.1f}% of the clean images" in text
+    assert f"reads {clean:.1f}% (95% interval " in text
 
 
 def test_the_abstracts_counts_and_orders_follow_constructed_results():
@@ -92,7 +92,8 @@ def test_the_abstracts_counts_and_orders_follow_constructed_results():
     readable = [m for m in ("2", "5", "12") if read[m] > uncorrected]
     assert f"{len(readable)} of the seed's 21 models make the characters more readable than the uncorrected " in text
     assert f"({study.models_text(readable)})" in text
-    assert f"model 12, reads {uncorrected + 1:.1f}%, more than the uncorrected input" in text
+    assert f"model 12, reads {uncorrected + 1:.1f}% (" in text
+    assert "more than the uncorrected input in this run (its 3 runs fall on both sides)" in text
     collapsed = [m for m in table.index if changed_table.loc[m, "collapsed"]]
     assert "0" not in collapsed and len(collapsed) < int(table["collapsed"].sum())
     assert f"{len(collapsed)} of the 25 models collapsed, judged on the validation images " in text
