@@ -169,16 +169,17 @@ def robustness_text(reading, mse, pairs_reading, best_new, noise):
         harm = reading[labels.UNCORRECTED] - reading[name]
         harmed = list(harm.index[harm > 0])
         if harmed:
-            first, levels = harmed[0], "severities" if len(harmed) > 1 else "severity"
+            first, several = harmed[0], len(harmed) > 1
             beyond = list(harm.index[harm > noise_of(name)])
             sentences.append(
-                f"{name.capitalize()} reads less than the uncorrected input at {levels} {', '.join(harmed)} "
-                f"({reading.loc[first, name]:.1f}% against {reading.loc[first, labels.UNCORRECTED]:.1f}% at severity "
-                f"{first}): "
+                f"{name.capitalize()} reads less than the uncorrected input at severit{'ies' if several else 'y'} "
+                f"{', '.join(harmed)} ({reading.loc[first, name]:.1f}% against "
+                f"{reading.loc[first, labels.UNCORRECTED]:.1f}%{f' at severity {first}' if several else ''}): "
                 + (
                     f"beyond the noise at {', '.join(beyond)}, where correcting harms reading."
                     if beyond
-                    else f"each time by less than the noise of its family ({noise_of(name):.2f} points)."
+                    else f"{'each time ' if several else ''}by less than the noise of its family "
+                    f"({noise_of(name):.2f} points)."
                 )
             )
     pairs = pairs_reading.drop(index="overall")

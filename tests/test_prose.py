@@ -165,6 +165,10 @@ def test_the_robustness_sentences_follow_the_tables_and_the_noise():
         in text
     )
     assert "on 1 of the 2 pairs, each by less than the noise." in text
+    reading, mse, pairs = robustness_tables(92.5, 79.0, 20.0)
+    reading.loc[["2", "3"], "model 12"] = [78.0, 71.0]  # only severity 1 below the uncorrected input now
+    text = notebook.robustness_text(reading, mse, pairs, "model 23", {"read": {"u-net": 0.74, "deep": 20}})
+    assert "at severity 1 (79.0% against 80.0%): by less than the noise of its family (20.00 points)." in text
 
 
 def test_the_seed_models_more_readable_than_the_input_are_counted_at_all_and_beyond_their_familys_noise():
