@@ -32,8 +32,8 @@
 #
 # The report follows the seed's outline: **Methods** (the data, the corruptions, the training
 # protocol), **Results** (each family of models, the U-Nets, then all models beside the seed's own
-# table), **Final evaluation** (the test set), and **Discussion**. Every number in the text is computed by the
-# notebooks of this build; a rebuild with other results changes the text with them.
+# table), **Final evaluation** (the test set), and **Discussion**. Every number in the text is computed by
+# this build; a rebuild with other results changes the text with them.
 
 # %% tags=["parameters"]
 PROFILE = "full"  # smoke | quick | full (see the README)
