@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test: set up, ruff (lint and format), then pytest (lib tests, the smoke build, nbval over tests/reference), then the
-# lib tests again on the JAX and PyTorch backends, both at once. Arguments go to the first pytest alone, and skip the others.
+# lib tests again on the JAX and PyTorch backends. Arguments go to the first pytest alone, and skip the others.
 # Needs the KMNIST files: set REPORT_DATA_DIR (e.g. REPORT_DATA_DIR=../shared/data), or let them download.
 set -euo pipefail
 # The tests run in the project's folder, so relative data and output folders are made absolute first
@@ -14,20 +14,9 @@ echo "ruff: lint and format check (fix with: .venv/bin/ruff check --fix . && .ve
 .venv/bin/ruff format --check --quiet .
 .venv/bin/python -m pytest "$@"
 if [ $# -eq 0 ]; then
-  # Both at once (each keeps about one core busy), each printed whole when both are done.
-  logs="$(mktemp -d)"
-  pids=()
-  for backend in jax torch; do
-    KERAS_BACKEND=$backend .venv/bin/python -m pytest -p no:nbval -o addopts=-ra tests/test_cache_keys.py \
-      tests/test_models.py tests/test_training.py tests/test_evaluation.py tests/test_study.py >"$logs/$backend" 2>&1 &
-    pids+=($!)
-  done
-  status=0
-  for pid in "${pids[@]}"; do wait "$pid" || status=1; done
   for backend in jax torch; do
     echo "The lib tests again, on Keras' $backend backend (CPU):"
-    cat "$logs/$backend"
+    KERAS_BACKEND=$backend .venv/bin/python -m pytest -p no:nbval -o addopts=-ra tests/test_cache_keys.py \
+      tests/test_models.py tests/test_training.py tests/test_evaluation.py tests/test_study.py
   done
-  rm -r "$logs"
-  exit $status
 fi
