@@ -191,9 +191,9 @@ class _Run:
                 f"no space left on the device that holds {self.executed_dir} (writing notebook {name}); free some "
                 "space there, or name another folder with --report-dir",
             ) from error
-        except (Exception, KeyboardInterrupt) as error:
+        except Exception as error:  # a Ctrl-C reaches the main thread only (``interrupt``), never this one
             kept = keep_whole(partial, target)
-            if self.stopping.is_set() or isinstance(error, KeyboardInterrupt):
+            if self.stopping.is_set():
                 self.interrupted.append((name, target if kept else None))
             elif isinstance(error, papermill.PapermillExecutionError):
                 self.failed.append(
@@ -210,7 +210,9 @@ class _Run:
         """Stop every running kernel: its notebook ends where it was, and what it had run is kept."""
         self.stopping.set()
         for kernel in list(QuietKernelManager.running):
-            kernel.provisioner.process.kill()
+            process = getattr(kernel.provisioner, "process", None)  # None once the kernel has gone
+            if process is not None:
+                process.kill()
 
     def raise_first_stop(self):
         if self.interrupted:
