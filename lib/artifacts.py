@@ -65,8 +65,9 @@ def model_folder(model_id, key, out_dir):
     return Path(out_dir) / "models" / f"model_{model_id}-{key}"
 
 
-def cache_key(config, model, arrays):
-    """12 hex digits of the SHA-256 of the training settings, the architecture and the data arrays."""
+def cache_key(config, model, arrays, uses=()):
+    """12 hex digits of the SHA-256 of the training settings, the architecture, the data arrays and the keys of
+    the trained networks it ``uses`` (a frozen part, a network in its loss)."""
     settings = asdict(config)
     if settings["loss"] == "mse":
         # The loss became a setting after the seed's models were cached; their keys leave it out.
@@ -81,6 +82,8 @@ def cache_key(config, model, arrays):
         digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
     for array in arrays:
         digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))  # the array's bytes, not a copy
+    for key in uses:
+        digest.update(f"uses {key}".encode())
     return digest.hexdigest()[:12]
 
 

@@ -100,6 +100,31 @@ def corrupt_balanced(images, seed, severity=3):
     return corrupted, family_ids
 
 
+def ladder_severities(count):
+    """The severity of each of ``count`` images in ``corrupt_ladder``: image i gets ``1 + (i // 5) % 5``, so that
+    every family meets every severity equally often (the family is ``i % 5``)."""
+    return 1 + (np.arange(count) // len(FAMILIES)) % len(SEVERITIES)
+
+
+def corrupt_ladder(images, seed):
+    """Corrupt image i with family ``i % len(FAMILIES)`` at severity ``ladder_severities`` gives it: the whole
+    severity ladder, balanced over the 25 (family, severity) cells. Returns ``(corrupted, family_ids)`` as
+    ``corrupt_balanced`` does, and like it depends only on the images and the seed: each cell draws from its
+    own stream spawned from ``seed``."""
+    _check_batch(images)
+    family_ids = np.arange(len(images)) % len(FAMILIES)
+    severities = ladder_severities(len(images))
+    corrupted = np.empty(images.shape, dtype=np.float32)
+    require_seed(seed)
+    cells = list(itertools.product(range(len(FAMILIES)), SEVERITIES))
+    for (family, severity), stream in zip(cells, np.random.SeedSequence(seed).spawn(len(cells)), strict=True):
+        chosen = (family_ids == family) & (severities == severity)
+        if chosen.any():
+            rng = np.random.default_rng(stream)
+            corrupted[chosen] = FAMILY_FUNCTIONS[family](images[chosen], rng, int(severity))
+    return corrupted, family_ids
+
+
 def corrupt_pairs(images, seed, severity=3):
     """Corrupt image i with the two families of ``FAMILY_PAIRS[i % len(FAMILY_PAIRS)]``, one after the
     other, both at ``severity``: corruptions the seed's balanced scheme never combines.

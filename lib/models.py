@@ -541,7 +541,9 @@ def forward_flops(model):
     as 2 each (the arithmetic that dominates; pooling, normalisation and activations are left out)."""
     flops = 0
     for layer in model.layers:
-        if isinstance(layer, (layers.Conv2D, layers.Conv2DTranspose)):
+        if isinstance(layer, keras.Model):  # a network inside another (the upright corrector's head and U-Net)
+            flops += forward_flops(layer)
+        elif isinstance(layer, (layers.Conv2D, layers.Conv2DTranspose)):
             kernel_height, kernel_width, maps_in, maps_out = layer.kernel.shape
             _, height, width, _ = layer.output.shape
             flops += 2 * kernel_height * kernel_width * maps_in * maps_out * height * width

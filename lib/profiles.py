@@ -15,6 +15,7 @@ from . import corruptions, data
 VAL_FRACTION = 0.1  # 6,000 of the official 60,000 training images validate; the seed does not say how many
 SPLIT_CODES = {"train": 0, "val": 1, "test": 2}  # mixed into the seed so each split gets its own corruptions
 PAIRS_CODE = 3  # the test images corrupted by two families at once draw from a stream of their own
+LADDER_CODE = 4  # the splits at every severity (``ladder_splits``) draw from streams of their own
 
 
 @dataclass(frozen=True)
@@ -74,41 +75,56 @@ def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=TRAININ
     the official test set is the test set. Smaller profiles take the first images of each split. Every
     split is corrupted at ``severity`` (1 to 5; the study trains and tests at 3).
     """
-    profile = get_profile(profile)
-    data.require_seed(seed)
-    train_images, train_labels = data.load_dataset(dataset, "train", data_dir)
-    train_idx, val_idx = data.train_val_split(len(train_images), VAL_FRACTION, seed)
     splits = {
-        name: _corrupted(
-            train_images[idx], train_labels[idx], corruptions.corrupt_balanced, (seed, SPLIT_CODES[name]), severity
-        )
-        for name, idx in (("train", train_idx[: profile.n_train]), ("val", val_idx[: profile.n_val]))
+        name: _split(images, labels, corruptions.corrupt_balanced(images, (seed, SPLIT_CODES[name]), severity))
+        for name, images, labels in _training_images(profile, seed, dataset, data_dir)
     }
-    splits["test"] = test_split(profile.name, seed, dataset, data_dir, severity)
+    splits["test"] = test_split(profile, seed, dataset, data_dir, severity)
     return splits
+
+
+def ladder_splits(profile, seed, dataset="kmnist", data_dir=None):
+    """The training and validation images of ``load_splits``, the same images, each corrupted at a severity of
+    the whole ladder (``corruptions.corrupt_ladder``) instead of at one: ``{"train": Split, "val": Split}``."""
+    return {
+        name: _split(images, labels, corruptions.corrupt_ladder(images, (seed, SPLIT_CODES[name], LADDER_CODE)))
+        for name, images, labels in _training_images(profile, seed, dataset, data_dir)
+    }
 
 
 def test_split(profile, seed, dataset="kmnist", data_dir=None, severity=TRAINING_SEVERITY):
     """The profile's test split alone, as ``load_splits`` makes it: for evaluating at other severities."""
-    data.require_seed(seed)
-    images, labels = _test_images(profile, dataset, data_dir)
-    return _corrupted(images, labels, corruptions.corrupt_balanced, (seed, SPLIT_CODES["test"]), severity)
+    images, labels = _test_images(profile, seed, dataset, data_dir)
+    return _split(images, labels, corruptions.corrupt_balanced(images, (seed, SPLIT_CODES["test"]), severity))
 
 
 def pairs_test_split(profile, seed, dataset="kmnist", data_dir=None, severity=TRAINING_SEVERITY):
     """The profile's test images, each corrupted by two families at once (``corruptions.corrupt_pairs``),
     which no model saw in training; ``family_ids`` are indices into ``corruptions.FAMILY_PAIRS``."""
+    images, labels = _test_images(profile, seed, dataset, data_dir)
+    return _split(images, labels, corruptions.corrupt_pairs(images, (seed, PAIRS_CODE), severity))
+
+
+def _training_images(profile, seed, dataset, data_dir):
+    """(split name, images, labels) of the training and validation splits of ``profile``."""
+    profile = get_profile(profile)
     data.require_seed(seed)
-    images, labels = _test_images(profile, dataset, data_dir)
-    return _corrupted(images, labels, corruptions.corrupt_pairs, (seed, PAIRS_CODE), severity)
+    images, labels = data.load_dataset(dataset, "train", data_dir)
+    train_idx, val_idx = data.train_val_split(len(images), VAL_FRACTION, seed)
+    return [
+        (name, images[idx], labels[idx])
+        for name, idx in (("train", train_idx[: profile.n_train]), ("val", val_idx[: profile.n_val]))
+    ]
 
 
-def _test_images(profile, dataset, data_dir):
-    images, labels = data.load_dataset(dataset, "test", data_dir)
+def _test_images(profile, seed, dataset, data_dir):
     n_test = get_profile(profile).n_test
+    data.require_seed(seed)
+    images, labels = data.load_dataset(dataset, "test", data_dir)
     return images[:n_test], labels[:n_test]
 
 
-def _corrupted(images, labels, corrupt, seed, severity):
-    corrupted, family_ids = corrupt(images, seed=seed, severity=severity)
+def _split(images, labels, corrupted):
+    """The ``Split`` of ``images`` and ``labels``, given their ``(corrupted, family_ids)``."""
+    corrupted, family_ids = corrupted
     return Split((images / np.float32(255)).astype(np.float32), corrupted, family_ids, labels)

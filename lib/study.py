@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from . import classifier, evaluation, evaluation_cache, labels, models, paths, profiles, training
+from . import classifier, correctors, evaluation, evaluation_cache, labels, models, paths, profiles, training
 from .corruptions import FAMILIES
 
 # The seed's table of all models: (training loss, validation loss) as printed.
@@ -518,11 +518,36 @@ class Setting:
         config = training.config_for(model_id, self.seed, self.profile.max_epochs, run, batch_size)
         return training.autoencoder(config, self.splits["train"], self.splits["val"], run)
 
-    def reader_network(self, on_corrupted=False):
-        """The reader, or with ``on_corrupted`` its control trained on the corrupted images."""
-        config = classifier.config_for(
-            self.seed, self.profile.max_epochs, classifier.CONTROL_ID if on_corrupted else classifier.MODEL_ID
+    @cached_property
+    def ladder_splits(self):
+        """The training and validation images at every severity (``profiles.ladder_splits``)."""
+        return profiles.ladder_splits(self.profile.name, self.seed, data_dir=self.data_dir)
+
+    @cached_property
+    def head_network(self):
+        """The orientation head of the upright corrector (``correctors.orientation_head``); its labels take a
+        while to compute (``correctors.undoing_labels``), so it is made once."""
+        return correctors.head_network(correctors.head_config(self.seed, self.profile.max_epochs), self.splits)
+
+    def corrector(self, corrector_id, run=0):
+        """Corrector ``corrector_id`` (``lib.correctors``) as this run trains it."""
+        spec = correctors.spec(corrector_id)
+        config = correctors.config_for(corrector_id, self.seed, self.profile.max_epochs, run)
+        uses = (self.head_network.key,) if spec.upright else ()
+        uses += (self.reader_network().key,) if spec.reader_weight else ()
+        return correctors.corrector(
+            config,
+            self.ladder_splits if spec.ladder else self.splits,
+            run,
+            reader=lambda: self.reader_run,
+            head=lambda: self.fit(self.head_network),
+            uses=uses,
         )
+
+    def reader_network(self, model_id=classifier.MODEL_ID):
+        """The reader, its control trained on the corrupted images (``classifier.CONTROL_ID``) or the second
+        reader (``classifier.SECOND_READER_ID``)."""
+        config = classifier.config_for(self.seed, self.profile.max_epochs, model_id)
         return classifier.reader(config, self.splits["train"], self.splits["val"])
 
     def planned_networks(self, spread_model=None):
@@ -533,19 +558,22 @@ class Setting:
         those models): what it finds decides the batch size of the seed's models.
         The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
         network: the U-Nets go next, the widest first, so that stages started together do not all wait on
-        it at the end. Then the reader and its control, the seed's other models, and the further runs of each
-        family's representative (``FAMILY_RUNS``)."""
+        it at the end. Then the reader and its control, the seed's other models, the further runs of each
+        family's representative (``FAMILY_RUNS``), the second reader, the orientation head and the correctors
+        (``lib.correctors``)."""
         u_nets = family_ids("u-net")[::-1]
         ablation = [(model_id, size) for model_id in BATCH_ABLATION_MODELS for size in BATCH_ABLATION_SIZES]
         plan = [self.autoencoder(model_id, batch_size=size) for model_id, size in ablation]
         plan += [self.autoencoder(model_id) for model_id in u_nets]
-        plan += [self.reader_network(), self.reader_network(on_corrupted=True)]
+        plan += [self.reader_network(), self.reader_network(classifier.CONTROL_ID)]
         plan += [
             self.autoencoder(model_id)
             for model_id in models.MODEL_IDS
             if model_id not in u_nets and model_id not in BATCH_ABLATION_MODELS
         ]
         plan += [self.autoencoder(model_id, run) for runs in FAMILY_RUNS.values() for model_id, run in runs if run]
+        plan += [self.reader_network(classifier.SECOND_READER_ID), self.head_network]
+        plan += [self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS]
         if spread_model is not None:
             plan += [self.autoencoder(spread_model, run) for run in range(1, training.SPREAD_RUNS)]
         return plan
@@ -593,4 +621,4 @@ class Setting:
     @cached_property
     def control_reader_run(self):
         """The control: the reader's network and protocol trained on the corrupted images instead."""
-        return self.fit(self.reader_network(on_corrupted=True))
+        return self.fit(self.reader_network(classifier.CONTROL_ID))

@@ -51,14 +51,22 @@ class Network:
     train_data: tuple
     val_data: tuple
     run: int = 0  # a spread run's number (0: the study's own run)
+    # Makes the loss where ``config.loss`` names none of Keras' or ``losses.LOSSES``: a loss that needs a trained
+    # network (the reader-guided loss), made only when this network is compiled.
+    make_loss: Callable[[], Callable] | None = None
+    # Sets what a network is built from before it trains: the trained orientation head inside the upright corrector.
+    prepare: Callable[[keras.Model], None] | None = None
+    uses: tuple = ()  # the cache keys of the trained networks it is trained with or built from: part of its key
 
     def compiled(self):
         """The network with seeded initial weights, compiled for training."""
         backend.make_deterministic(self.config.seed)
         model = self.build()
+        if self.prepare:
+            self.prepare(model)
         model.compile(
             optimizer=keras.optimizers.Adam(self.config.learning_rate),
-            loss=losses.LOSSES.get(self.config.loss, self.config.loss),
+            loss=self.make_loss() if self.make_loss else losses.LOSSES.get(self.config.loss, self.config.loss),
             metrics=[self.metric],
             jit_compile=backend.JIT_COMPILE,
         )
@@ -73,7 +81,7 @@ class Network:
         """The network's cache key (``artifacts.cache_key``): it hashes the data, so it is computed once."""
         with keras.StatelessScope(initialize_variables=False):
             model = self.build()
-        return artifacts.cache_key(self.config, model, (*self.train_data, *self.val_data))
+        return artifacts.cache_key(self.config, model, (*self.train_data, *self.val_data), self.uses)
 
 
 @dataclass

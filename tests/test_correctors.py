@@ -1,0 +1,212 @@
+"""The correctors beyond the study: the orientation head's undoings, the reader-guided loss, the severity
+ladder, and the second reader kept out of everything that trains or chooses a corrector."""
+
+import ast
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lib import backend, classifier, correctors, corruptions, losses, models, profiles, study, training
+
+keras = backend.keras
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def characters(data_dir):
+    """Clean characters: strokes with edges, as the undoings will meet them."""
+    return profiles.load_splits("smoke", 0, data_dir=data_dir)["test"].clean[:40]
+
+
+def undoing(kind, amount):
+    return correctors.UNDOINGS.index((kind, amount))
+
+
+def inner_disc(radius=10, side=28):
+    """The pixels a turn keeps inside the image whatever its angle."""
+    rows, cols = np.mgrid[:side, :side] - (side - 1) / 2
+    return rows**2 + cols**2 < radius**2
+
+
+@pytest.mark.parametrize("axis", [1, 2])
+def test_a_flip_is_undone_exactly(characters, axis):
+    flipped = np.flip(characters, axis=axis)
+    undone = correctors.undone(flipped, np.full(len(flipped), undoing("flip", axis)))
+    np.testing.assert_array_equal(undone, characters)
+
+
+@pytest.mark.parametrize("angle", [0.3, -0.6, 1.0])
+def test_a_turn_is_undone_as_the_rotation_family_turns_back(characters, angle):
+    turned = corruptions.rotate(characters, angle).astype(np.float32)
+    undone = correctors.undone(turned, np.full(len(turned), undoing("turn", -angle)))
+    np.testing.assert_allclose(undone, corruptions.rotate(turned, -angle), atol=1e-6)
+    # Two bilinear samplings blur a stroke's edge; the strokes are back where they were.
+    disc = inner_disc()
+    left = np.abs(undone - characters)[:, disc].mean()
+    assert left < 0.4 * np.abs(turned - characters)[:, disc].mean()
+    # The other way round turns it twice as far: no nearer than it was.
+    wrong = correctors.undone(turned, np.full(len(turned), undoing("turn", angle)))
+    assert np.abs(wrong - characters)[:, disc].mean() > 2 * left
+
+
+def test_nothing_undone_is_the_image_itself(characters):
+    np.testing.assert_array_equal(correctors.undone(characters, np.zeros(len(characters), int)), characters)
+
+
+def test_each_image_is_undone_as_its_own_choice_says(characters):
+    choices = np.arange(len(characters)) % len(correctors.UNDOINGS)
+    undone = correctors.undone(characters, choices)
+    for image, choice, result in zip(characters, choices, undone):
+        np.testing.assert_array_equal(result, correctors.undone(image[None], [choice])[0])
+
+
+def test_the_labels_name_the_undoing_that_was_needed(characters):
+    flipped = characters[:, :, ::-1]
+    turned = corruptions.rotate(characters, 0.4).astype(np.float32)
+    noisy = np.clip(characters + 0.1, 0, 1)
+    corrupted = np.concatenate([flipped, turned, noisy])
+    labels = correctors.undoing_labels(corrupted, np.concatenate([characters] * 3), batch=32)
+    n = len(characters)
+    # A character can look alike both ways up; most must not.
+    assert np.mean(labels[:n] == undoing("flip", 2)) > 0.9
+    assert np.mean(labels[n : 2 * n] == undoing("turn", -0.4)) > 0.9
+    assert np.all(labels[2 * n :] == undoing("none", 0))
+
+
+def test_the_undoings_cover_the_rotation_ladder_both_ways():
+    turns = {amount for kind, amount in correctors.UNDOINGS if kind == "turn"}
+    largest = 1.0  # rotation's severity 5: up to 1 radian either way
+    assert {round(angle, 10) for angle in np.arange(1, 11) * correctors.TURN_STEP} | {
+        -round(angle, 10) for angle in np.arange(1, 11) * correctors.TURN_STEP
+    } == turns
+    assert max(turns) == largest and min(turns) == -largest
+
+
+def test_the_upright_corrector_trains_its_u_net_behind_a_frozen_head():
+    backend.make_deterministic(0)
+    model = correctors.upright_network()
+    head, u_net = model.get_layer("orientation_head"), model.get_layer("model_23")
+    assert not head.trainable and head.weights and not head.trainable_weights
+    assert {id(w) for w in model.trainable_weights} == {id(w) for w in u_net.trainable_weights}
+    backend.make_deterministic(0)
+    alone = models.build(correctors.BASE_MODEL)
+    # The U-Net starts where U-Net 23 starts: a difference is the head's.
+    assert all(np.array_equal(a, b) for a, b in zip(alone.get_weights(), u_net.get_weights()))
+
+
+def test_the_upright_corrector_undoes_what_its_head_chooses(characters):
+    model = correctors.upright_network()
+    head = model.get_layer("orientation_head")
+    choice_layer = head.get_layer("head_undoings")
+    kernel, bias = choice_layer.get_weights()
+    bias = np.full_like(bias, -50.0)
+    bias[undoing("flip", 1)] = 50.0  # a head sure of an upside-down flip, whatever it sees
+    choice_layer.set_weights([np.zeros_like(kernel), bias])
+    undone = keras.Model(model.input, model.get_layer("undo").output)
+    result = keras.ops.convert_to_numpy(undone(characters[..., None]))[..., 0]
+    np.testing.assert_array_equal(result, characters[:, ::-1, :])
+
+
+class ConstantReader(keras.layers.Layer):
+    """A 'reader' that reads an image by its mean brightness alone: softmax over (mean, -mean)."""
+
+    def call(self, images):
+        mean = keras.ops.mean(images, axis=(1, 2, 3))
+        return keras.ops.softmax(keras.ops.stack([4 * mean, -4 * mean], axis=-1))
+
+
+def reading(images):
+    mean = images.mean(axis=(1, 2, 3))
+    logits = np.stack([4 * mean, -4 * mean], axis=-1)
+    return np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+
+
+def test_the_guided_loss_is_the_mse_plus_the_weighted_cross_entropy_against_the_clean_reading():
+    rng = np.random.default_rng(0)
+    clean, predicted = rng.random((2, 3, 28, 28, 1), dtype=np.float32)
+    weight = 0.5
+    loss = losses.mse_and_reading(ConstantReader(), weight)
+    target, read = reading(clean.astype(np.float64)), reading(predicted.astype(np.float64))
+    expected = np.mean((predicted - clean) ** 2, axis=(1, 2, 3)) - weight * np.sum(target * np.log(read), axis=-1)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loss(clean, predicted)), expected, rtol=1e-5)
+    # A perfect correction is charged only the reading's own entropy: nothing to gain by reading otherwise.
+    entropy = -np.sum(target * np.log(target), axis=-1)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loss(clean, clean)), weight * entropy, rtol=1e-5)
+
+
+def test_the_guided_loss_prefers_of_two_equally_near_corrections_the_one_read_as_the_clean_image_is():
+    clean = np.full((1, 28, 28, 1), 0.9, np.float32)  # read as the first class
+    below, above = clean - 0.1, clean + 0.1  # the same MSE; the brighter is read more surely as the first class
+    mse_only, guided = losses.mse_and_reading(ConstantReader(), 0.0), losses.mse_and_reading(ConstantReader(), 1.0)
+    loss = lambda function, x: float(keras.ops.convert_to_numpy(function(clean, x))[0])
+    assert loss(mse_only, below) == pytest.approx(loss(mse_only, above), rel=1e-5)
+    assert loss(guided, above) < loss(guided, below)
+
+
+def test_the_ladder_gives_every_family_every_severity_equally_often():
+    severities = corruptions.ladder_severities(250)
+    families = np.arange(250) % len(corruptions.FAMILIES)
+    cells = np.zeros((len(corruptions.FAMILIES), len(corruptions.SEVERITIES)), int)
+    np.add.at(cells, (families, severities - 1), 1)
+    assert np.all(cells == 10)
+
+
+def test_the_ladder_corrupts_each_image_as_its_family_does_at_its_severity(characters):
+    images = np.tile(characters, (3, 1, 1))[:100]
+    corrupted, families = corruptions.corrupt_ladder(images, seed=(0, 1))
+    np.testing.assert_array_equal(corrupted, corruptions.corrupt_ladder(images, seed=(0, 1))[0])
+    severities = corruptions.ladder_severities(len(images))
+    for index in np.flatnonzero(families == corruptions.FAMILIES.index("flip")):
+        assert any(np.array_equal(corrupted[index], np.flip(images[index], axis)) for axis in (0, 1))
+    brightened = families == corruptions.FAMILIES.index("brightness")
+    shifts = np.abs(corrupted[brightened] - images[brightened]).max(axis=(1, 2))
+    np.testing.assert_allclose(shifts, 0.1 * severities[brightened], atol=1e-6)  # MNIST-C's ladder, 0.1 a step
+
+
+SECOND_READER_NAMES = {"SECOND_READER_ID", "second_reader_network", "SECOND_READER_STAGES"}
+# What trains, tunes or chooses a corrector: none of it may reach the second reader.
+TRAINING_AND_CHOOSING = ["lib/training.py", "lib/losses.py", "lib/correctors.py", "lib/training_stage.py"]
+CHOOSING_FUNCTIONS = ["best_model", "final_models", "best_new_model", "best_new_model_of_records", "glance_models"]
+
+
+def names_in(tree):
+    return {
+        node.attr if isinstance(node, ast.Attribute) else node.id
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Name, ast.Attribute))
+    }
+
+
+@pytest.mark.parametrize("path", TRAINING_AND_CHOOSING)
+def test_no_code_that_trains_or_chooses_a_corrector_names_the_second_reader(path):
+    assert not names_in(ast.parse((ROOT / path).read_text())) & SECOND_READER_NAMES
+
+
+@pytest.mark.parametrize("name", CHOOSING_FUNCTIONS)
+def test_the_study_chooses_its_models_without_the_second_reader(name):
+    assert not names_in(ast.parse(inspect.getsource(getattr(study, name)))) & SECOND_READER_NAMES
+
+
+def test_training_every_corrector_never_builds_the_second_reader(data_dir, tmp_path, monkeypatch):
+    """Run it: a corrector that reached the second reader in training would fail here."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the second reader was reached while a corrector trained")
+
+    setting = study.Setting("smoke", 0, data_dir, tmp_path)
+    monkeypatch.setattr(classifier, "second_reader_network", refused)
+    for corrector_id in correctors.CORRECTOR_IDS:
+        result = setting.fit(setting.corrector(corrector_id), log=lambda line: None)
+        assert result.history and not result.reused
+
+
+def test_a_guided_or_upright_corrector_is_keyed_by_the_networks_it_uses(data_dir, tmp_path):
+    setting = study.Setting("smoke", 0, data_dir, tmp_path)
+    guided, upright = setting.corrector("guided-0.1"), setting.corrector("upright")
+    assert guided.uses == (setting.reader_network().key,)
+    assert upright.uses == (setting.head_network.key,)
+    moved = training.Network(**{**guided.__dict__, "uses": ("another reader",)})
+    assert moved.key != guided.key
+    assert guided.config.loss == "mse+0.1*reading"
