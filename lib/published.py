@@ -43,13 +43,16 @@ def needed_networks(setting):
 
 def survey(setting):
     """Check the published set of ``setting``'s profile: every folder's checksums and weights, and its key
-    against the keys the current code computes."""
+    against the keys the current code computes. A network the report does not read yet
+    (``Setting.coming_networks``) may be published or not; published, it is checked as the others are."""
     from . import artifacts, study
 
     needed = {network: network.folder("").name for network in needed_networks(setting)}
+    coming = {network.folder("").name: network for network in setting.coming_networks()}
     profile_dir = paths.PUBLISHED_DIR / setting.profile.name / "models"
     found = sorted(path for path in profile_dir.glob("*") if path.is_dir()) if profile_dir.is_dir() else []
-    result = Survey(stale=[path for path in found if path.name not in needed.values()])
+    result = Survey(stale=[path for path in found if path.name not in {*needed.values(), *coming}])
+    needed |= {network: name for name, network in coming.items() if name in {path.name for path in found}}
     records = {}
     for network, folder_name in needed.items():
         folder = profile_dir / folder_name
@@ -76,13 +79,14 @@ def survey(setting):
 
 
 def publish(setting, write=print):
-    """Copy every finished network the report needs from ``setting``'s artifact folder into the published
-    set: its ``FILES`` only, checked before and after the copy. Returns the names published."""
+    """Copy every finished network the report needs, or will (``Setting.coming_networks``), from ``setting``'s
+    artifact folder into the published set: its ``FILES`` only, checked before and after the copy. Returns the
+    names published."""
     from . import artifacts
 
     target = paths.PUBLISHED_DIR / setting.profile.name / "models"
     published = []
-    for network in needed_networks(setting):
+    for network in needed_networks(setting) + setting.coming_networks():
         trained = network.folder(setting.out_dir)
         copy = target / trained.name
         if copy.exists() or not artifacts.is_finished(trained):

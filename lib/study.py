@@ -559,8 +559,7 @@ class Setting:
         The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
         network: the U-Nets go next, the widest first, so that stages started together do not all wait on
         it at the end. Then the reader and its control, the seed's other models, the further runs of each
-        family's representative (``FAMILY_RUNS``), the second reader, the orientation head and the correctors
-        (``lib.correctors``)."""
+        family's representative (``FAMILY_RUNS``)."""
         u_nets = family_ids("u-net")[::-1]
         ablation = [(model_id, size) for model_id in BATCH_ABLATION_MODELS for size in BATCH_ABLATION_SIZES]
         plan = [self.autoencoder(model_id, batch_size=size) for model_id, size in ablation]
@@ -572,11 +571,19 @@ class Setting:
             if model_id not in u_nets and model_id not in BATCH_ABLATION_MODELS
         ]
         plan += [self.autoencoder(model_id, run) for runs in FAMILY_RUNS.values() for model_id, run in runs if run]
-        plan += [self.reader_network(classifier.SECOND_READER_ID), self.head_network]
-        plan += [self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS]
         if spread_model is not None:
             plan += [self.autoencoder(spread_model, run) for run in range(1, training.SPREAD_RUNS)]
         return plan
+
+    def coming_networks(self):
+        """The networks of the question whether a correction reads as well as clean, which the report does not read
+        yet: the second reader, the orientation head and the correctors (``lib.correctors``). They are trained and
+        published first (``lib.published``), then read."""
+        return [
+            self.reader_network(classifier.SECOND_READER_ID),
+            self.head_network,
+            *(self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS),
+        ]
 
     def fit(self, network, log=print, wait=True):
         """``network`` trained, or found in this run's artifact folder or the published set (``training.fit``)."""
