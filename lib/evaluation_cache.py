@@ -71,10 +71,11 @@ def reference_measures(out_dir, name, split, mean_train_image, reader, log=print
     def compute():
         return evaluation.measure(evaluation.reference_outputs(name, split, mean_train_image), split, reader.model)
 
-    outputs = {"answer": name}
-    if name == labels.MEAN_IMAGE:
-        outputs["mean image"] = artifacts.arrays_sha256({"mean": np.asarray(mean_train_image)})
-    key = {"outputs": outputs, "reader": network_identity(reader), "code": code_digest(REFERENCES_BY)}
+    key = {
+        "outputs": _reference_outputs(name, mean_train_image),
+        "reader": network_identity(reader),
+        "code": code_digest(REFERENCES_BY),
+    }
     return _measures(out_dir, labels.FILE_KEYS[name], key, split, compute, log)
 
 
@@ -88,6 +89,50 @@ def undoing_readings(out_dir, reader, split, log=print):
 
     names = ("right", "any_right")
     return _cached(out_dir, labels.FILE_KEYS[labels.UNDOING_READER], key, split, names, compute, log)
+
+
+READ_BY = (
+    (evaluation, "reconstruct"),
+    (evaluation, "reference_outputs"),
+    (evaluation, "BASELINES"),
+    (evaluation, "median_filter"),
+    (evaluation, "reader_probabilities"),
+    (backend, "batches"),
+    (backend, "EVAL_BATCH_SIZE"),
+)
+
+
+def network_readings(out_dir, network, split, reader, log=print):
+    """The class ``reader`` (a ``TrainResult``) reads in each of ``network``'s corrections of ``split``: a reader's
+    readings apart from the ``Measures``, for a second reader, so that the image measures are not computed again."""
+
+    def compute():
+        outputs = evaluation.reconstruct(network.model, split.corrupted)
+        return {"read": evaluation.reader_probabilities(reader.model, outputs).argmax(axis=1)}
+
+    key = {"outputs": network_identity(network), "reader": network_identity(reader), "code": code_digest(READ_BY)}
+    return _cached(out_dir, f"{network.folder.name}-read", key, split, ("read",), compute, log)["read"]
+
+
+def reference_readings(out_dir, name, split, mean_train_image, reader, log=print):
+    """The class ``reader`` reads in each output of reference answer ``name`` for ``split`` (as
+    ``reference_measures`` makes them), apart from the ``Measures``, as ``network_readings``."""
+
+    def compute():
+        outputs = evaluation.reference_outputs(name, split, mean_train_image)
+        return {"read": evaluation.reader_probabilities(reader.model, outputs).argmax(axis=1)}
+
+    key = {"outputs": _reference_outputs(name, mean_train_image), "reader": network_identity(reader)}
+    key["code"] = code_digest(READ_BY)
+    return _cached(out_dir, f"{labels.FILE_KEYS[name]}-read", key, split, ("read",), compute, log)["read"]
+
+
+def _reference_outputs(name, mean_train_image):
+    """What makes reference answer ``name``'s outputs, as an evaluation key names it."""
+    outputs = {"answer": name}
+    if name == labels.MEAN_IMAGE:
+        outputs["mean image"] = artifacts.arrays_sha256({"mean": np.asarray(mean_train_image)})
+    return outputs
 
 
 def network_identity(result):

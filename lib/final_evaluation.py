@@ -19,13 +19,47 @@ NOT_SEARCHED = "\u2014"  # the search over flips and turns reads the other famil
 SMALL_GAP = 10  # points of readability lost to corruption under which the share recovered is said to be unsteady
 
 
+MORE, LESS, WITHIN_NOISE = "more", "less", "within the test set's noise"
+
+
+def paired_verdict(right, other_right):
+    """Does one answer read more or less than another on the same images (which each reads right), or are they
+    within the test set's noise (McNemar's test, p >= 0.05)?"""
+    if evaluation.mcnemar_p(right, other_right) >= 0.05:
+        return WITHIN_NOISE
+    return MORE if right.mean() > other_right.mean() else LESS
+
+
+def reader_disagreements(first, second):
+    """The verdicts (``FinalEvaluation.verdicts``) on which the study reader (``first``) and the second reader
+    (``second``, a ``FinalEvaluation`` with ``second=True``) disagree: verdict -> (the study reader's, the second's)."""
+    ours, theirs = first.verdicts, second.verdicts
+    return {name: (ours[name], theirs[name]) for name in ours if ours[name] != theirs[name]}
+
+
+def disagreements_text(disagreements):
+    """``reader_disagreements`` in prose: where the two readers reach different verdicts, or that they never do."""
+    if not disagreements:
+        return "The two readers reach the same verdict on every comparison of the final evaluation."
+    return (
+        f"The two readers disagree on {len(disagreements)} verdict{'s' * (len(disagreements) != 1)}: "
+        + "; ".join(
+            f"{name}: {ours} by the study reader, {theirs} by the second"
+            for name, (ours, theirs) in disagreements.items()
+        )
+        + "."
+    )
+
+
 class FinalEvaluation:
     """The final evaluation of ``results`` (model id -> ``TrainResult``, every model of the study) on the test split
     of ``setting``; ``comparison`` is the results table notebook 10 wrote. It loads (or trains) the further
-    networks it reads when made: the control reader, the best U-Net's spread runs and each family's runs."""
+    networks it reads when made: the control reader, the best U-Net's spread runs and each family's runs. With
+    ``second``, every readability is the second reader's (``Setting.second_reader_run``), and the answers leave out
+    the reader trained on corrupted images, a reader of the study reader's architecture, not the second's."""
 
-    def __init__(self, setting, results, comparison):
-        self.setting, self.results, self.comparison = setting, results, comparison
+    def __init__(self, setting, results, comparison, second=False):
+        self.setting, self.results, self.comparison, self.second = setting, results, comparison, second
         self.test = setting.splits["test"]
         self.best_seed = study.best_model(results, models.SEED_MODEL_IDS)
         self.seed_final = models.SEED_FINAL_MODEL
@@ -46,12 +80,15 @@ class FinalEvaluation:
     @cached_property
     def measures(self):
         """Model id -> the ``Measures`` of its corrections of the test images."""
-        return {model_id: self.setting.measures(result, self.test) for model_id, result in self.results.items()}
+        return {
+            model_id: self.setting.measures(result, self.test, second=self.second)
+            for model_id, result in self.results.items()
+        }
 
     @cached_property
     def references(self):
         """The baselines and the clean images, name -> ``Measures`` on the test images."""
-        return self.setting.reference_measures((*evaluation.BASELINES, labels.CLEAN), self.test)
+        return self.setting.reference_measures((*evaluation.BASELINES, labels.CLEAN), self.test, second=self.second)
 
     @cached_property
     def right(self):
@@ -99,11 +136,11 @@ class FinalEvaluation:
     def against_uncorrected(self, model_id):
         """How model ``model_id``'s corrections read against the uncorrected input, by McNemar's test."""
         p_value = evaluation.mcnemar_p(self.right[model_id], self.reference_right(labels.UNCORRECTED))
-        if p_value >= 0.05:
+        judged = paired_verdict(self.right[model_id], self.reference_right(labels.UNCORRECTED))
+        if judged == WITHIN_NOISE:
             return f"no different, within the test set's noise, from the uncorrected input (p = {p_value:.2g})"
-        better = self.read.loc["overall", self.names[model_id]] > self.read.loc["overall", labels.UNCORRECTED]
-        return f"{'more' if better else '**less**'} than the uncorrected input (p = {p_value:.2g})" + self.runs_text(
-            model_id
+        return f"{'more' if judged == MORE else '**less**'} than the uncorrected input (p = {p_value:.2g})" + (
+            self.runs_text(model_id)
         )
 
     def runs_text(self, model_id):
@@ -116,6 +153,45 @@ class FinalEvaluation:
         return f"; its {len(runs)} runs read {reads.min():.1f} to {reads.max():.1f}%, " + (
             f"every one {side} the uncorrected input" if side else "on both sides of the uncorrected input"
         )
+
+    @cached_property
+    def verdicts(self):
+        """Every paired verdict of the final evaluation on its reader's readings, name -> ``paired_verdict``: each
+        model against the uncorrected input and against the clean images, overall and on every family; the final
+        model against the median filter, and at every severity against the uncorrected input; the best U-Net against
+        the uncorrected input on pairs of corruptions. Two readers are compared verdict by verdict
+        (``reader_disagreements``)."""
+        uncorrected, clean = (self.reference_right(name) for name in (labels.UNCORRECTED, labels.CLEAN))
+        families = self.test.family_ids
+        verdicts = {}
+        for model_id in self.names:
+            for group, chosen in (("overall", slice(None)), *self._family_images(families)):
+                where = "" if group == "overall" else f" on {labels.family_text(group)}"
+                right = self.right[model_id][chosen]
+                verdicts[f"model {model_id} against the uncorrected input{where}"] = paired_verdict(
+                    right, uncorrected[chosen]
+                )
+                verdicts[f"model {model_id} against the clean images{where}"] = paired_verdict(right, clean[chosen])
+        final = self.final_model
+        verdicts[f"model {final} against the {labels.MEDIAN_FILTER}"] = paired_verdict(
+            self.right[final], self.reference_right(labels.MEDIAN_FILTER)
+        )
+        final_name, splits = f"model {final}", self.severity_splits
+        if final in self.roles:
+            for level, measures in self.severity_measures.items():
+                verdicts[f"model {final} against the uncorrected input at severity {level}"] = paired_verdict(
+                    measures[final_name].right(splits[level]), measures[labels.UNCORRECTED].right(splits[level])
+                )
+        best_new = f"model {self.best_new}"
+        verdicts[f"{best_new} against the uncorrected input on pairs of corruptions"] = paired_verdict(
+            self.pairs_measures[best_new].right(self.pairs_split),
+            self.pairs_measures[labels.UNCORRECTED].right(self.pairs_split),
+        )
+        return verdicts
+
+    @staticmethod
+    def _family_images(family_ids):
+        return [(family, family_ids == index) for index, family in enumerate(corruptions.FAMILIES)]
 
     def choice_text(self):
         """Which models the evaluation sets side by side, and why."""
@@ -265,16 +341,20 @@ class FinalEvaluation:
 
     @cached_property
     def undoing(self):
-        return self.setting.undoing_readings(self.test)
+        return self.setting.undoing_readings(self.test, second=self.second)
 
     @cached_property
     def answers(self):
         """Every answer to corruption, name -> which test images the reader (or its control) reads right."""
-        control = self.setting.reference_measures([labels.UNCORRECTED], self.test, self.control_reader_run)
-        return {
+        answers = {
             **{f"corrected by {name}": self.right[model_id] for model_id, name in self.names.items()},
             f"corrected by the {labels.MEDIAN_FILTER}": self.reference_right(labels.MEDIAN_FILTER),
-            labels.CORRUPTED_TRAINED_READER: control[labels.UNCORRECTED].right(self.test),
+        }
+        if not self.second:
+            control = self.setting.reference_measures([labels.UNCORRECTED], self.test, self.control_reader_run)
+            answers[labels.CORRUPTED_TRAINED_READER] = control[labels.UNCORRECTED].right(self.test)
+        return {
+            **answers,
             labels.UNDOING_READER: self.undoing["right"],
             labels.UNDOING_BOUND: self.undoing["any_right"],
         }
@@ -507,8 +587,11 @@ class FinalEvaluation:
     def robustness_measures(self, split):
         """The uncorrected input and the corrections of each model of ``roles``, measured on ``split``."""
         return {
-            **self.setting.reference_measures([labels.UNCORRECTED], split),
-            **{f"model {model_id}": self.setting.measures(self.results[model_id], split) for model_id in self.roles},
+            **self.setting.reference_measures([labels.UNCORRECTED], split, second=self.second),
+            **{
+                f"model {model_id}": self.setting.measures(self.results[model_id], split, second=self.second)
+                for model_id in self.roles
+            },
         }
 
     @cached_property
@@ -604,12 +687,16 @@ class FinalEvaluation:
     def spread(self):
         """The best U-Net's runs on the test images, with their mean and standard deviation."""
         runs = self.spread_runs
-        return study.spread_table(runs, [self.setting.measures(run, self.test) for run in runs], self.test)
+        return study.spread_table(
+            runs, [self.setting.measures(run, self.test, second=self.second) for run in runs], self.test
+        )
 
     @cached_property
     def family_spread(self):
         """Each run of each seed family's representative: validation MSE and readability."""
-        measures = {key: self.setting.measures(run, self.test) for key, run in self.family_runs.items()}
+        measures = {
+            key: self.setting.measures(run, self.test, second=self.second) for key, run in self.family_runs.items()
+        }
         return study.family_runs_table(self.family_runs, measures, self.test)
 
     @cached_property

@@ -5,6 +5,7 @@ seed has none. Every model is compared on its validation MSE, whatever loss it w
 a model's regularisation penalties to its loss, so the loss is the MSE only for the models without them).
 """
 
+from dataclasses import replace
 from functools import cached_property
 from types import SimpleNamespace
 
@@ -493,25 +494,44 @@ class Setting:
         val = self.splits["val"]
         return evaluation.metric_table(self.reference_measures(evaluation.BASELINES, val), val)["overall"]
 
-    def measures(self, network, split, reader=None):
+    def measures(self, network, split, reader=None, second=False):
         """The ``evaluation.Measures`` of ``network``'s corrections of ``split`` (a ``TrainResult``), read by the
-        reader or by ``reader`` (a ``TrainResult``): computed once, then kept (``lib.evaluation_cache``)."""
-        return evaluation_cache.network_measures(self.out_dir, network, split, reader or self.reader_run)
+        reader or by ``reader`` (a ``TrainResult``); with ``second``, read by the second reader instead (its
+        readings in ``read``): computed once, then kept (``lib.evaluation_cache``)."""
+        measured = evaluation_cache.network_measures(self.out_dir, network, split, reader or self.reader_run)
+        if not second:
+            return measured
+        return replace(
+            measured, read=evaluation_cache.network_readings(self.out_dir, network, split, self.second_reader_run)
+        )
 
-    def reference_measures(self, names, split, reader=None):
+    def reference_measures(self, names, split, reader=None, second=False):
         """Name -> the ``evaluation.Measures`` of each reference answer of ``names`` (baselines, ``labels.CLEAN``)
         for ``split``, read as ``measures`` reads: computed once, then kept."""
-        return {
+        measured = {
             name: evaluation_cache.reference_measures(
                 self.out_dir, name, split, self.mean_image, reader or self.reader_run
             )
             for name in names
         }
+        if not second:
+            return measured
+        return {
+            name: replace(
+                measures,
+                read=evaluation_cache.reference_readings(
+                    self.out_dir, name, split, self.mean_image, self.second_reader_run
+                ),
+            )
+            for name, measures in measured.items()
+        }
 
-    def undoing_readings(self, split):
-        """Per image of ``split``: does the reader's search over flips and turns read it right (``right``), does
-        any flip or turn (``any_right``)? Computed once (``evaluation_cache.undoing_readings``)."""
-        return evaluation_cache.undoing_readings(self.out_dir, self.reader_run, split)
+    def undoing_readings(self, split, second=False):
+        """Per image of ``split``: does the reader's (with ``second``, the second reader's) search over flips and
+        turns read it right (``right``), does any flip or turn (``any_right``)? Computed once
+        (``evaluation_cache.undoing_readings``)."""
+        reader = self.second_reader_run if second else self.reader_run
+        return evaluation_cache.undoing_readings(self.out_dir, reader, split)
 
     def autoencoder(self, model_id, run=0, batch_size=None):
         """Autoencoder ``model_id`` as this run trains it (``run``, ``batch_size``: as ``training.config_for``)."""
@@ -624,6 +644,12 @@ class Setting:
     @property
     def reader(self):
         return self.reader_run.model
+
+    @cached_property
+    def second_reader_run(self):
+        """The training of the second, stronger reader, which judges the corrections independently
+        (``classifier.SECOND_READER_ID``); nothing that trains or chooses a corrector reads it."""
+        return self.fit(self.reader_network(classifier.SECOND_READER_ID))
 
     @cached_property
     def control_reader_run(self):

@@ -4,11 +4,26 @@ ladder, and the second reader kept out of everything that trains or chooses a co
 import ast
 import inspect
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from lib import backend, classifier, correctors, corruptions, losses, models, profiles, study, training
+from lib import (
+    backend,
+    classifier,
+    correctors,
+    corruptions,
+    evaluation,
+    evaluation_cache,
+    final_evaluation,
+    labels,
+    losses,
+    models,
+    profiles,
+    study,
+    training,
+)
 
 keras = backend.keras
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,3 +225,41 @@ def test_a_guided_or_upright_corrector_is_keyed_by_the_networks_it_uses(data_dir
     moved = training.Network(**{**guided.__dict__, "uses": ("another reader",)})
     assert moved.key != guided.key
     assert guided.config.loss == "mse+0.1*reading"
+
+
+def test_the_second_reader_reads_the_same_corrections_apart_and_measures_nothing_again(data_dir, tmp_path):
+    setting = study.Setting("smoke", 0, data_dir, tmp_path)
+    corrector = setting.fit(setting.autoencoder("20"), log=lambda line: None)
+    test = setting.splits["test"]
+    first, second = (setting.measures(corrector, test, second=second) for second in (False, True))
+    for name in evaluation_cache.PER_IMAGE:
+        if name != "read":
+            np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
+    corrected = evaluation.reconstruct(corrector.model, test.corrupted)
+    expected = evaluation.reader_probabilities(setting.second_reader_run.model, corrected).argmax(axis=1)
+    np.testing.assert_array_equal(second.read, expected)
+    assert setting.second_reader_run.model.name == "second_reader"
+    clean = setting.reference_measures([labels.CLEAN], test, second=True)[labels.CLEAN]
+    expected = evaluation.reader_probabilities(setting.second_reader_run.model, test.clean).argmax(axis=1)
+    np.testing.assert_array_equal(clean.read, expected)
+
+
+def test_a_paired_verdict_is_more_less_or_within_the_test_sets_noise():
+    rng = np.random.default_rng(0)
+    other = rng.random(2000) < 0.7
+    better = other | (rng.random(2000) < 0.3)
+    assert final_evaluation.paired_verdict(better, other) == final_evaluation.MORE
+    assert final_evaluation.paired_verdict(other, better) == final_evaluation.LESS
+    flipped = other.copy()
+    flipped[:10] = ~flipped[:10]  # ten images read differently: no evidence either way
+    assert final_evaluation.paired_verdict(flipped, other) == final_evaluation.WITHIN_NOISE
+
+
+def test_the_readers_disagreements_are_the_verdicts_that_differ_and_are_said():
+    ours = SimpleNamespace(verdicts={"a": "more", "b": "less", "c": "within the test set's noise"})
+    theirs = SimpleNamespace(verdicts={"a": "more", "b": "within the test set's noise", "c": "less"})
+    disagreements = final_evaluation.reader_disagreements(ours, theirs)
+    assert disagreements == {"b": ("less", "within the test set's noise"), "c": ("within the test set's noise", "less")}
+    text = final_evaluation.disagreements_text(disagreements)
+    assert text.startswith("The two readers disagree on 2 verdicts: b: less by the study reader")
+    assert "same verdict" in final_evaluation.disagreements_text(final_evaluation.reader_disagreements(ours, ours))
