@@ -8,7 +8,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from . import corruptions, labels, models, notebook, study
+from . import corruptions, evaluation, labels, models, notebook, study
 
 HE_UNIFORM = "light"  # the one family the seed initialised He-uniform; the others keep Keras' Glorot-uniform
 READ_NOISE = "read correctly (points)"
@@ -340,7 +340,7 @@ class Discussion:
             decimals = 4 if "MSE" in name else 2 if name.startswith("Spearman") else 1
             for column in ("earlier run", "this build", "noise", "difference"):
                 value = row[column]
-                shown.loc[name, column] = notebook.NOT_REPORTED if pd.isna(value) else f"{value:.{decimals}f}"
+                shown.loc[name, column] = evaluation.NO_FIGURE if pd.isna(value) else f"{value:.{decimals}f}"
         return shown
 
     def earlier_text(self):

@@ -320,9 +320,14 @@ def recovered_share_intervals(right, uncorrected_right, clean_right, family_ids,
     return intervals
 
 
+NO_FIGURE = "\u2014"  # an em dash, where a table has no figure: undefined, not searched, not reported
+
+
 def with_interval(value, interval, digits=1, unit=""):
     """A figure and its 95% interval, as a table's cell shows it (``92.9 (92.4-93.4)``) or, with a ``unit``,
-    as a sentence writes it (``92.9% (92.4-93.4)``)."""
+    as a sentence writes it (``92.9% (92.4-93.4)``); a dash where the figure is undefined (a share of no loss)."""
+    if math.isnan(value):
+        return NO_FIGURE
     low, high = interval
     between = " to " if low < 0 else "\u2013"  # a dash between two negative numbers reads as a minus
     return f"{value:.{digits}f}{unit} ({low:.{digits}f}{between}{high:.{digits}f})"

@@ -15,7 +15,6 @@ from . import classifier, corruptions, evaluation, labels, models, study
 GEOMETRIC = ("rotation", "flip")
 
 
-NOT_SEARCHED = "\u2014"  # the search over flips and turns reads the other families' images as they are
 SMALL_GAP = 10  # points of readability lost to corruption under which the share recovered is said to be unsteady
 
 
@@ -37,17 +36,41 @@ def reader_disagreements(first, second):
     return {name: (ours[name], theirs[name]) for name in ours if ours[name] != theirs[name]}
 
 
-def disagreements_text(disagreements):
-    """``reader_disagreements`` in prose: where the two readers reach different verdicts, or that they never do."""
+def disagreements_text(disagreements, compared):
+    """``reader_disagreements`` in prose, of ``compared`` verdicts: that the two readers reach the same verdict on
+    every one, or on how many they do not (``disagreements_table`` lists them)."""
     if not disagreements:
-        return "The two readers reach the same verdict on every comparison of the final evaluation."
+        return f"The two readers reach the same verdict on each of the {compared} paired comparisons."
     return (
-        f"The two readers disagree on {len(disagreements)} verdict{'s' * (len(disagreements) != 1)}: "
-        + "; ".join(
-            f"{name}: {ours} by the study reader, {theirs} by the second"
-            for name, (ours, theirs) in disagreements.items()
-        )
-        + "."
+        f"The two readers disagree on {len(disagreements)} of the {compared} paired comparisons (McNemar's test "
+        "over the same images), listed below; they agree on the rest."
+    )
+
+
+def disagreements_table(disagreements):
+    """``reader_disagreements`` as a table: a row per comparison, each reader's verdict."""
+    return pd.DataFrame.from_dict(
+        disagreements, orient="index", columns=["by the study reader", "by the second reader"]
+    ).rename_axis("comparison")
+
+
+def second_reader_text(first, second):
+    """What the second reader (``second``, a ``FinalEvaluation`` with ``second=True``) reads of the clean, corrupted
+    and corrected test images, beside the study reader (``first``), and the verdicts on which they disagree."""
+    run, final_name = second.second_reader_run, first.final_name
+
+    def against_clean(evaluation_):
+        printed = evaluation_.read.loc["overall"].map(lambda value: round(value, 1))  # as the tables print them
+        gap = printed[labels.CLEAN] - printed[final_name]
+        return f"{abs(gap):.1f} points {'below' if gap > 0 else 'above'} its own accuracy on clean images"
+
+    return (
+        f"The second reader (kept at epoch {run.best_epoch} of the {len(run.history)} it trained) recognises "
+        f"{second.read_text(labels.CLEAN)} of the clean test images, against the study reader's "
+        f"{first.read_text(labels.CLEAN)}, and {second.read_text(labels.UNCORRECTED)} of the corrupted ones. After "
+        f"correction by model {first.final_model} it reads {second.read_text(final_name)}, {against_clean(second)}; "
+        f"the study reader reads {first.read_text(final_name)}, {against_clean(first)}. "
+        + disagreements_text(reader_disagreements(first, second), len(first.verdicts))
     )
 
 
@@ -55,8 +78,9 @@ class FinalEvaluation:
     """The final evaluation of ``results`` (model id -> ``TrainResult``, every model of the study) on the test split
     of ``setting``; ``comparison`` is the results table notebook 10 wrote. It loads (or trains) the further
     networks it reads when made: the control reader, the best U-Net's spread runs and each family's runs. With
-    ``second``, every readability is the second reader's (``Setting.second_reader_run``), and the answers leave out
-    the reader trained on corrupted images, a reader of the study reader's architecture, not the second's."""
+    ``second``, every readability is the second reader's (``Setting.second_reader_run``), and the answers are those
+    that correct: the reader trained on corrupted images and the search over flips and turns are the study reader's
+    own answers, left out."""
 
     def __init__(self, setting, results, comparison, second=False):
         self.setting, self.results, self.comparison, self.second = setting, results, comparison, second
@@ -72,6 +96,8 @@ class FinalEvaluation:
         self.roles = study.glance_models(self.best_seed, self.best_new)
         # Every other network it reads, loaded (or trained) now, where the notebook keeps their log out of the report.
         self.control_reader_run = setting.control_reader_run
+        if second:
+            self.second_reader_run = setting.second_reader_run
         self.spread_runs = setting.train_spread(self.best_new)
         self.family_runs = setting.train_family_runs()
 
@@ -79,16 +105,20 @@ class FinalEvaluation:
 
     @cached_property
     def measures(self):
-        """Model id -> the ``Measures`` of its corrections of the test images."""
+        """Model id -> the ``Measures`` of its corrections of the test images: every model's, or where the second
+        reader reads (nearly 7 times the study reader's arithmetic per image), the three the evaluation names."""
+        model_ids = self.names if self.second else self.results
         return {
-            model_id: self.setting.measures(result, self.test, second=self.second)
-            for model_id, result in self.results.items()
+            model_id: self.setting.measures(self.results[model_id], self.test, second=self.second)
+            for model_id in model_ids
         }
 
     @cached_property
     def references(self):
-        """The baselines and the clean images, name -> ``Measures`` on the test images."""
-        return self.setting.reference_measures((*evaluation.BASELINES, labels.CLEAN), self.test, second=self.second)
+        """The baselines and the clean images, name -> ``Measures`` on the test images; where the second reader
+        reads, only those its tables show (the uncorrected input, the median filter, the clean images)."""
+        names = (labels.UNCORRECTED, labels.MEDIAN_FILTER) if self.second else evaluation.BASELINES
+        return self.setting.reference_measures((*names, labels.CLEAN), self.test, second=self.second)
 
     @cached_property
     def right(self):
@@ -158,9 +188,9 @@ class FinalEvaluation:
     def verdicts(self):
         """Every paired verdict of the final evaluation on its reader's readings, name -> ``paired_verdict``: each
         model against the uncorrected input and against the clean images, overall and on every family; the final
-        model against the median filter, and at every severity against the uncorrected input; the best U-Net against
-        the uncorrected input on pairs of corruptions. Two readers are compared verdict by verdict
-        (``reader_disagreements``)."""
+        model against the median filter, and against the uncorrected input at every severity and on pairs of
+        corruptions (the final model is always among ``roles``: the best of the seed's models or the best U-Net).
+        Two readers are compared verdict by verdict (``reader_disagreements``)."""
         uncorrected, clean = (self.reference_right(name) for name in (labels.UNCORRECTED, labels.CLEAN))
         families = self.test.family_ids
         verdicts = {}
@@ -177,14 +207,12 @@ class FinalEvaluation:
             self.right[final], self.reference_right(labels.MEDIAN_FILTER)
         )
         final_name, splits = f"model {final}", self.severity_splits
-        if final in self.roles:
-            for level, measures in self.severity_measures.items():
-                verdicts[f"model {final} against the uncorrected input at severity {level}"] = paired_verdict(
-                    measures[final_name].right(splits[level]), measures[labels.UNCORRECTED].right(splits[level])
-                )
-        best_new = f"model {self.best_new}"
-        verdicts[f"{best_new} against the uncorrected input on pairs of corruptions"] = paired_verdict(
-            self.pairs_measures[best_new].right(self.pairs_split),
+        for level, measures in self.severity_measures.items():
+            verdicts[f"model {final} against the uncorrected input at severity {level}"] = paired_verdict(
+                measures[final_name].right(splits[level]), measures[labels.UNCORRECTED].right(splits[level])
+            )
+        verdicts[f"model {final} against the uncorrected input on pairs of corruptions"] = paired_verdict(
+            self.pairs_measures[final_name].right(self.pairs_split),
             self.pairs_measures[labels.UNCORRECTED].right(self.pairs_split),
         )
         return verdicts
@@ -350,11 +378,12 @@ class FinalEvaluation:
             **{f"corrected by {name}": self.right[model_id] for model_id, name in self.names.items()},
             f"corrected by the {labels.MEDIAN_FILTER}": self.reference_right(labels.MEDIAN_FILTER),
         }
-        if not self.second:
-            control = self.setting.reference_measures([labels.UNCORRECTED], self.test, self.control_reader_run)
-            answers[labels.CORRUPTED_TRAINED_READER] = control[labels.UNCORRECTED].right(self.test)
+        if self.second:
+            return answers
+        control = self.setting.reference_measures([labels.UNCORRECTED], self.test, self.control_reader_run)
         return {
             **answers,
+            labels.CORRUPTED_TRAINED_READER: control[labels.UNCORRECTED].right(self.test),
             labels.UNDOING_READER: self.undoing["right"],
             labels.UNDOING_BOUND: self.undoing["any_right"],
         }
@@ -380,7 +409,8 @@ class FinalEvaluation:
         others = [f"corrected by {name}" for model_id, name in self.names.items() if model_id != self.final_model]
         shown = evaluation.with_intervals(table.drop(index=others, errors="ignore"), intervals, digits)
         searched_only = [group for group in shown.columns if group not in GEOMETRIC]
-        shown.loc[[labels.UNDOING_READER, labels.UNDOING_BOUND], searched_only] = NOT_SEARCHED
+        searches = [name for name in (labels.UNDOING_READER, labels.UNDOING_BOUND) if name in shown.index]
+        shown.loc[searches, searched_only] = evaluation.NO_FIGURE  # the search reads the other families as they are
         return shown
 
     @cached_property
@@ -585,12 +615,14 @@ class FinalEvaluation:
     # Robustness.
 
     def robustness_measures(self, split):
-        """The uncorrected input and the corrections of each model of ``roles``, measured on ``split``."""
+        """The uncorrected input and the corrections of each model of ``roles`` (the final model's only, where the
+        second reader reads), measured on ``split``."""
+        model_ids = [self.final_model] if self.second else self.roles
         return {
             **self.setting.reference_measures([labels.UNCORRECTED], split, second=self.second),
             **{
                 f"model {model_id}": self.setting.measures(self.results[model_id], split, second=self.second)
-                for model_id in self.roles
+                for model_id in model_ids
             },
         }
 

@@ -255,9 +255,6 @@ def target_table(targets):
     return pd.DataFrame(rows).T
 
 
-NOT_REPORTED = "\u2014"  # an em dash: where the seed printed no value (it had no U-Nets)
-
-
 def with_seed_blanks(table, columns=(labels.SEED_TRAIN_LOSS, labels.SEED_VAL_LOSS)):
     """``table`` with a dash in ``columns`` where there is no value (by default, where the seed reported no loss):
     a value that does not exist, where a NaN in a table means a number that came out undefined (a diverged
@@ -266,7 +263,9 @@ def with_seed_blanks(table, columns=(labels.SEED_TRAIN_LOSS, labels.SEED_VAL_LOS
     for column in columns:
         if column in shown:
             decimals = column_decimals(shown[column].dropna())
-            shown[column] = [NOT_REPORTED if pd.isna(value) else f"{value:.{decimals}f}" for value in shown[column]]
+            shown[column] = [
+                evaluation.NO_FIGURE if pd.isna(value) else f"{value:.{decimals}f}" for value in shown[column]
+            ]
     return shown
 
 

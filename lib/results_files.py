@@ -188,7 +188,8 @@ def read_final(out_dir):
         for where, value in _leaves(summary[key], (key,)):
             if value is None:
                 raise _damaged(path, f"'{' / '.join(where)}' is empty, where a value is required")
-            if isinstance(value, float) and not math.isfinite(value) and key not in MAY_BE_UNDEFINED:
+            undefined = set(where[:2]) & set(MAY_BE_UNDEFINED)  # the study reader's, or the second reader's
+            if isinstance(value, float) and not math.isfinite(value) and not undefined:
                 raise _damaged(path, f"'{' / '.join(where)}' is {value!r}, not a finite number")
     return summary
 

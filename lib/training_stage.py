@@ -92,10 +92,11 @@ def _duration(seconds):
     return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
-def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print):
+def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print, coming=False):
     """Train every network the report on ``profile_name`` needs (``study.Setting.planned_networks``): the
     study's models, the runs of the batch-size ablation, the reader and its control trained on corrupted
-    images, then the further runs of the best U-Net that measure the run-to-run spread."""
+    images, then the further runs of the best U-Net that measure the run-to-run spread; with ``coming``,
+    the networks the report will read (``Setting.coming_networks``: the correctors) before those runs."""
     from . import artifacts, backend, models, study, training
 
     setting = study.Setting(profile_name, seed, data_dir, output_dir)
@@ -124,7 +125,7 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
         """What ``network`` costs this stage: nothing where the cache or the published set holds it."""
         return (0.0, network.config.max_epochs) if finished_record(network) else cost(network)
 
-    first = setting.planned_networks()
+    first = setting.planned_networks() + (setting.coming_networks() if coming else [])
     prices = {network.name: price(network) for network in first}
     own_runs = {setting.autoencoder(model_id).config: model_id for model_id in study.family_ids("u-net")}
     u_nets = {own_runs[network.config]: network for network in first if network.config in own_runs}
@@ -151,17 +152,17 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print)
 
 
 def train_all(progress, setting, first, u_nets, price):
-    """Train the ``first`` networks (``setting.planned_networks()``), then the spread runs of the best of
-    ``u_nets`` (model id -> network, among ``first``), each network's price to come by ``price``. A network
-    another process is training is waited for only once everything else is done; a U-Net as soon as the
-    free networks are, since the spread runs need every U-Net and a seed model does not."""
+    """Train the ``first`` networks (``setting.planned_networks()``, and the coming ones where asked), then the
+    spread runs of the best of ``u_nets`` (model id -> network, among ``first``), each network's price to come by
+    ``price``. A network another process is training is waited for only once everything else is done; a U-Net as
+    soon as the free networks are, since the spread runs need every U-Net and a seed model does not."""
     from . import study
 
     done, busy = share_out(progress, first, setting)
     busy_u_nets = [network for network in busy if network in u_nets.values()]
     done |= wait_for(progress, busy_u_nets, setting)
     spread_model = study.best_new_model({model_id: done[network] for model_id, network in u_nets.items()})
-    runs = setting.planned_networks(spread_model)[len(first) :]
+    runs = setting.planned_networks(spread_model)[len(setting.planned_networks()) :]
     for run, network in enumerate(runs, 1):
         del progress.pending[f"spread run {run}"]
         progress.pending[network.name] = price(network)
@@ -219,6 +220,12 @@ def main(argv=None):
     parser.add_argument("--seed", type=options.seed, default=0)
     options.add_backend_option(parser)
     options.add_retrain_option(parser)
+    parser.add_argument(
+        "--coming",
+        action="store_true",
+        help="also train the networks the report will read (the second reader, the orientation head and the "
+        "correctors): 15 h or more of one-core training on the full profile",
+    )
     args = parser.parse_args(argv)
     paths.absolute_environment()
     problem = paths.output_root_problem()
@@ -229,7 +236,7 @@ def main(argv=None):
     from .artifacts import DamagedArtifact, NetworkBusy
 
     try:
-        train_study(args.profile, args.seed)
+        train_study(args.profile, args.seed, coming=args.coming)
     except (DataFileError, DamagedArtifact, NetworkBusy) as error:
         print(f"TRAINING STOPPED: {error}", file=sys.stderr)
         return 1

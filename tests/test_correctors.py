@@ -260,6 +260,10 @@ def test_the_readers_disagreements_are_the_verdicts_that_differ_and_are_said():
     theirs = SimpleNamespace(verdicts={"a": "more", "b": "within the test set's noise", "c": "less"})
     disagreements = final_evaluation.reader_disagreements(ours, theirs)
     assert disagreements == {"b": ("less", "within the test set's noise"), "c": ("within the test set's noise", "less")}
-    text = final_evaluation.disagreements_text(disagreements)
-    assert text.startswith("The two readers disagree on 2 verdicts: b: less by the study reader")
-    assert "same verdict" in final_evaluation.disagreements_text(final_evaluation.reader_disagreements(ours, ours))
+    assert final_evaluation.disagreements_text(disagreements, 3).startswith(
+        "The two readers disagree on 2 of the 3 paired comparisons"
+    )
+    agreed = final_evaluation.disagreements_text(final_evaluation.reader_disagreements(ours, ours), 3)
+    assert agreed == "The two readers reach the same verdict on each of the 3 paired comparisons."
+    table = final_evaluation.disagreements_table(disagreements)
+    assert list(table.index) == ["b", "c"] and table.loc["c", "by the second reader"] == "less"

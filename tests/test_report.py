@@ -622,7 +622,7 @@ def test_the_package_declares_its_data_so_installing_it_warns_nothing(tmp_path):
 def test_a_loss_the_seed_never_reported_is_a_dash_and_an_undefined_one_stays_nan():
     import pandas as pd
 
-    from lib import notebook
+    from lib import evaluation, notebook
 
     notebook.configure()
     table = pd.DataFrame(
@@ -630,8 +630,8 @@ def test_a_loss_the_seed_never_reported_is_a_dash_and_an_undefined_one_stays_nan
     )
     shown = notebook.with_seed_blanks(table)
     for text in (shown._repr_html_(), notebook.table_latex(shown)):
-        assert "0.0756" in text and notebook.NOT_REPORTED in text and "NaN" in text
-    assert shown.loc["20", labels.SEED_VAL_LOSS] == notebook.NOT_REPORTED and pd.isna(shown.loc["20", labels.VAL_MSE])
+        assert "0.0756" in text and evaluation.NO_FIGURE in text and "NaN" in text
+    assert shown.loc["20", labels.SEED_VAL_LOSS] == evaluation.NO_FIGURE and pd.isna(shown.loc["20", labels.VAL_MSE])
 
 
 def test_the_build_trains_through_the_training_stage_before_any_notebook_runs(runs, monkeypatch, tmp_path):

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from lib import artifacts, models, paths, study, training, training_stage
+from lib import artifacts, correctors, models, paths, study, training, training_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,9 +133,10 @@ def test_a_network_resumed_from_its_checkpoint_counts_whole_in_the_estimate():
 
 
 def test_the_training_stage_trains_every_network_of_the_report_and_the_build_then_reuses_them(data_dir):
-    """On the smoke profile, into the test session's artifact folder (which the smoke build reads)."""
+    """On the smoke profile, into the test session's artifact folder (which the smoke build reads); with
+    ``--coming``, the networks the report will read too, before the spread runs."""
     run = subprocess.run(
-        [str(ROOT / "build_report.sh"), "train", "--profile", "smoke"],
+        [str(ROOT / "build_report.sh"), "train", "--profile", "smoke", "--coming"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -143,7 +144,10 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
     )
     assert run.returncode == 0, run.stderr[-3000:]
     family_runs = sum(1 for runs in study.FAMILY_RUNS.values() for _, run in runs if run)
-    networks = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 2 + family_runs
+    coming = 2 + len(correctors.CORRECTOR_IDS)  # the second reader, the orientation head and the correctors
+    networks = (
+        len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 2 + family_runs + coming
+    )
     assert (
         run.stdout.strip()
         .splitlines()[-1]
@@ -155,8 +159,8 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
         if " networks | " in line and (": trained (" in line or ": reused from the cache (" in line)
     ]
     assert len(finished) == networks
-    # The batch-size ablation first, at both sizes, then the U-Nets, the widest first, the reader and its control;
-    # the spread runs wait for every U-Net.
+    # The batch-size ablation first, at both sizes, then the U-Nets, the widest first, the readers; the coming
+    # networks after the study's; the spread runs wait for every U-Net.
     assert finished[:6] == [
         f"model {model_id}" + (f" at batch size {size}" if size != 128 else "")
         for model_id in study.BATCH_ABLATION_MODELS
@@ -169,6 +173,11 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
         "model 20",
         "the reader",
         "the reader trained on corrupted images",
+    ]
+    assert finished[-coming - (training.SPREAD_RUNS - 1) : -(training.SPREAD_RUNS - 1)] == [
+        "the second reader",
+        "the orientation head",
+        *(f"corrector {corrector_id}" for corrector_id in correctors.CORRECTOR_IDS),
     ]
     assert finished[-1].startswith(f"run {training.SPREAD_RUNS - 1} of model 2")
     assert any(" | the best U-Net is model " in line for line in run.stdout.splitlines())
@@ -192,7 +201,7 @@ class BusySetting:
         )
 
     def planned_networks(self, spread_model=None):
-        return self.first + [Network(f"run {run} of model {spread_model}") for run in (1, 2)]
+        return self.first + ([Network(f"run {run} of model {spread_model}") for run in (1, 2)] if spread_model else [])
 
 
 class Network:  # hashable by identity, as training.Network is
