@@ -130,11 +130,13 @@ HEAD_ID = "orientation-head"
 HEAD_MAX_EPOCHS = 30  # early stopping ends it before
 
 
-def head_config(seed, max_epochs=None):
+def head_config(seed, max_epochs=None, ladder=False):
     """The orientation head's training settings: the reader's batch size and learning rate, the autoencoders'
-    early stopping; a profile's ``max_epochs`` can only lower ``HEAD_MAX_EPOCHS``."""
+    early stopping; a profile's ``max_epochs`` can only lower ``HEAD_MAX_EPOCHS``. With ``ladder``, the head of a
+    corrector trained on the whole severity ladder, under an id of its own."""
     epochs = HEAD_MAX_EPOCHS if max_epochs is None else min(max_epochs, HEAD_MAX_EPOCHS)
-    return training.TrainConfig(HEAD_ID, 128, 1e-3, epochs, training.PATIENCE, seed, "sparse_categorical_crossentropy")
+    model_id = f"{HEAD_ID}-ladder" if ladder else HEAD_ID
+    return training.TrainConfig(model_id, 128, 1e-3, epochs, training.PATIENCE, seed, "sparse_categorical_crossentropy")
 
 
 def orientation_head():
@@ -186,20 +188,26 @@ class CorrectorSpec:
 
 
 GUIDE_WEIGHTS = (0.01, 0.1)  # the reader-guided loss's weights tried; the MSE of U-Net 23 is about 0.01
+LADDER, UPRIGHT, GUIDED = "ladder", "upright", "guided"
 
 
+def guided_id(weight):
+    return f"{GUIDED}-{weight:g}"
+
+
+# Each idea alone: the ablation against U-Net 23.
 CORRECTORS = {
-    "ladder": CorrectorSpec(
+    LADDER: CorrectorSpec(
         "U-Net 23's network trained on the whole severity ladder: each training and validation image at one of "
         "the five severities, every family meeting every severity equally often.",
         ladder=True,
     ),
-    "upright": CorrectorSpec(
+    UPRIGHT: CorrectorSpec(
         "U-Net 23's network behind the orientation head: flips and turns undone exactly, the rest corrected.",
         upright=True,
     ),
     **{
-        f"guided-{weight:g}": CorrectorSpec(
+        guided_id(weight): CorrectorSpec(
             f"U-Net 23's network trained on the MSE plus {weight:g} times the study reader's cross-entropy on the "
             "correction against its reading of the clean image.",
             reader_weight=weight,
@@ -210,11 +218,35 @@ CORRECTORS = {
 CORRECTOR_IDS = tuple(CORRECTORS)
 
 
+def combined_id(ideas):
+    """The id of the corrector that combines ``ideas`` (ids of ``CORRECTORS``), in ``CORRECTORS``' order."""
+    for idea in ideas:
+        spec(idea)
+    return "+".join(idea for idea in CORRECTOR_IDS if idea in ideas)
+
+
 def spec(corrector_id):
-    """The ``CorrectorSpec`` of ``corrector_id``; an unknown id raises ValueError listing the valid ones."""
-    if corrector_id not in CORRECTORS:
-        raise ValueError(f"unknown corrector {corrector_id!r}; valid ones: {', '.join(CORRECTOR_IDS)}")
-    return CORRECTORS[corrector_id]
+    """The ``CorrectorSpec`` of ``corrector_id``: one idea of ``CORRECTORS``, or several joined by "+" (as
+    ``combined_id`` joins them; at most one guided weight). An unknown id raises ValueError naming the valid ones."""
+    ideas = corrector_id.split("+") if isinstance(corrector_id, str) else [corrector_id]
+    unknown = [idea for idea in ideas if idea not in CORRECTORS]
+    weights = [
+        CORRECTORS[idea].reader_weight for idea in ideas if idea in CORRECTORS and CORRECTORS[idea].reader_weight
+    ]
+    if unknown or len(weights) > 1 or len(set(ideas)) != len(ideas):
+        raise ValueError(
+            f"unknown corrector {corrector_id!r}: one of {', '.join(CORRECTOR_IDS)}, or several joined by '+' (each "
+            "once, one guided weight at most)"
+        )
+    if len(ideas) == 1:
+        return CORRECTORS[corrector_id]
+    parts = [CORRECTORS[idea] for idea in ideas]
+    return CorrectorSpec(
+        "The ideas combined: " + " ".join(part.note for part in parts),
+        ladder=any(part.ladder for part in parts),
+        upright=any(part.upright for part in parts),
+        reader_weight=sum(weights),
+    )
 
 
 def config_for(corrector_id, seed, max_epochs=None, run=0):

@@ -475,6 +475,7 @@ class Setting:
         self.seed, self.data_dir = seed, data_dir
         self.splits = profiles.load_splits(profile, seed, data_dir=data_dir)
         self.out_dir = paths.output_dir(profile, output_dir)
+        self._heads = {}  # ladder -> the orientation head's network (``head_network``)
 
     def test_split(self, severity):
         """The test images corrupted at another ``severity`` (1 to 5), as ``splits["test"]`` is at 3."""
@@ -543,24 +544,27 @@ class Setting:
         """The training and validation images at every severity (``profiles.ladder_splits``)."""
         return profiles.ladder_splits(self.profile.name, self.seed, data_dir=self.data_dir)
 
-    @cached_property
-    def head_network(self):
-        """The orientation head of the upright corrector (``correctors.orientation_head``); its labels take a
-        while to compute (``correctors.undoing_labels``), so it is made once."""
-        return correctors.head_network(correctors.head_config(self.seed, self.profile.max_epochs), self.splits)
+    def head_network(self, ladder=False):
+        """The orientation head of an upright corrector (``correctors.orientation_head``), trained on the splits the
+        corrector trains on (with ``ladder``, the whole severity ladder's); made once, since its labels take a while
+        to compute (``correctors.undoing_labels``)."""
+        if ladder not in self._heads:
+            config = correctors.head_config(self.seed, self.profile.max_epochs, ladder)
+            self._heads[ladder] = correctors.head_network(config, self.ladder_splits if ladder else self.splits)
+        return self._heads[ladder]
 
     def corrector(self, corrector_id, run=0):
         """Corrector ``corrector_id`` (``lib.correctors``) as this run trains it."""
         spec = correctors.spec(corrector_id)
         config = correctors.config_for(corrector_id, self.seed, self.profile.max_epochs, run)
-        uses = (self.head_network.key,) if spec.upright else ()
+        uses = (self.head_network(spec.ladder).key,) if spec.upright else ()
         uses += (self.reader_network().key,) if spec.reader_weight else ()
         return correctors.corrector(
             config,
             self.ladder_splits if spec.ladder else self.splits,
             run,
             reader=lambda: self.reader_run,
-            head=lambda: self.fit(self.head_network),
+            head=lambda: self.fit(self.head_network(spec.ladder)),
             uses=uses,
         )
 
@@ -601,7 +605,7 @@ class Setting:
         published first (``lib.published``), then read."""
         return [
             self.reader_network(classifier.SECOND_READER_ID),
-            self.head_network,
+            self.head_network(),
             *(self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS),
         ]
 

@@ -221,7 +221,7 @@ def test_a_guided_or_upright_corrector_is_keyed_by_the_networks_it_uses(data_dir
     setting = study.Setting("smoke", 0, data_dir, tmp_path)
     guided, upright = setting.corrector("guided-0.1"), setting.corrector("upright")
     assert guided.uses == (setting.reader_network().key,)
-    assert upright.uses == (setting.head_network.key,)
+    assert upright.uses == (setting.head_network().key,)
     moved = training.Network(**{**guided.__dict__, "uses": ("another reader",)})
     assert moved.key != guided.key
     assert guided.config.loss == "mse+0.1*reading"
@@ -267,3 +267,26 @@ def test_the_readers_disagreements_are_the_verdicts_that_differ_and_are_said():
     assert agreed == "The two readers reach the same verdict on each of the 3 paired comparisons."
     table = final_evaluation.disagreements_table(disagreements)
     assert list(table.index) == ["b", "c"] and table.loc["c", "by the second reader"] == "less"
+
+
+def test_ideas_combine_by_their_ids_in_one_order_and_at_most_one_guided_weight():
+    combined = correctors.combined_id(["guided-0.1", "upright", "ladder"])
+    assert combined == "ladder+upright+guided-0.1"
+    spec = correctors.spec(combined)
+    assert spec.ladder and spec.upright and spec.reader_weight == 0.1
+    for wrong in ("guided-0.01+guided-0.1", "ladder+ladder", "ladder+sideways", "23"):
+        with pytest.raises(ValueError, match="joined by '\\+'"):
+            correctors.spec(wrong)
+
+
+def test_a_combined_corrector_trains_behind_the_head_of_its_own_splits(data_dir, tmp_path):
+    setting = study.Setting("smoke", 0, data_dir, tmp_path)
+    network = setting.corrector("ladder+upright")
+    ladder_head = setting.head_network(ladder=True)
+    assert network.uses == (ladder_head.key,) and ladder_head.key != setting.head_network().key
+    assert ladder_head.config.model_id == "orientation-head-ladder"
+    np.testing.assert_array_equal(network.train_data[0][..., 0], setting.ladder_splits["train"].corrupted)
+    result = setting.fit(network, log=lambda line: None)
+    head = setting.fit(ladder_head, log=lambda line: None).model
+    inside = result.model.get_layer("orientation_head").get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(inside, head.get_weights()))
