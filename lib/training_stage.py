@@ -224,7 +224,7 @@ def main(argv=None):
         "--coming",
         action="store_true",
         help="also train the networks the report will read (the second reader, the orientation head and the "
-        "correctors): 15 h or more of one-core training on the full profile",
+        "correctors): roughly 10 to 20 h of one-core training on the full profile",
     )
     args = parser.parse_args(argv)
     paths.absolute_environment()
