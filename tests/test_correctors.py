@@ -290,3 +290,30 @@ def test_a_combined_corrector_trains_behind_the_head_of_its_own_splits(data_dir,
     head = setting.fit(ladder_head, log=lambda line: None).model
     inside = result.model.get_layer("orientation_head").get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(inside, head.get_weights()))
+
+
+def test_the_ablation_sets_every_corrector_beside_u_net_23_on_validation_and_test(data_dir, tmp_path):
+    from lib import corrector_evaluation
+
+    setting = study.Setting("smoke", 0, data_dir, tmp_path)
+    quiet = lambda line: None
+    runs = {
+        corrector_id: setting.fit(setting.corrector(corrector_id), log=quiet)
+        for corrector_id in ("ladder", "guided-0.01", "guided-0.1")
+    }
+    base = setting.fit(setting.autoencoder(correctors.BASE_MODEL), log=quiet)
+    noise = {"read": {"u-net": 0.0}}
+    evaluated = corrector_evaluation.CorrectorEvaluation(setting, base, runs, noise)
+    table = evaluated.ablation_table()
+    assert list(table.index) == [corrector_evaluation.BASE_NAME, *runs]
+    val = setting.ladder_splits["val"]
+    expected = setting.measures(runs["ladder"], val).accuracy(val)["overall"]
+    assert table.loc["ladder", (corrector_evaluation.VAL_ALL, labels.READ)] == expected
+    assert {str(level) for level in corruptions.SEVERITIES} <= set(table["test, by severity"].columns)
+    against = evaluated.against_base()
+    assert list(against.index) == list(runs)
+    guide = corrector_evaluation.chosen_guide(against)
+    assert guide in ("guided-0.01", "guided-0.1")
+    kept = corrector_evaluation.kept_ideas(against)
+    assert all(against.loc[idea, "judged"] == "higher" for idea in kept)
+    assert not any(correctors.spec(idea).reader_weight and idea != guide for idea in kept)

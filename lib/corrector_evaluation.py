@@ -1,0 +1,158 @@
+"""The correctors against U-Net 23: each idea measured alone, the choices made on the validation images, the ideas
+kept where the evidence supports them, and the targets of reading as well as clean.
+
+Every choice is made on the validation images at every severity (``Setting.ladder_splits``), read by the study
+reader, and judged against the U-Nets' run-to-run noise and McNemar's test over the same images; the test images
+and the second reader only report. ``ablation_table`` gives both, side by side.
+"""
+
+import pandas as pd
+
+from . import correctors, evaluation, final_evaluation, labels, study
+from .corruptions import FAMILIES, SEVERITIES
+
+BASE_NAME = f"U-Net {correctors.BASE_MODEL}"
+VAL_ALL = "validation, every severity"  # where choices are made
+VAL_3, TEST_3 = "validation, severity 3", "test, severity 3"
+
+
+class CorrectorEvaluation:
+    """The correctors (``runs``: corrector id -> ``TrainResult``) beside U-Net 23 (``base``, its ``TrainResult``)
+    on ``setting``'s splits; ``noise`` is the study's ``noise_levels`` (the U-Nets' readability noise judges every
+    difference). Each table is computed once, from the kept evaluations (``Setting.measures``)."""
+
+    def __init__(self, setting, base, runs, noise):
+        self.setting, self.noise = setting, noise
+        self.runs = {BASE_NAME: base, **runs}
+
+    def measures(self, split, second=False):
+        """Name -> the ``Measures`` of each corrector's corrections of ``split``."""
+        return {name: self.setting.measures(run, split, second=second) for name, run in self.runs.items()}
+
+    @property
+    def splits(self):
+        return {
+            VAL_ALL: self.setting.ladder_splits["val"],
+            VAL_3: self.setting.splits["val"],
+            TEST_3: self.setting.splits["test"],
+        }
+
+    def ablation_table(self):
+        """A row per corrector: MSE and readability (%) on the validation images at every severity and at severity
+        3, and on the test images at severity 3 by the study reader and by the second; the test readability at
+        each severity; and the difference from U-Net 23 on the validation images at every severity, judged."""
+        rows = {name: {} for name in self.runs}
+        for where, split in self.splits.items():
+            for name, measured in self.measures(split).items():
+                rows[name][(where, labels.MSE)] = float(measured.mse.mean())
+                rows[name][(where, labels.READ)] = measured.accuracy(split)["overall"]
+        test = self.splits[TEST_3]
+        for name, measured in self.measures(test, second=True).items():
+            rows[name][(TEST_3, "read by the second reader (%)")] = measured.accuracy(test)["overall"]
+        for level in SEVERITIES:
+            split = self.setting.test_split(level)
+            for name, measured in self.measures(split).items():
+                rows[name][("test, by severity", str(level))] = measured.accuracy(split)["overall"]
+        table = pd.DataFrame(rows).T
+        table.columns = pd.MultiIndex.from_tuples(table.columns)
+        return table
+
+    def against_base(self):
+        """Each corrector against U-Net 23 on the validation images at every severity: the readability difference
+        (points), McNemar's p over the same images, and the verdict against the U-Nets' noise."""
+        split = self.splits[VAL_ALL]
+        right = {name: measured.right(split) for name, measured in self.measures(split).items()}
+        noise = self.noise["read"]["u-net"]
+        rows = {}
+        for name in self.runs:
+            if name == BASE_NAME:
+                continue
+            difference = 100.0 * (right[name].mean() - right[BASE_NAME].mean())
+            p_value = evaluation.mcnemar_p(right[name], right[BASE_NAME])
+            rows[name] = {
+                "read difference (points)": difference,
+                "McNemar p": p_value,
+                "judged": study.judged_difference(difference, noise, p_value),
+            }
+        return pd.DataFrame(rows).T
+
+
+def chosen_guide(against):
+    """The guided corrector whose validation readability is highest (``CorrectorEvaluation.against_base``)."""
+    guided = [name for name in against.index if correctors.spec(name).reader_weight]
+    return max(guided, key=lambda name: against.loc[name, "read difference (points)"])
+
+
+def kept_ideas(against):
+    """The ideas the evidence supports: those whose validation readability beats U-Net 23's beyond the noise (of
+    the guided correctors, only the chosen weight), as the ids ``correctors.combined_id`` joins."""
+    guide = chosen_guide(against)
+    return [
+        name
+        for name in against.index
+        if against.loc[name, "judged"] == "higher" and (not correctors.spec(name).reader_weight or name == guide)
+    ]
+
+
+def reading_targets(first, second, family_right, severity_right):
+    """The targets of reading as well as clean for the final corrector, each judged (``study.target``): ``first``
+    and ``second`` are the final evaluation by the study reader and by the second (``FinalEvaluation``);
+    ``family_right`` (family -> which test images of it the study reader reads right) and ``severity_right``
+    (severity -> the same at that severity) give the intervals."""
+    clean = first.read.loc["overall", labels.CLEAN]
+    final_name = first.final_name
+    targets = {
+        "study reader, overall (%)": study.target(
+            ">=",
+            round(clean - 0.5, 1),
+            f"within 0.5 points of this reader's {clean:.1f}% on clean images",
+            first.read.loc["overall", final_name],
+            first.headline_intervals[final_name]["overall"],
+        ),
+        **{
+            f"study reader, {labels.family_text(family)} (%)": study.target(
+                ">=",
+                93,
+                "every family within about 2 points of clean",
+                100.0 * family_right[family].mean(),
+                evaluation.wilson_interval(family_right[family]),
+            )
+            for family in FAMILIES
+        },
+        **{
+            f"study reader, severity {level} (%)": study.target(
+                ">=",
+                90,
+                "every severity within about 5 points of clean: mild damage not over-corrected, severe damage read",
+                100.0 * right.mean(),
+                evaluation.wilson_interval(right),
+            )
+            for level, right in severity_right.items()
+        },
+    }
+    final_answer = f"corrected by {final_name}"
+    beaten = [
+        family
+        for index, family in enumerate(FAMILIES)
+        if final_evaluation.paired_verdict(
+            first.answers[final_answer][first.test.family_ids == index],
+            first.answers[labels.CORRUPTED_TRAINED_READER][first.test.family_ids == index],
+        )
+        == final_evaluation.MORE
+    ]
+    targets["families read more than by the reader trained on corrupted images"] = study.target(
+        ">=",
+        len(FAMILIES),
+        "correcting must buy what training the reader on corrupted images does not, on every family (McNemar's test)",
+        len(beaten),
+    )
+    second_clean = second.read.loc["overall", labels.CLEAN]
+    targets["second reader, overall (%)"] = study.target(
+        ">=",
+        round(second_clean - 1, 1),
+        f"within 1 point of the second reader's own {second_clean:.1f}% on clean images: a gain that only pleases "
+        "the study reader does not count",
+        second.read.loc["overall", final_name],
+        second.headline_intervals[final_name]["overall"],
+    )
+    return targets
