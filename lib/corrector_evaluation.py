@@ -6,6 +6,7 @@ reader, and judged against the U-Nets' run-to-run noise and McNemar's test over 
 and the second reader only report. ``ablation_table`` gives both, side by side.
 """
 
+import numpy as np
 import pandas as pd
 
 from . import correctors, evaluation, final_evaluation, labels, study
@@ -156,3 +157,41 @@ def reading_targets(first, second, family_right, severity_right):
         second.headline_intervals[final_name]["overall"],
     )
     return targets
+
+
+def misread_table(test, read_corrected, read_clean, read_second):
+    """What the test images the study reader misreads after correction have in common, per corruption family: how
+    many it misreads (of how many), how many of those it misreads clean as well (its own errors, no correction's),
+    and how many the second reader reads right (``read_*``: the class each image is read as, after correction by
+    the study reader, clean by the study reader, after correction by the second reader)."""
+    misread = read_corrected != test.labels
+    rows = {}
+    for index, family in enumerate(FAMILIES):
+        chosen = test.family_ids == index
+        wrong = misread & chosen
+        rows[family] = {
+            "images": int(chosen.sum()),
+            "misread after correction": int(wrong.sum()),
+            "of them misread clean too": int((wrong & (read_clean != test.labels)).sum()),
+            "of them read right by the second reader": int((wrong & (read_second == test.labels)).sum()),
+        }
+    table = pd.DataFrame(rows).T
+    table.loc["overall"] = table.sum()
+    return table
+
+
+def misread_examples(test, read_corrected, read_second, rng, per_family=3):
+    """Up to ``per_family`` test images of each family that the study reader misreads after correction, drawn by
+    ``rng``: their indices and captions (the class, and what each reader read)."""
+    misread = np.flatnonzero(read_corrected != test.labels)
+    chosen = []
+    for index in range(len(FAMILIES)):
+        candidates = misread[test.family_ids[misread] == index]
+        chosen.extend(rng.choice(candidates, size=min(per_family, len(candidates)), replace=False))
+    chosen = np.array(sorted(chosen), dtype=int)
+    captions = [
+        f"{labels.family_text(FAMILIES[test.family_ids[i]])}\nclass {test.labels[i]}: read {read_corrected[i]}"
+        f" / {read_second[i]}"
+        for i in chosen
+    ]
+    return chosen, captions

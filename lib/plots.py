@@ -201,6 +201,20 @@ def corrections_by_family(clean, outputs, families):
     return described(fig, f"{len(clean)} test images, grouped by corruption family; in a row each: {', '.join(rows)}.")
 
 
+def still_misread(clean, corrupted, corrected, captions):
+    """Test images the reader still misreads after correction: one column each, rows corrupted, corrected and
+    clean, each column captioned under it (``captions``: its true class and what each reader read)."""
+    fig, axes = _image_rows({"corrupted": corrupted, "corrected": corrected, "clean": clean}, size=1.0)
+    for ax, caption in zip(axes[-1], captions):
+        ax.set_xlabel(caption, fontsize="x-small")
+    fig.tight_layout(pad=0.3)
+    return described(
+        fig,
+        f"{len(clean)} test images the study reader misreads after correction: corrupted, corrected and clean, "
+        "each captioned with its class and what each reader read.",
+    )
+
+
 def error_histograms(errors, family_ids, metric="per-sample MSE"):
     """One panel per corruption family: the distribution of ``errors`` (method -> per-sample values)."""
     fig, axes = plt.subplots(2, 3, figsize=(9, 5.5), sharey=True)

@@ -317,3 +317,22 @@ def test_the_ablation_sets_every_corrector_beside_u_net_23_on_validation_and_tes
     kept = corrector_evaluation.kept_ideas(against)
     assert all(against.loc[idea, "judged"] == "higher" for idea in kept)
     assert not any(correctors.spec(idea).reader_weight and idea != guide for idea in kept)
+
+
+def test_the_images_still_misread_are_counted_per_family_with_what_each_reader_made_of_them():
+    from lib import corrector_evaluation
+
+    labels_ = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    test = profiles.Split(np.zeros((10, 28, 28)), np.zeros((10, 28, 28)), np.arange(10) % 5, labels_)
+    corrected = labels_.copy()
+    corrected[[0, 5, 6]] = 9  # misread: two of family 0, one of family 1
+    clean = labels_.copy()
+    clean[0] = 9  # the reader misreads image 0 clean too
+    second = corrected.copy()
+    second[5] = 5  # the second reader reads image 5 right
+    table = corrector_evaluation.misread_table(test, corrected, clean, second)
+    assert table.loc["gaussian_noise"].tolist() == [2, 2, 1, 1]
+    assert table.loc["rotation"].tolist() == [2, 1, 0, 0]
+    assert table.loc["overall"].tolist() == [10, 3, 1, 1]
+    chosen, captions = corrector_evaluation.misread_examples(test, corrected, second, np.random.default_rng(0))
+    assert chosen.tolist() == [0, 5, 6] and captions[1].endswith("class 5: read 9 / 5")
