@@ -52,6 +52,7 @@ def abstract(table, final):
             f"{mse[best]:.4f}, against {uncorrected_mse:.4f} uncorrected); its hardest family, "
             f"{labels.family_text(worst)}, reads {final['readability'][labels.READ_ON_WORST][best]:.1f}% "
             f"({interval_text(final, final['final name'], worst)}).",
+            second_reader_text(final),
             study.readable_text(readable, beyond_noise, len(seed_ids)),
             f"The best of the seed's models by validation MSE, model {seed_best}, reads "
             f"{read[seed_best]:.1f}% ({interval_text(final, final['best seed name'])}); the seed's own final model, "
@@ -61,6 +62,16 @@ def abstract(table, final):
             f"{len(collapsed)} of the {len(table)} models collapsed, judged on the validation images "
             f"({study.models_text(collapsed)}).",
         ]
+    )
+
+
+def second_reader_text(final):
+    """What the second reader reads of the clean images and of the best model's corrections, in a sentence."""
+    read = {name: tree[labels.READ]["overall"] for name, tree in final["second reader"]["headline"].items()}
+    return (
+        f"A second, stronger reader of another architecture, never used to choose a model, reads "
+        f"{read[labels.CLEAN]:.1f}% of the clean images and {read[final['final name']]:.1f}% of model "
+        f"{final['final model']}'s corrections."
     )
 
 

@@ -758,8 +758,9 @@ class FinalEvaluation:
             if changed != baseline
         }
 
-    def summary(self):
-        """The numbers the discussion reads: final_evaluation.json (``results_files.FINAL_SCHEMA``)."""
+    def summary(self, second):
+        """The numbers the discussion reads: final_evaluation.json (``results_files.FINAL_SCHEMA``), the second
+        reader's (``second``, this evaluation with ``second=True``) among them."""
         return {
             "profile": self.setting.profile.name,
             "final model": self.final_model,
@@ -788,4 +789,16 @@ class FinalEvaluation:
             "recovered intervals": self.recovered_intervals,
             "validation baselines": self.setting.val_baselines.to_dict(),
             "comparisons": self.comparisons,
+            "second reader": {
+                "epochs": len(self.setting.second_reader_run.history),
+                "headline": evaluation.as_tree(second.headline.loc[[labels.READ]]),
+                "controls": evaluation.as_tree(second.controls.T),
+                "read intervals": second.read_intervals,
+                "recovered share": evaluation.as_tree(second.recovered.T),
+                "severity": evaluation.as_tree(second.severity),
+                "pairs": evaluation.as_tree(second.pairs),
+                "disagreements": {
+                    name: list(verdicts) for name, verdicts in reader_disagreements(self, second).items()
+                },
+            },
         }

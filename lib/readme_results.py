@@ -73,6 +73,7 @@ def headline(table, final):
         f"{seed_best}, the best of the seed's models, and {_read(final, seed_final_name)} after the seed's own final "
         f"model {models.SEED_FINAL_MODEL}; **{_read(final, best_name)}** after model {best} (its hardest family: "
         f"{_family_reading(final, best)}). In brackets: 95% intervals over the test images.",
+        second_reader_line(final),
         f"- **Controls.** A reader trained on the corrupted images reads "
         f"{_read(final, labels.CORRUPTED_TRAINED_READER, tree='controls')} of them. Trying flips and turns on the "
         f"rotated and flipped images only (an oracle that knows which they are), the clean-trained reader reads "
@@ -158,6 +159,29 @@ def model_table(table, final):
         "for the median network (each network's time is in `results.csv`).",
     ]
     return lines
+
+
+def second_reader_line(final):
+    """The second reader's bullet: what it reads of the clean, corrupted and corrected images, and how often it
+    disagrees with the study reader."""
+    second = final["second reader"]
+
+    def read(name):
+        value = second["headline"][name][labels.READ]["overall"]
+        return evaluation.with_interval(value, second["read intervals"][name]["overall"], unit="%")
+
+    disagreements = len(second["disagreements"])
+    return (
+        f"- **A second reader**, a residual network trained on the clean images and never used to choose a model, "
+        f"reads {read(labels.CLEAN)} of the clean test images, {read(labels.UNCORRECTED)} of the corrupted ones and "
+        f"{read(final['final name'])} after model {final['final model']}; it "
+        + (
+            "reaches the study reader's verdict on every comparison of the final evaluation."
+            if not disagreements
+            else f"disagrees with the study reader on {disagreements} verdict{'s' * (disagreements != 1)} of the "
+            "final evaluation (named there)."
+        )
+    )
 
 
 def _quality(measures):

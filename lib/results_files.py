@@ -60,6 +60,8 @@ FINAL_SCHEMA = {
     "recovered intervals": "95% bootstrap intervals (low, high) of the recovered share, per family",
     "validation baselines": "the baselines' validation MSE: all black, the uncorrected input, the mean training image",
     "comparisons": "paired comparisons of models: what differs, the readability difference, McNemar's p",
+    "second reader": "the second reader's epochs, accuracies (headline, controls, severity, pairs), their intervals, "
+    "the recovered share, and the verdicts on which it disagrees with the study reader",
 }
 
 

@@ -582,13 +582,17 @@ class Setting:
         those models): what it finds decides the batch size of the seed's models.
         The spread runs need every U-Net trained to know which one to repeat, and U-Net 23 is the costliest
         network: the U-Nets go next, the widest first, so that stages started together do not all wait on
-        it at the end. Then the reader and its control, the seed's other models, the further runs of each
-        family's representative (``FAMILY_RUNS``)."""
+        it at the end. Then the reader, its control and the second reader, the seed's other models, and the
+        further runs of each family's representative (``FAMILY_RUNS``)."""
         u_nets = family_ids("u-net")[::-1]
         ablation = [(model_id, size) for model_id in BATCH_ABLATION_MODELS for size in BATCH_ABLATION_SIZES]
         plan = [self.autoencoder(model_id, batch_size=size) for model_id, size in ablation]
         plan += [self.autoencoder(model_id) for model_id in u_nets]
-        plan += [self.reader_network(), self.reader_network(classifier.CONTROL_ID)]
+        plan += [
+            self.reader_network(),
+            self.reader_network(classifier.CONTROL_ID),
+            self.reader_network(classifier.SECOND_READER_ID),
+        ]
         plan += [
             self.autoencoder(model_id)
             for model_id in models.MODEL_IDS
@@ -601,13 +605,9 @@ class Setting:
 
     def coming_networks(self):
         """The networks of the question whether a correction reads as well as clean, which the report does not read
-        yet: the second reader, the orientation head and the correctors (``lib.correctors``). They are trained and
-        published first (``lib.published``), then read."""
-        return [
-            self.reader_network(classifier.SECOND_READER_ID),
-            self.head_network(),
-            *(self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS),
-        ]
+        yet: the orientation head and the correctors (``lib.correctors``). They are trained and published first
+        (``lib.published``), then read."""
+        return [self.head_network(), *(self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS)]
 
     def fit(self, network, log=print, wait=True):
         """``network`` trained, or found in this run's artifact folder or the published set (``training.fit``)."""

@@ -94,8 +94,8 @@ def _duration(seconds):
 
 def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print, coming=False):
     """Train every network the report on ``profile_name`` needs (``study.Setting.planned_networks``): the
-    study's models, the runs of the batch-size ablation, the reader and its control trained on corrupted
-    images, then the further runs of the best U-Net that measure the run-to-run spread; with ``coming``,
+    study's models, the runs of the batch-size ablation, the reader, its control trained on corrupted images and
+    the second reader, then the further runs of the best U-Net that measure the run-to-run spread; with ``coming``,
     the networks the report will read (``Setting.coming_networks``: the correctors) before those runs."""
     from . import artifacts, backend, models, study, training
 
@@ -223,8 +223,8 @@ def main(argv=None):
     parser.add_argument(
         "--coming",
         action="store_true",
-        help="also train the networks the report will read (the second reader, the orientation head and the "
-        "correctors): roughly 10 to 20 h of one-core training on the full profile",
+        help="also train the networks the report will read (the orientation head and the correctors): roughly 10 "
+        "to 20 h of one-core training on the full profile",
     )
     args = parser.parse_args(argv)
     paths.absolute_environment()

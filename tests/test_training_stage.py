@@ -144,9 +144,9 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
     )
     assert run.returncode == 0, run.stderr[-3000:]
     family_runs = sum(1 for runs in study.FAMILY_RUNS.values() for _, run in runs if run)
-    coming = 2 + len(correctors.CORRECTOR_IDS)  # the second reader, the orientation head and the correctors
+    coming = 1 + len(correctors.CORRECTOR_IDS)  # the orientation head and the correctors
     networks = (
-        len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 2 + family_runs + coming
+        len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 3 + family_runs + coming
     )
     assert (
         run.stdout.strip()
@@ -166,13 +166,18 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
         for model_id in study.BATCH_ABLATION_MODELS
         for size in study.BATCH_ABLATION_SIZES
     ]
-    assert finished[6:12] == [
+    assert finished[6:13] == [
         "model 23",
         "model 22",
         "model 21",
         "model 20",
         "the reader",
         "the reader trained on corrupted images",
+        "the second reader",
+    ]
+    assert finished[-coming - (training.SPREAD_RUNS - 1) : -(training.SPREAD_RUNS - 1)] == [
+        "the orientation head",
+        *(f"corrector {corrector_id}" for corrector_id in correctors.CORRECTOR_IDS),
     ]
     assert finished[-coming - (training.SPREAD_RUNS - 1) : -(training.SPREAD_RUNS - 1)] == [
         "the second reader",
@@ -365,7 +370,7 @@ def test_a_stage_with_everything_in_the_cache_says_so_up_front_and_prices_nothin
     out, err = again.communicate(timeout=600)
     assert again.returncode == 0, err[-3000:]
     family_runs = sum(1 for runs in study.FAMILY_RUNS.values() for _, run in runs if run)
-    planned = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + 2 + family_runs
+    planned = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + 3 + family_runs
     header = out.splitlines()[1]
     assert header.startswith(f"{planned + training.SPREAD_RUNS - 1} networks, on Keras' ")
     assert f": {planned} found in the artifact folder or the published set, 0 to train" in header
