@@ -69,9 +69,8 @@ def second_reader_text(final):
     """What the second reader reads of the clean images and of the best model's corrections, in a sentence."""
     read = {name: tree[labels.READ]["overall"] for name, tree in final["second reader"]["headline"].items()}
     return (
-        f"A second, stronger reader of another architecture, never used to choose a model, reads "
-        f"{read[labels.CLEAN]:.1f}% of the clean images and {read[final['final name']]:.1f}% of model "
-        f"{final['final model']}'s corrections."
+        f"A second, independent reader (a residual network) reads {read[labels.CLEAN]:.1f}% clean, "
+        f"{read[final['final name']]:.1f}% corrected."
     )
 
 

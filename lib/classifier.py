@@ -7,11 +7,11 @@ KMNIST authors report 95.12% test accuracy for it), trained once on the clean tr
 like the autoencoders. Unlike the benchmark's Adadelta, it uses Adam (1e-3) with the autoencoders'
 early stopping, which reaches the same accuracy in fewer epochs.
 
-Every corrector is chosen by what that reader reads, and one of them is trained to please it; so a second,
-stronger reader of another architecture judges the same corrections independently: a pre-activation residual
-network (``second_reader_network``), the kind the KMNIST benchmark lists (its PreActResNet-18 reads 97.82% of
-the clean test set). It is trained on the clean training images only and is never used to train, tune or
-select a corrector.
+Every corrector is chosen by what that reader reads, and one of them is trained to please it; so a second
+reader of another architecture judges the same corrections independently: a pre-activation residual network
+(``second_reader_network``), the kind the KMNIST benchmark lists (its PreActResNet-18 reads 97.82% of the clean
+test set), narrowed to train on one CPU core. It is trained on the clean training images only and is never used
+to train, tune or select a corrector.
 """
 
 from . import training

@@ -651,7 +651,7 @@ class Setting:
 
     @cached_property
     def second_reader_run(self):
-        """The training of the second, stronger reader, which judges the corrections independently
+        """The training of the second reader, which judges the corrections independently
         (``classifier.SECOND_READER_ID``); nothing that trains or chooses a corrector reads it."""
         return self.fit(self.reader_network(classifier.SECOND_READER_ID))
 
