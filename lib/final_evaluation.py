@@ -378,7 +378,7 @@ class FinalEvaluation:
 
     @cached_property
     def undoing(self):
-        return self.setting.undoing_readings(self.test, second=self.second)
+        return self.setting.undoing_readings(self.test)
 
     @cached_property
     def answers(self):

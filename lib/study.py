@@ -527,12 +527,10 @@ class Setting:
             for name, measures in measured.items()
         }
 
-    def undoing_readings(self, split, second=False):
-        """Per image of ``split``: does the reader's (with ``second``, the second reader's) search over flips and
-        turns read it right (``right``), does any flip or turn (``any_right``)? Computed once
-        (``evaluation_cache.undoing_readings``)."""
-        reader = self.second_reader_run if second else self.reader_run
-        return evaluation_cache.undoing_readings(self.out_dir, reader, split)
+    def undoing_readings(self, split):
+        """Per image of ``split``: does the reader's search over flips and turns read it right (``right``), does
+        any flip or turn (``any_right``)? Computed once (``evaluation_cache.undoing_readings``)."""
+        return evaluation_cache.undoing_readings(self.out_dir, self.reader_run, split)
 
     def autoencoder(self, model_id, run=0, batch_size=None):
         """Autoencoder ``model_id`` as this run trains it (``run``, ``batch_size``: as ``training.config_for``)."""
