@@ -6,6 +6,8 @@ reader, and judged against the U-Nets' run-to-run noise and McNemar's test over 
 and the second reader only report. ``ablation_table`` gives both, side by side.
 """
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 
@@ -30,8 +32,9 @@ class CorrectorEvaluation:
         """Name -> the ``Measures`` of each corrector's corrections of ``split``."""
         return {name: self.setting.measures(run, split, second=second) for name, run in self.runs.items()}
 
-    @property
+    @cached_property
     def splits(self):
+        """Where each table measures: the validation images at every severity and at 3, the test images at 3."""
         return {
             VAL_ALL: self.setting.ladder_splits["val"],
             VAL_3: self.setting.splits["val"],

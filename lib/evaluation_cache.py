@@ -11,6 +11,7 @@ is written atomically with the SHA-256 of its arrays inside; one that does not m
 damaged (``<file>.damaged-<UTC time>``, kept for inspection) and computed again.
 """
 
+import functools
 import hashlib
 import inspect
 import json
@@ -105,26 +106,27 @@ READ_BY = (
 def network_readings(out_dir, network, split, reader, log=print):
     """The class ``reader`` (a ``TrainResult``) reads in each of ``network``'s corrections of ``split``: a reader's
     readings apart from the ``Measures``, for a second reader, so that the image measures are not computed again."""
-
-    def compute():
-        outputs = evaluation.reconstruct(network.model, split.corrupted)
-        return {"read": evaluation.reader_probabilities(reader.model, outputs).argmax(axis=1)}
-
-    key = {"outputs": network_identity(network), "reader": network_identity(reader), "code": code_digest(READ_BY)}
-    return _cached(out_dir, f"{network.folder.name}-read", key, split, ("read",), compute, log)["read"]
+    make_outputs = functools.partial(evaluation.reconstruct, network.model, split.corrupted)
+    return _readings(out_dir, network.folder.name, network_identity(network), split, reader, make_outputs, log)
 
 
 def reference_readings(out_dir, name, split, mean_train_image, reader, log=print):
     """The class ``reader`` reads in each output of reference answer ``name`` for ``split`` (as
     ``reference_measures`` makes them), apart from the ``Measures``, as ``network_readings``."""
+    outputs = _reference_outputs(name, mean_train_image)
+    make_outputs = functools.partial(evaluation.reference_outputs, name, split, mean_train_image)
+    return _readings(out_dir, labels.FILE_KEYS[name], outputs, split, reader, make_outputs, log)
+
+
+def _readings(out_dir, what, outputs, split, reader, make_outputs, log):
+    """The class ``reader`` reads in each of the outputs ``make_outputs`` makes for ``split``, kept under ``what``
+    and keyed by ``outputs`` (what makes them)."""
 
     def compute():
-        outputs = evaluation.reference_outputs(name, split, mean_train_image)
-        return {"read": evaluation.reader_probabilities(reader.model, outputs).argmax(axis=1)}
+        return {"read": evaluation.reader_probabilities(reader.model, make_outputs()).argmax(axis=1)}
 
-    key = {"outputs": _reference_outputs(name, mean_train_image), "reader": network_identity(reader)}
-    key["code"] = code_digest(READ_BY)
-    return _cached(out_dir, f"{labels.FILE_KEYS[name]}-read", key, split, ("read",), compute, log)["read"]
+    key = {"outputs": outputs, "reader": network_identity(reader), "code": code_digest(READ_BY)}
+    return _cached(out_dir, f"{what}-read", key, split, ("read",), compute, log)["read"]
 
 
 def _reference_outputs(name, mean_train_image):
