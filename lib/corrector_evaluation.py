@@ -2,8 +2,8 @@
 kept where the evidence supports them, and the targets of reading as well as clean.
 
 Every choice is made on the validation images at every severity (``Setting.ladder_splits``), read by the study
-reader, and judged against the U-Nets' run-to-run noise and McNemar's test over the same images; the test images
-and the second reader only report. ``ablation_table`` gives both, side by side.
+reader, and judged against U-Net 23's run-to-run spread on those images and McNemar's test over them; the test
+images and the second reader only report. ``ablation_table`` gives both, side by side.
 """
 
 from functools import cached_property
@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import correctors, evaluation, final_evaluation, labels, study
 from .corruptions import FAMILIES, SEVERITIES
+from .training import SPREAD_RUNS
 
 BASE_NAME = f"U-Net {correctors.BASE_MODEL}"
 VAL_ALL = "validation, every severity"  # where choices are made
@@ -20,13 +21,20 @@ VAL_3, TEST_3 = "validation, severity 3", "test, severity 3"
 
 
 class CorrectorEvaluation:
-    """The correctors (``runs``: corrector id -> ``TrainResult``) beside U-Net 23 (``base``, its ``TrainResult``)
-    on ``setting``'s splits; ``noise`` is the study's ``noise_levels`` (the U-Nets' readability noise judges every
-    difference). Each table is computed once, from the kept evaluations (``Setting.measures``)."""
+    """The correctors (``runs``: corrector id -> ``TrainResult``) beside U-Net 23 (``base_runs``: its runs, seeds one
+    apart, the study's own first) on ``setting``'s splits. Each table is computed once, from the kept evaluations
+    (``Setting.measures``)."""
 
-    def __init__(self, setting, base, runs, noise):
-        self.setting, self.noise = setting, noise
-        self.runs = {BASE_NAME: base, **runs}
+    def __init__(self, setting, base_runs, runs):
+        self.setting, self.base_runs = setting, base_runs
+        self.runs = {BASE_NAME: base_runs[0], **runs}
+
+    @cached_property
+    def noise(self):
+        """How far another run of U-Net 23 moves its readability (points) on the validation images at every severity,
+        where the choices are made: the range over its runs. Every difference from it is judged against this."""
+        split = self.splits[VAL_ALL]
+        return float(np.ptp([self.setting.measures(run, split).accuracy(split)["overall"] for run in self.base_runs]))
 
     def measures(self, split, second=False):
         """Name -> the ``Measures`` of each corrector's corrections of ``split``."""
@@ -63,10 +71,11 @@ class CorrectorEvaluation:
 
     def against_base(self):
         """Each corrector against U-Net 23 on the validation images at every severity: the readability difference
-        (points), McNemar's p over the same images, and the verdict against the U-Nets' noise."""
+        (points), McNemar's p over the same images, and the verdict against U-Net 23's run-to-run spread there
+        (``noise``)."""
         split = self.splits[VAL_ALL]
         right = {name: measured.right(split) for name, measured in self.measures(split).items()}
-        noise = self.noise["read"]["u-net"]
+        noise = self.noise
         rows = {}
         for name in self.runs:
             if name == BASE_NAME:
@@ -96,6 +105,22 @@ def kept_ideas(against):
         for name in against.index
         if against.loc[name, "judged"] == "higher" and (not correctors.spec(name).reader_weight or name == guide)
     ]
+
+
+def ablation(setting, log=print):
+    """The ``CorrectorEvaluation`` of every corrector of ``correctors.CORRECTOR_IDS`` beside U-Net 23's runs, each
+    trained or found in the cache (``log`` takes what that says)."""
+    base_runs = [setting.fit(setting.autoencoder(correctors.BASE_MODEL, run), log) for run in range(SPREAD_RUNS)]
+    runs = {
+        corrector_id: setting.fit(setting.corrector(corrector_id), log) for corrector_id in correctors.CORRECTOR_IDS
+    }
+    return CorrectorEvaluation(setting, base_runs, runs)
+
+
+def final_corrector_id(against):
+    """The final corrector: the ideas kept (``kept_ideas``) combined, or None where none is kept (U-Net 23 stays)."""
+    kept = kept_ideas(against)
+    return correctors.combined_id(kept) if kept else None
 
 
 def reading_targets(first, second, family_right, severity_right):

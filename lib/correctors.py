@@ -102,6 +102,15 @@ class Undo(layers.Layer):
         return input_shape[0]
 
 
+class Choose(layers.Layer):
+    """The undoing the orientation head rates likeliest: the argmax of its probabilities. A layer of its own, named
+    where it is used, so that the corrector's graph, and so its cache key, is the same in every process (an op on
+    a symbolic tensor is named by a per-process counter: argmax, argmax_1, ...)."""
+
+    def call(self, probabilities):
+        return keras.ops.argmax(probabilities, axis=-1)
+
+
 def undone(images, choices):
     """``images`` (N, 28, 28) each undone as its choice (an index into ``UNDOINGS``) names, as numpy float32."""
     result = Undo()([images[..., None].astype(np.float32), np.asarray(choices, np.int32)])
@@ -170,7 +179,7 @@ def upright_network():
     image = keras.Input(models.INPUT_SHAPE, name="image")
     u_net, head = models.build(BASE_MODEL), orientation_head()  # the U-Net first: it starts as U-Net 23 does
     head.trainable = False
-    choice = keras.ops.argmax(head(image), axis=-1)
+    choice = Choose(name="choose")(head(image))
     return keras.Model(image, u_net(Undo(name="undo")([image, choice])), name="upright_corrector")
 
 

@@ -603,9 +603,19 @@ class Setting:
 
     def coming_networks(self):
         """The networks of the question whether a correction reads as well as clean, which the report does not read
-        yet: the orientation head and the correctors (``lib.correctors``). They are trained and published first
-        (``lib.published``), then read."""
-        return [self.head_network(), *(self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS)]
+        yet: the orientation head, the correctors (``lib.correctors``) and U-Net 23's further runs, whose spread
+        judges them. They are trained and published first (``lib.published``), then read. The final corrector's
+        runs follow once these are trained (``corrector_evaluation.final_corrector_id``, ``corrector_runs``)."""
+        base_runs = [self.autoencoder(correctors.BASE_MODEL, run) for run in range(1, training.SPREAD_RUNS)]
+        return [
+            self.head_network(),
+            *(self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS),
+            *base_runs,
+        ]
+
+    def corrector_runs(self, corrector_id):
+        """Every run of corrector ``corrector_id``, seeds one apart (as many as the best U-Net's spread runs)."""
+        return [self.corrector(corrector_id, run) for run in range(training.SPREAD_RUNS)]
 
     def fit(self, network, log=print, wait=True):
         """``network`` trained, or found in this run's artifact folder or the published set (``training.fit``)."""

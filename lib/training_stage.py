@@ -129,46 +129,83 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print,
     prices = {network.name: price(network) for network in first}
     own_runs = {setting.autoencoder(model_id).config: model_id for model_id in study.family_ids("u-net")}
     u_nets = {own_runs[network.config]: network for network in first if network.config in own_runs}
-    # The spread runs repeat the best U-Net: known now where every U-Net is finished, else priced as those of
-    # the costliest U-Net they may repeat.
-    spread_runs = training.SPREAD_RUNS - 1
+    # The spread runs repeat the best U-Net: known now where every U-Net is finished (and not counted again where
+    # the coming networks hold them), else priced as those of the costliest U-Net they may repeat.
     known = study.best_new_model_of_records(
         {model_id: finished_record(network) for model_id, network in u_nets.items()}
     )
     candidates = [known] if known else list(u_nets)
-    spread_prices = [
-        price(setting.autoencoder(model_id, run)) for model_id in candidates for run in range(1, spread_runs + 1)
-    ]
-    progress = Progress(prices | {f"spread run {run}": max(spread_prices) for run in range(1, spread_runs + 1)}, write)
+    spread = [setting.autoencoder(model_id, run) for model_id in candidates for run in range(1, training.SPREAD_RUNS)]
+    spread_runs = 0 if known and all(network.name in prices for network in spread) else training.SPREAD_RUNS - 1
+    placeholders = {f"spread run {run}": max(map(price, spread)) for run in range(1, spread_runs + 1)}
+    # The final corrector's runs follow the correctors, priced as the costliest of them.
+    final_runs = training.SPREAD_RUNS if coming else 0
+    corrector_price = max((cost(network) for network in first if network.name.startswith("corrector ")), default=None)
+    placeholders |= {FINAL_RUN.format(run): corrector_price for run in range(final_runs)}
+    progress = Progress(prices | placeholders, write)
     found = sum(not flops for flops, _ in prices.values())
+    final = f", and up to {final_runs} runs of the final corrector once the correctors are known" if coming else ""
     write(
-        f"{len(first) + spread_runs} networks, on Keras' {backend.NAME} backend ({backend.device()}): {found} found in "
-        f"the artifact folder or the published set, {len(first) - found} to train, and {spread_runs} runs of the "
-        "best U-Net once the U-Nets are known. Ctrl-C stops; the same command resumes where it stopped."
+        f"{len(first) + spread_runs + final_runs} networks, on Keras' {backend.NAME} backend ({backend.device()}): "
+        f"{found} found in the artifact folder or the published set, {len(first) - found} to train, and "
+        f"{spread_runs} runs of the best U-Net once the U-Nets are known{final}. Ctrl-C stops; the same command "
+        "resumes where it stopped."
     )
 
-    train_all(progress, setting, first, u_nets, price)
+    train_all(progress, setting, first, u_nets, price, coming)
     return progress
 
 
-def train_all(progress, setting, first, u_nets, price):
+FINAL_RUN = "final corrector run {}"  # a run of the final corrector, while the correctors are not yet known
+
+
+def train_all(progress, setting, first, u_nets, price, coming=False):
     """Train the ``first`` networks (``setting.planned_networks()``, and the coming ones where asked), then the
     spread runs of the best of ``u_nets`` (model id -> network, among ``first``), each network's price to come by
-    ``price``. A network another process is training is waited for only once everything else is done; a U-Net as
-    soon as the free networks are, since the spread runs need every U-Net and a seed model does not."""
+    ``price``; with ``coming``, then the final corrector's runs (``train_final_corrector``). A network another
+    process is training is waited for only once everything else is done; a U-Net as soon as the free networks
+    are, since the spread runs need every U-Net and a seed model does not."""
     from . import study
 
     done, busy = share_out(progress, first, setting)
     busy_u_nets = [network for network in busy if network in u_nets.values()]
     done |= wait_for(progress, busy_u_nets, setting)
     spread_model = study.best_new_model({model_id: done[network] for model_id, network in u_nets.items()})
+    trained = {network.name for network in first}
     runs = setting.planned_networks(spread_model)[len(setting.planned_networks()) :]
-    for run, network in enumerate(runs, 1):
-        del progress.pending[f"spread run {run}"]
+    for run in range(1, len(runs) + 1):
+        progress.pending.pop(f"spread run {run}", None)
+    runs = [network for network in runs if network.name not in trained]  # the coming networks may hold them
+    for network in runs:
         progress.pending[network.name] = price(network)
     progress.log(f"the best U-Net is model {spread_model}; {len(runs)} more runs of it measure the run-to-run spread")
     _, busy_runs = share_out(progress, runs, setting)
     wait_for(progress, [network for network in busy if network not in busy_u_nets] + busy_runs, setting)
+    if coming:
+        train_final_corrector(progress, setting, trained | {network.name for network in runs}, price)
+
+
+def train_final_corrector(progress, setting, trained, price):
+    """The final corrector's runs, seeds one apart, once every corrector and U-Net 23's runs are trained: the ideas
+    the ablation keeps on the validation images, combined (``corrector_evaluation.final_corrector_id``); none where
+    no idea is kept. ``trained`` names the networks this stage has trained or found already."""
+    from . import corrector_evaluation, training
+
+    final_id = corrector_evaluation.final_corrector_id(
+        corrector_evaluation.ablation(setting, progress.log).against_base()
+    )
+    for run in range(training.SPREAD_RUNS):
+        progress.pending.pop(FINAL_RUN.format(run), None)
+    runs = [] if final_id is None else [n for n in setting.corrector_runs(final_id) if n.name not in trained]
+    for network in runs:
+        progress.pending[network.name] = price(network)
+    progress.log(
+        f"the final corrector is {final_id}; {len(runs)} runs of it to train or find"
+        if final_id
+        else "no idea reads more than U-Net 23 on the validation images: U-Net 23 stays the final corrector"
+    )
+    _, busy = share_out(progress, runs, setting)
+    wait_for(progress, busy, setting)
 
 
 class StageInterrupted(Exception):

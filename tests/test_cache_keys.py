@@ -21,7 +21,7 @@ PINNED = Path(__file__).resolve().parent / "reference" / "cache_keys.json"
 def test_every_cache_key_is_the_pinned_one(profile, data_dir):
     setting = study.Setting(profile, 0, data_dir)
     computed = sorted(
-        network.folder("").name for network in published.needed_networks(setting) + setting.coming_networks()
+        {network.folder("").name for network in published.needed_networks(setting) + setting.coming_networks()}
     )
     pinned = json.loads(PINNED.read_text())[profile]
     assert computed == pinned, (

@@ -3,15 +3,19 @@ ladder, and the second reader kept out of everything that trains or chooses a co
 
 import ast
 import inspect
+import json
+import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lib import (
     backend,
     classifier,
+    corrector_evaluation,
     correctors,
     corruptions,
     evaluation,
@@ -23,6 +27,7 @@ from lib import (
     profiles,
     study,
     training,
+    training_stage,
 )
 
 keras = backend.keras
@@ -180,17 +185,28 @@ def test_the_ladder_corrupts_each_image_as_its_family_does_at_its_severity(chara
     np.testing.assert_allclose(shifts, 0.1 * severities[brightened], atol=1e-6)  # MNIST-C's ladder, 0.1 a step
 
 
-SECOND_READER_NAMES = {"SECOND_READER_ID", "second_reader_network", "SECOND_READER_STAGES"}
+SECOND_READER_NAMES = {"SECOND_READER_ID", "second_reader_network", "SECOND_READER_STAGES", "second_reader_run"}
 # What trains, tunes or chooses a corrector: none of it may reach the second reader.
 TRAINING_AND_CHOOSING = ["lib/training.py", "lib/losses.py", "lib/correctors.py", "lib/training_stage.py"]
+CORRECTOR_CHOOSING = [
+    corrector_evaluation.ablation,
+    corrector_evaluation.CorrectorEvaluation.noise.func,
+    corrector_evaluation.CorrectorEvaluation.against_base,
+    corrector_evaluation.chosen_guide,
+    corrector_evaluation.kept_ideas,
+    corrector_evaluation.final_corrector_id,
+    study.Setting.corrector_runs,
+    training_stage.train_final_corrector,
+]
 CHOOSING_FUNCTIONS = ["best_model", "final_models", "best_new_model", "best_new_model_of_records", "glance_models"]
 
 
 def names_in(tree):
+    """The names ``tree`` reads, and the keywords it passes (``second=True`` asks for the second reader's readings)."""
     return {
-        node.attr if isinstance(node, ast.Attribute) else node.id
+        node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else node.arg
         for node in ast.walk(tree)
-        if isinstance(node, (ast.Name, ast.Attribute))
+        if isinstance(node, (ast.Name, ast.Attribute, ast.keyword))
     }
 
 
@@ -204,17 +220,26 @@ def test_the_study_chooses_its_models_without_the_second_reader(name):
     assert not names_in(ast.parse(inspect.getsource(getattr(study, name)))) & SECOND_READER_NAMES
 
 
-def test_training_every_corrector_never_builds_the_second_reader(data_dir, tmp_path, monkeypatch):
-    """Run it: a corrector that reached the second reader in training would fail here."""
+@pytest.mark.parametrize("function", CORRECTOR_CHOOSING, ids=lambda function: function.__qualname__)
+def test_the_final_corrector_is_chosen_without_the_second_reader(function):
+    assert not names_in(ast.parse(textwrap.dedent(inspect.getsource(function)))) & (SECOND_READER_NAMES | {"second"})
+
+
+def test_training_every_corrector_and_choosing_the_final_one_never_builds_the_second_reader(
+    data_dir, tmp_path, monkeypatch
+):
+    """Run it: a corrector that reached the second reader in training or choosing would fail here."""
 
     def refused(*args, **kwargs):
-        raise AssertionError("the second reader was reached while a corrector trained")
+        raise AssertionError("the second reader was reached while a corrector trained or was chosen")
 
     setting = study.Setting("smoke", 0, data_dir, tmp_path)
     monkeypatch.setattr(classifier, "second_reader_network", refused)
     for corrector_id in correctors.CORRECTOR_IDS:
         result = setting.fit(setting.corrector(corrector_id), log=lambda line: None)
         assert result.history and not result.reused
+    against = corrector_evaluation.ablation(setting, log=lambda line: None).against_base()
+    corrector_evaluation.final_corrector_id(against)
 
 
 def test_a_guided_or_upright_corrector_is_keyed_by_the_networks_it_uses(data_dir, tmp_path):
@@ -279,6 +304,12 @@ def test_ideas_combine_by_their_ids_in_one_order_and_at_most_one_guided_weight()
             correctors.spec(wrong)
 
 
+def test_the_upright_corrector_is_built_alike_however_often_a_process_builds_it():
+    """Its graph, and so its cache key, must not carry a per-process counter (an unnamed op's name)."""
+    first, again = correctors.upright_network(), correctors.upright_network()
+    assert json.dumps(first.get_config(), default=str) == json.dumps(again.get_config(), default=str)
+
+
 def test_a_combined_corrector_trains_behind_the_head_of_its_own_splits(data_dir, tmp_path):
     setting = study.Setting("smoke", 0, data_dir, tmp_path)
     network = setting.corrector("ladder+upright")
@@ -293,23 +324,23 @@ def test_a_combined_corrector_trains_behind_the_head_of_its_own_splits(data_dir,
 
 
 def test_the_ablation_sets_every_corrector_beside_u_net_23_on_validation_and_test(data_dir, tmp_path):
-    from lib import corrector_evaluation
-
     setting = study.Setting("smoke", 0, data_dir, tmp_path)
     quiet = lambda line: None
     runs = {
         corrector_id: setting.fit(setting.corrector(corrector_id), log=quiet)
         for corrector_id in ("ladder", "guided-0.01", "guided-0.1")
     }
-    base = setting.fit(setting.autoencoder(correctors.BASE_MODEL), log=quiet)
-    noise = {"read": {"u-net": 0.0}}
-    evaluated = corrector_evaluation.CorrectorEvaluation(setting, base, runs, noise)
+    base_runs = [setting.fit(setting.autoencoder(correctors.BASE_MODEL, run), log=quiet) for run in range(3)]
+    evaluated = corrector_evaluation.CorrectorEvaluation(setting, base_runs, runs)
     table = evaluated.ablation_table()
     assert list(table.index) == [corrector_evaluation.BASE_NAME, *runs]
     val = setting.ladder_splits["val"]
     expected = setting.measures(runs["ladder"], val).accuracy(val)["overall"]
     assert table.loc["ladder", (corrector_evaluation.VAL_ALL, labels.READ)] == expected
     assert {str(level) for level in corruptions.SEVERITIES} <= set(table["test, by severity"].columns)
+    # The noise every difference is judged on: U-Net 23's runs on the validation images at every severity.
+    reads = [setting.measures(run, val).accuracy(val)["overall"] for run in base_runs]
+    assert evaluated.noise == max(reads) - min(reads)
     against = evaluated.against_base()
     assert list(against.index) == list(runs)
     guide = corrector_evaluation.chosen_guide(against)
@@ -319,9 +350,32 @@ def test_the_ablation_sets_every_corrector_beside_u_net_23_on_validation_and_tes
     assert not any(correctors.spec(idea).reader_weight and idea != guide for idea in kept)
 
 
-def test_the_images_still_misread_are_counted_per_family_with_what_each_reader_made_of_them():
-    from lib import corrector_evaluation
+def against(**judged):
+    """An ``against_base`` table: corrector id -> (readability difference from U-Net 23, verdict)."""
+    return pd.DataFrame(
+        {
+            name: {"read difference (points)": difference, "McNemar p": 0.01, "judged": verdict}
+            for name, (difference, verdict) in judged.items()
+        }
+    ).T
 
+
+def test_the_final_corrector_combines_the_ideas_that_read_more_than_u_net_23_with_the_guided_weight_chosen():
+    higher, lower, within = (2.0, "higher"), (-2.0, "lower"), (0.1, "within noise")
+    ablation = against(**{"ladder": higher, "upright": within, "guided-0.01": higher, "guided-0.1": (3.0, "higher")})
+    assert corrector_evaluation.final_corrector_id(ablation) == "ladder+guided-0.1"
+    # The weight chosen is the one that reads most; the other, though it reads more than U-Net 23 too, is not kept.
+    ablation = against(**{"ladder": higher, "upright": higher, "guided-0.01": (3.0, "higher"), "guided-0.1": higher})
+    assert corrector_evaluation.chosen_guide(ablation) == "guided-0.01"
+    assert corrector_evaluation.final_corrector_id(ablation) == "ladder+upright+guided-0.01"
+    # The weight that reads most is chosen even where it is within noise: then no weight is kept.
+    ablation = against(**{"ladder": higher, "upright": lower, "guided-0.01": (-0.5, "lower"), "guided-0.1": within})
+    assert corrector_evaluation.final_corrector_id(ablation) == "ladder"
+    nothing = against(**{"ladder": lower, "upright": within, "guided-0.01": lower, "guided-0.1": within})
+    assert corrector_evaluation.final_corrector_id(nothing) is None
+
+
+def test_the_images_still_misread_are_counted_per_family_with_what_each_reader_made_of_them():
     labels_ = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     test = profiles.Split(np.zeros((10, 28, 28)), np.zeros((10, 28, 28)), np.arange(10) % 5, labels_)
     corrected = labels_.copy()

@@ -143,24 +143,27 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
         env={**os.environ, "REPORT_DATA_DIR": data_dir},
     )
     assert run.returncode == 0, run.stderr[-3000:]
+    lines = run.stdout.splitlines()
     family_runs = sum(1 for runs in study.FAMILY_RUNS.values() for _, run in runs if run)
-    coming = 1 + len(correctors.CORRECTOR_IDS)  # the orientation head and the correctors
-    networks = (
-        len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 3 + family_runs + coming
+    spread_model = (
+        next(line for line in lines if " | the best U-Net is model " in line).split(" model ")[-1].split(";")[0]
     )
-    assert (
-        run.stdout.strip()
-        .splitlines()[-1]
-        .startswith(f"[{'#' * training_stage.BAR_WIDTH}] {networks}/{networks} networks | ")
-    )
+    base_runs = 0 if spread_model == correctors.BASE_MODEL else training.SPREAD_RUNS - 1  # else among the spread runs
+    final = next(line for line in lines if " | the final corrector is " in line or "stays the final corrector" in line)
+    final_runs = int(final.split("; ")[-1].split(" runs")[0]) if " is " in final else 0
+    # The orientation head, the correctors, U-Net 23's further runs, then the final corrector's runs.
+    coming = 1 + len(correctors.CORRECTOR_IDS) + base_runs + final_runs
+    networks = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 3 + family_runs
+    networks += coming
+    assert lines[-1].startswith(f"[{'#' * training_stage.BAR_WIDTH}] {networks}/{networks} networks | ")
     finished = [
         line.split(" | ")[4].split(":")[0]
-        for line in run.stdout.splitlines()
+        for line in lines
         if " networks | " in line and (": trained (" in line or ": reused from the cache (" in line)
     ]
-    assert len(finished) == networks
+    assert len(finished) == networks == len(set(finished))
     # The batch-size ablation first, at both sizes, then the U-Nets, the widest first, the readers; the coming
-    # networks after the study's; the spread runs wait for every U-Net.
+    # networks after the study's; the spread runs wait for every U-Net, the final corrector for every corrector.
     assert finished[:6] == [
         f"model {model_id}" + (f" at batch size {size}" if size != 128 else "")
         for model_id in study.BATCH_ABLATION_MODELS
@@ -175,12 +178,14 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
         "the reader trained on corrupted images",
         "the second reader",
     ]
-    assert finished[-coming - (training.SPREAD_RUNS - 1) : -(training.SPREAD_RUNS - 1)] == [
+    head = finished.index("the orientation head")
+    assert finished[head : head + 1 + len(correctors.CORRECTOR_IDS)] == [
         "the orientation head",
         *(f"corrector {corrector_id}" for corrector_id in correctors.CORRECTOR_IDS),
     ]
-    assert finished[-1].startswith(f"run {training.SPREAD_RUNS - 1} of model 2")
-    assert any(" | the best U-Net is model " in line for line in run.stdout.splitlines())
+    spread = [f"run {run} of model {spread_model}" for run in range(1, training.SPREAD_RUNS)]
+    assert finished[-final_runs - len(spread) : len(finished) - final_runs] == spread
+    assert all(name.startswith("corrector ") for name in finished[len(finished) - final_runs :])
 
 
 class BusySetting:
