@@ -123,68 +123,146 @@ def final_corrector_id(against):
     return correctors.combined_id(kept) if kept else None
 
 
-def reading_targets(first, second, family_right, severity_right):
-    """The targets of reading as well as clean for the final corrector, each judged (``study.target``): ``first``
-    and ``second`` are the final evaluation by the study reader and by the second (``FinalEvaluation``);
-    ``family_right`` (family -> which test images of it the study reader reads right) and ``severity_right``
-    (severity -> the same at that severity) give the intervals."""
-    clean = first.read.loc["overall", labels.CLEAN]
-    final_name = first.final_name
-    targets = {
-        "study reader, overall (%)": study.target(
-            ">=",
-            round(clean - 0.5, 1),
-            f"within 0.5 points of this reader's {clean:.1f}% on clean images",
-            first.read.loc["overall", final_name],
-            first.headline_intervals[final_name]["overall"],
-        ),
-        **{
-            f"study reader, {labels.family_text(family)} (%)": study.target(
+FIRST, SECOND = "study reader", "second reader"
+
+
+class FinalCorrector:
+    """The final corrector on the test images, read by the study reader and by the second: ``corrector_id`` (None
+    where no idea was kept and U-Net 23 stays) and its ``runs`` (``TrainResult``s, seeds one apart, run 0 first),
+    beside U-Net 23 (``base``, its study run), the uncorrected input and the clean images. Run 0 gives every figure
+    with its 95% interval over the images; the other runs are the spread every target is judged against."""
+
+    def __init__(self, setting, corrector_id, runs, base):
+        self.setting, self.corrector_id, self.runs, self.base = setting, corrector_id, runs, base
+        self.name = BASE_NAME if corrector_id is None else f"corrector {corrector_id}"
+        self.test = setting.splits["test"]
+
+    def answers(self, second=False):
+        """Name -> the ``Measures`` of each answer on the test images (the final corrector's run 0, U-Net 23, the
+        uncorrected input, the clean images), read by the study reader or, with ``second``, by the second."""
+        measured = {self.name: self.setting.measures(self.runs[0], self.test, second=second)}
+        measured.setdefault(BASE_NAME, self.setting.measures(self.base, self.test, second=second))
+        references = (labels.UNCORRECTED, labels.CLEAN)
+        return measured | self.setting.reference_measures(references, self.test, second=second)
+
+    @cached_property
+    def right(self):
+        """Reader -> answer name -> which test images it reads right (``answers``)."""
+        return {
+            reader: {name: measured.right(self.test) for name, measured in self.answers(second).items()}
+            for reader, second in ((FIRST, False), (SECOND, True))
+        }
+
+    def read_table(self):
+        """Read correctly (%), each figure with its 95% interval: a row per reader and answer, overall and per
+        family."""
+        rows = {}
+        for reader, answers in self.right.items():
+            intervals = evaluation.read_intervals(answers, self.test.family_ids)
+            for name, right in answers.items():
+                values = evaluation.by_family(100.0 * right, self.test.family_ids)
+                rows[(reader, name)] = {
+                    labels.family_text(group): evaluation.with_interval(value, intervals[name][group])
+                    for group, value in values.items()
+                }
+        return pd.DataFrame(rows).T
+
+    @cached_property
+    def run_right(self):
+        """Run -> which test images the study reader reads right after that run's correction, at severity 3
+        (``None``) and at every severity (1 to 5)."""
+        splits = {None: self.test} | {level: self.setting.test_split(level) for level in SEVERITIES}
+        return [
+            {level: self.setting.measures(run, split).right(split) for level, split in splits.items()}
+            for run in self.runs
+        ]
+
+    def run_table(self):
+        """The study reader's readability (%) after each run's correction: overall and per family at severity 3,
+        and at every severity."""
+        rows = {}
+        for index, right in enumerate(self.run_right):
+            row = evaluation.by_family(100.0 * right[None], self.test.family_ids)
+            rows[f"run {index}"] = {labels.family_text(group): value for group, value in row.items()} | {
+                f"severity {level}": 100.0 * right[level].mean() for level in SEVERITIES
+            }
+        return pd.DataFrame(rows).T
+
+    def targets(self):
+        """The targets of reading as well as clean, each judged (``study.target``) on run 0's figure and its 95%
+        interval and on every other run's figure: met only where all of them reach the bound."""
+        first, second = self.right[FIRST], self.right[SECOND]
+        family_ids = self.test.family_ids
+
+        def on_runs(figure):
+            """``figure`` (right -> %) of every run: run 0's, its interval's ends, the other runs'."""
+            return figure(self.run_right[0]), [figure(right) for right in self.run_right[1:]]
+
+        def reached(direction, bound, why, figure, hits):
+            value, others = on_runs(figure)
+            return study.target(direction, bound, why, value, evaluation.wilson_interval(hits), runs=others)
+
+        clean = 100.0 * first[labels.CLEAN].mean()
+        targets = {
+            "study reader, overall (%)": reached(
+                ">=",
+                round(clean - 0.5, 1),
+                f"within 0.5 points of this reader's {clean:.1f}% on clean images",
+                lambda right: 100.0 * right[None].mean(),
+                self.run_right[0][None],
+            )
+        }
+        for index, family in enumerate(FAMILIES):
+            targets[f"study reader, {labels.family_text(family)} (%)"] = reached(
                 ">=",
                 93,
                 "every family within about 2 points of clean",
-                100.0 * family_right[family].mean(),
-                evaluation.wilson_interval(family_right[family]),
+                lambda right, index=index: 100.0 * right[None][family_ids == index].mean(),
+                self.run_right[0][None][family_ids == index],
             )
-            for family in FAMILIES
-        },
-        **{
-            f"study reader, severity {level} (%)": study.target(
+        for level in SEVERITIES:
+            targets[f"study reader, severity {level} (%)"] = reached(
                 ">=",
                 90,
                 "every severity within about 5 points of clean: mild damage not over-corrected, severe damage read",
-                100.0 * right.mean(),
-                evaluation.wilson_interval(right),
+                lambda right, level=level: 100.0 * right[level].mean(),
+                self.run_right[0][level],
             )
-            for level, right in severity_right.items()
-        },
-    }
-    final_answer = f"corrected by {final_name}"
-    beaten = [
-        family
-        for index, family in enumerate(FAMILIES)
-        if final_evaluation.paired_verdict(
-            first.answers[final_answer][first.test.family_ids == index],
-            first.answers[labels.CORRUPTED_TRAINED_READER][first.test.family_ids == index],
+        control = self.setting.reference_measures([labels.UNCORRECTED], self.test, self.setting.control_reader_run)
+        control_right = control[labels.UNCORRECTED].right(self.test)
+
+        def families_beaten(right):
+            return sum(
+                final_evaluation.paired_verdict(right[None][family_ids == index], control_right[family_ids == index])
+                == final_evaluation.MORE
+                for index in range(len(FAMILIES))
+            )
+
+        beaten, others = on_runs(families_beaten)
+        targets["families read more than by the reader trained on corrupted images"] = study.target(
+            ">=",
+            len(FAMILIES),
+            "correcting must buy what training the reader on corrupted images does not, on every family "
+            "(McNemar's test)",
+            beaten,
+            runs=others,
         )
-        == final_evaluation.MORE
-    ]
-    targets["families read more than by the reader trained on corrupted images"] = study.target(
-        ">=",
-        len(FAMILIES),
-        "correcting must buy what training the reader on corrupted images does not, on every family (McNemar's test)",
-        len(beaten),
-    )
-    second_clean = second.read.loc["overall", labels.CLEAN]
-    targets["second reader, overall (%)"] = study.target(
-        ">=",
-        round(second_clean - 1, 1),
-        f"within 1 point of the second reader's own {second_clean:.1f}% on clean images: a gain that only pleases "
-        "the study reader does not count",
-        second.read.loc["overall", final_name],
-        second.headline_intervals[final_name]["overall"],
-    )
-    return targets
+        second_clean = 100.0 * second[labels.CLEAN].mean()
+        targets["second reader, overall (%)"] = study.target(
+            ">=",
+            round(second_clean - 1, 1),
+            f"within 1 point of the second reader's own {second_clean:.1f}% on clean images: a gain that only "
+            "pleases the study reader does not count",
+            100.0 * second[self.name].mean(),
+            evaluation.wilson_interval(second[self.name]),
+        )
+        return targets
+
+    def misread(self):
+        """``misread_table`` of run 0's corrections: what the test images the study reader still misreads have in
+        common."""
+        first, second = self.answers(), self.answers(second=True)
+        return misread_table(self.test, first[self.name].read, first[labels.CLEAN].read, second[self.name].read)
 
 
 def misread_table(test, read_corrected, read_clean, read_second):
@@ -197,7 +275,7 @@ def misread_table(test, read_corrected, read_clean, read_second):
     for index, family in enumerate(FAMILIES):
         chosen = test.family_ids == index
         wrong = misread & chosen
-        rows[family] = {
+        rows[labels.family_text(family)] = {
             "images": int(chosen.sum()),
             "misread after correction": int(wrong.sum()),
             "of them misread clean too": int((wrong & (read_clean != test.labels)).sum()),

@@ -241,13 +241,20 @@ def rounded(table, decimals):
 
 def target_table(targets):
     """The targets (``study.target`` each, by name) as a table: the bound, the value reached with its 95%
-    interval where it has one, and the verdict."""
+    interval where it has one, the other runs' values where a target was judged on several runs, and the
+    verdict."""
+    with_runs = any("runs" in target for target in targets.values())
     rows = {
         name: {
             "target": target["target"],
             "reached": evaluation.with_interval(target["reached"], target["interval"])
             if "interval" in target
             else number_text(target["reached"]),
+            **(
+                {"other runs": ", ".join(map(number_text, target.get("runs", []))) or evaluation.NO_FIGURE}
+                if with_runs
+                else {}
+            ),
             "verdict": target["verdict"],
         }
         for name, target in targets.items()

@@ -107,19 +107,22 @@ def joined_roles(*roles):
     return {model_id: ", ".join(names) for model_id, names in joined.items()}
 
 
-def target(direction, bound, why, reached, interval=None):
+def target(direction, bound, why, reached, interval=None, runs=()):
     """One of the report's targets: ``reached`` against ``bound`` (``direction`` ">=" or "<="), and why the bound
     is there. With a 95% ``interval`` of the value reached (low, high), the verdict is *met* where the whole
     interval lies on the bound's side, *missed* where it lies wholly beyond, and *within noise* where it holds
-    the bound; without one, the value is met or missed as it stands."""
+    the bound; without one, the value is met or missed as it stands. The values of further ``runs`` (the same
+    network trained with other seeds) count as the interval's ends do: met only where every run reaches it."""
     meets = (lambda value: value >= bound) if direction == ">=" else (lambda value: value <= bound)
     ends = (reached, reached) if interval is None else tuple(float(end) for end in interval)
-    verdict = "met" if all(map(meets, ends)) else "missed" if not any(map(meets, ends)) else "within noise"
+    values = [*ends, *runs]
+    verdict = "met" if all(map(meets, values)) else "missed" if not any(map(meets, values)) else "within noise"
     return {
         "target": f"{direction} {bound:g}",
         "why there": why,
         "reached": float(reached),
         **({} if interval is None else {"interval": list(ends)}),
+        **({"runs": [float(value) for value in runs]} if runs else {}),
         "verdict": verdict,
     }
 

@@ -375,6 +375,34 @@ def test_the_final_corrector_combines_the_ideas_that_read_more_than_u_net_23_wit
     assert corrector_evaluation.final_corrector_id(nothing) is None
 
 
+def test_the_final_corrector_is_read_by_both_readers_and_judged_on_every_run(data_dir, tmp_path):
+    setting = study.Setting("smoke", 0, data_dir, tmp_path)
+    quiet = lambda line: None
+    runs = [setting.fit(network, log=quiet) for network in setting.corrector_runs("ladder")]
+    base = setting.fit(setting.autoencoder(correctors.BASE_MODEL), log=quiet)
+    final = corrector_evaluation.FinalCorrector(setting, "ladder", runs, base)
+    test = setting.splits["test"]
+    table = final.read_table()
+    answers = [final.name, corrector_evaluation.BASE_NAME, labels.UNCORRECTED, labels.CLEAN]
+    assert list(table.index) == [(reader, name) for reader in ("study reader", "second reader") for name in answers]
+    second = setting.measures(runs[0], test, second=True).right(test)
+    expected = evaluation.with_interval(100.0 * second.mean(), evaluation.wilson_interval(second))
+    assert table.loc[("second reader", final.name), "overall"] == expected
+    by_run = final.run_table()
+    assert list(by_run.index) == ["run 0", "run 1", "run 2"]
+    at_5 = setting.test_split(5)
+    assert by_run.loc["run 2", "severity 5"] == setting.measures(runs[2], at_5).accuracy(at_5)["overall"]
+    targets = final.targets()
+    assert len(targets) == 1 + len(corruptions.FAMILIES) + len(corruptions.SEVERITIES) + 2
+    overall = targets["study reader, overall (%)"]
+    assert overall["reached"] == by_run.loc["run 0", "overall"]
+    assert overall["runs"] == by_run.loc[["run 1", "run 2"], "overall"].tolist()
+    # The smoke profile's networks train one epoch: far from any target.
+    assert overall["verdict"] == "missed"
+    misread = final.misread()
+    assert misread.loc["overall", "misread after correction"] == int((~final.right["study reader"][final.name]).sum())
+
+
 def test_the_images_still_misread_are_counted_per_family_with_what_each_reader_made_of_them():
     labels_ = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     test = profiles.Split(np.zeros((10, 28, 28)), np.zeros((10, 28, 28)), np.arange(10) % 5, labels_)
@@ -385,7 +413,7 @@ def test_the_images_still_misread_are_counted_per_family_with_what_each_reader_m
     second = corrected.copy()
     second[5] = 5  # the second reader reads image 5 right
     table = corrector_evaluation.misread_table(test, corrected, clean, second)
-    assert table.loc["gaussian_noise"].tolist() == [2, 2, 1, 1]
+    assert table.loc[labels.family_text("gaussian_noise")].tolist() == [2, 2, 1, 1]
     assert table.loc["rotation"].tolist() == [2, 1, 0, 0]
     assert table.loc["overall"].tolist() == [10, 3, 1, 1]
     chosen, captions = corrector_evaluation.misread_examples(test, corrected, second, np.random.default_rng(0))

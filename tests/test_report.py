@@ -477,6 +477,21 @@ def test_a_table_writes_a_number_with_four_significant_digits_and_no_exponent(va
     assert notebook.number_text(value) == text
 
 
+def test_the_targets_table_shows_the_other_runs_only_where_a_target_was_judged_on_several():
+    from lib import notebook, study
+
+    alone = notebook.target_table({"MSE ratio": study.target("<=", 0.2, "why", 0.19)})
+    assert list(alone.columns) == ["target", "reached", "verdict"]
+    table = notebook.target_table(
+        {
+            "overall": study.target(">=", 93, "why", 93.6, (93.1, 94.1), runs=[93.5, 92.25]),
+            "second": study.target(">=", 93, "why", 93.6, (93.1, 94.1)),
+        }
+    )
+    assert table.loc["overall"].tolist() == [">= 93", "93.6 (93.1\u201394.1)", "93.5, 92.25", "within noise"]
+    assert table.loc["second", "other runs"] == "\u2014"
+
+
 def test_tables_write_numbers_alike_in_html_and_latex_without_an_exponent():
     """pandas wrote the final evaluation's edge contrast (%) as 1.6077e+01 beside 9.8237e-05, its percentages as
     18.0000 beside 18.8333, and the PDF's LaTeX had four decimals on every number, the times' 8.7 as 8.7000. Then

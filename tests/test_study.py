@@ -96,6 +96,15 @@ def test_a_target_is_met_missed_or_within_noise_by_its_interval():
     assert study.target("<=", 0.2, "why", 0.21)["verdict"] == "missed"
 
 
+def test_a_target_judged_on_several_runs_is_met_only_where_every_run_reaches_it():
+    met = study.target(">=", 93, "why", 93.6, (93.1, 94.1), runs=[93.5, 94.0])
+    assert met["verdict"] == "met" and met["runs"] == [93.5, 94.0]
+    assert study.target(">=", 93, "why", 93.6, (93.1, 94.1), runs=[92.8, 94.0])["verdict"] == "within noise"
+    assert study.target(">=", 93, "why", 92.4, (91.9, 92.9), runs=[92.0, 93.2])["verdict"] == "within noise"
+    assert study.target(">=", 93, "why", 92.4, (91.9, 92.9), runs=[92.0, 92.5])["verdict"] == "missed"
+    assert study.target(">=", 5, "why", 5, runs=[4])["verdict"] == "within noise"
+
+
 def test_the_collapse_summary_reads_the_validation_verdicts_and_the_uncorrected_inputs_mse():
     table = pd.DataFrame(
         {"collapsed": [True, False, False, False], labels.VAL_MSE: [0.16, 0.05, 0.09, 0.08]},
