@@ -107,6 +107,43 @@ def kept_ideas(against):
     ]
 
 
+def choice_text(evaluated, against, final_id):
+    """The choice of the final corrector in prose: U-Net 23's readability on the validation images at every
+    severity and its run-to-run spread there, each idea's difference from it as judged, the guided weight chosen,
+    and what is kept (``final_id``, ``final_corrector_id``)."""
+    split = evaluated.splits[VAL_ALL]
+    base = evaluated.measures(split)[BASE_NAME].accuracy(split)["overall"]
+    ideas = "; ".join(
+        f"{name} {row['read difference (points)']:+.1f} points (McNemar p = {row['McNemar p']:.2g}: {row['judged']})"
+        for name, row in against.iterrows()
+    )
+    text = (
+        f"On the validation images at every severity the study reader reads {base:.1f}% of U-Net 23's corrections; "
+        f"its {len(evaluated.base_runs)} runs span {evaluated.noise:.1f} points there, the noise each idea is judged "
+        f"against. Against it: {ideas}. Of the two guided weights, {chosen_guide(against)} reads more."
+    )
+    if final_id is None:
+        return text + " No idea reads more than U-Net 23 beyond the noise: U-Net 23 stays the final corrector."
+    return (
+        text + f" The final corrector keeps what reads more beyond the noise: **{final_id}**, trained "
+        f"{len(evaluated.base_runs)} times with seeds one apart."
+    )
+
+
+def targets_text(targets):
+    """How many targets are met, within noise and missed, naming those not met."""
+    verdicts = {
+        verdict: [name for name, target in targets.items() if target["verdict"] == verdict]
+        for verdict in ("met", "within noise", "missed")
+    }
+    counts = ", ".join(f"{len(names)} {verdict}" for verdict, names in verdicts.items())
+    text = f"Of {len(targets)} targets: {counts}."
+    for verdict in ("within noise", "missed"):
+        if verdicts[verdict]:
+            text += f" {verdict.capitalize()}: {'; '.join(verdicts[verdict])}."
+    return text
+
+
 def ablation(setting, log=print):
     """The ``CorrectorEvaluation`` of every corrector of ``correctors.CORRECTOR_IDS`` beside U-Net 23's runs, each
     trained or found in the cache (``log`` takes what that says)."""
@@ -284,6 +321,18 @@ def misread_table(test, read_corrected, read_clean, read_second):
     table = pd.DataFrame(rows).T
     table.loc["overall"] = table.sum()
     return table
+
+
+def misread_text(table):
+    """``misread_table`` in a sentence: how many of the images still misread are the reader's own errors, and how
+    many the second reader reads right."""
+    overall = table.loc["overall"]
+    return (
+        f"The study reader misreads {overall['misread after correction']:,} of the {overall['images']:,} test images "
+        f"after correction; {overall['of them misread clean too']:,} of those it misreads clean as well (its own "
+        f"errors, which no correction can mend), and the second reader reads "
+        f"{overall['of them read right by the second reader']:,} of them right."
+    )
 
 
 def misread_examples(test, read_corrected, read_second, rng, per_family=3):

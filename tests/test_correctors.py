@@ -403,6 +403,50 @@ def test_the_final_corrector_is_read_by_both_readers_and_judged_on_every_run(dat
     assert misread.loc["overall", "misread after correction"] == int((~final.right["study reader"][final.name]).sum())
 
 
+def test_the_choice_is_said_with_u_net_23s_figure_its_noise_each_idea_and_what_is_kept():
+    split = SimpleNamespace(labels=np.arange(5), family_ids=np.arange(5))  # an image of each family
+    base = evaluation.Measures(*(np.zeros(5),) * 4, spread=0.0, read=np.array([0, 1, 2, 0, 4]))
+    evaluated = SimpleNamespace(
+        splits={corrector_evaluation.VAL_ALL: split},
+        measures=lambda split: {corrector_evaluation.BASE_NAME: base},
+        base_runs=[None] * 3,
+        noise=1.25,
+    )
+    table = against(**{"ladder": (2.0, "higher"), "guided-0.01": (0.5, "within noise"), "guided-0.1": (-3.0, "lower")})
+    text = corrector_evaluation.choice_text(evaluated, table, "ladder")
+    assert "reads 80.0% of U-Net 23's corrections; its 3 runs span 1.2 points" in text
+    assert "ladder +2.0 points (McNemar p = 0.01: higher); guided-0.01 +0.5 points" in text
+    assert (
+        "guided-0.1 -3.0 points (McNemar p = 0.01: lower). Of the two guided weights, guided-0.01 reads more." in text
+    )
+    assert text.endswith("**ladder**, trained 3 times with seeds one apart.")
+    assert corrector_evaluation.choice_text(evaluated, table, None).endswith("U-Net 23 stays the final corrector.")
+
+
+def test_the_targets_and_the_images_still_misread_are_counted_in_words():
+    targets = {
+        "a": study.target(">=", 1, "why", 2),
+        "b": study.target(">=", 1, "why", 2, runs=[0]),
+        "c": study.target(">=", 1, "why", 0),
+    }
+    assert corrector_evaluation.targets_text(targets) == (
+        "Of 3 targets: 1 met, 1 within noise, 1 missed. Within noise: b. Missed: c."
+    )
+    table = pd.DataFrame(
+        {
+            "images": [10, 30],
+            "misread after correction": [2, 1200],
+            "of them misread clean too": [1, 700],
+            "of them read right by the second reader": [0, 300],
+        },
+        index=["flip", "overall"],
+    )
+    assert corrector_evaluation.misread_text(table) == (
+        "The study reader misreads 1,200 of the 30 test images after correction; 700 of those it misreads clean as "
+        "well (its own errors, which no correction can mend), and the second reader reads 300 of them right."
+    )
+
+
 def test_the_images_still_misread_are_counted_per_family_with_what_each_reader_made_of_them():
     labels_ = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     test = profiles.Split(np.zeros((10, 28, 28)), np.zeros((10, 28, 28)), np.arange(10) % 5, labels_)
