@@ -295,6 +295,10 @@ class FinalCorrector:
         )
         return targets
 
+    def corrections(self, indices):
+        """Run 0's corrections of the test images ``indices``, (n, 28, 28)."""
+        return evaluation.reconstruct(self.runs[0].model, self.test.corrupted[indices])
+
     def misread(self):
         """``misread_table`` of run 0's corrections: what the test images the study reader still misreads have in
         common."""
