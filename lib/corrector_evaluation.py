@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import correctors, evaluation, final_evaluation, labels, study
+from . import artifacts, correctors, evaluation, final_evaluation, labels, study
 from .corruptions import FAMILIES, SEVERITIES
 from .training import SPREAD_RUNS
 
@@ -158,6 +158,23 @@ def final_corrector_id(against):
     """The final corrector: the ideas kept (``kept_ideas``) combined, or None where none is kept (U-Net 23 stays)."""
     kept = kept_ideas(against)
     return correctors.combined_id(kept) if kept else None
+
+
+def final_corrector_runs(setting):
+    """The final corrector's runs (networks, ``Setting.corrector_runs``), once every network that chooses it is
+    finished, in the artifact folder or the published set (the correctors, U-Net 23's runs); none before, and
+    none where no idea is kept. Choosing evaluates them on the validation images, once (the evaluations are kept)."""
+    choosing = [setting.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS]
+    choosing += [setting.autoencoder(correctors.BASE_MODEL, run) for run in range(SPREAD_RUNS)]
+    if not all(_finished(network.folder(setting.out_dir)) for network in choosing):
+        return []
+    final_id = final_corrector_id(ablation(setting, log=lambda line: None).against_base())
+    return [] if final_id is None else setting.corrector_runs(final_id)
+
+
+def _finished(folder):
+    published = artifacts.published_folder(folder)
+    return artifacts.is_finished(folder) or (published is not None and artifacts.is_finished(published))
 
 
 FIRST, SECOND = "study reader", "second reader"

@@ -41,14 +41,22 @@ def needed_networks(setting):
     return plan
 
 
+def coming_networks(setting):
+    """The networks the report will read (``Setting.coming_networks``), and the final corrector's runs once the
+    correctors that choose it are trained (``corrector_evaluation.final_corrector_runs``)."""
+    from . import corrector_evaluation
+
+    return setting.coming_networks() + corrector_evaluation.final_corrector_runs(setting)
+
+
 def survey(setting):
     """Check the published set of ``setting``'s profile: every folder's checksums and weights, and its key
-    against the keys the current code computes. A network the report does not read yet
-    (``Setting.coming_networks``) may be published or not; published, it is checked as the others are."""
+    against the keys the current code computes. A network the report does not read yet (``coming_networks``)
+    may be published or not; published, it is checked as the others are."""
     from . import artifacts, study
 
     needed = {network: network.folder("").name for network in needed_networks(setting)}
-    coming = {network.folder("").name: network for network in setting.coming_networks()}
+    coming = {network.folder("").name: network for network in coming_networks(setting)}
     profile_dir = paths.PUBLISHED_DIR / setting.profile.name / "models"
     found = sorted(path for path in profile_dir.glob("*") if path.is_dir()) if profile_dir.is_dir() else []
     result = Survey(stale=[path for path in found if path.name not in {*needed.values(), *coming}])
@@ -79,14 +87,14 @@ def survey(setting):
 
 
 def publish(setting, write=print):
-    """Copy every finished network the report needs, or will (``Setting.coming_networks``), from ``setting``'s
+    """Copy every finished network the report needs, or will (``coming_networks``), from ``setting``'s
     artifact folder into the published set: its ``FILES`` only, checked before and after the copy. Returns the
     names published."""
     from . import artifacts
 
     target = paths.PUBLISHED_DIR / setting.profile.name / "models"
     published = []
-    for network in needed_networks(setting) + setting.coming_networks():
+    for network in needed_networks(setting) + coming_networks(setting):
         trained = network.folder(setting.out_dir)
         copy = target / trained.name
         if copy.exists() or not artifacts.is_finished(trained):

@@ -375,6 +375,27 @@ def test_the_final_corrector_combines_the_ideas_that_read_more_than_u_net_23_wit
     assert corrector_evaluation.final_corrector_id(nothing) is None
 
 
+def test_the_final_corrector_runs_are_known_once_every_network_that_chooses_it_is_trained(
+    data_dir, tmp_path, monkeypatch
+):
+    setting = study.Setting("smoke", 0, data_dir, tmp_path)
+    assert corrector_evaluation.final_corrector_runs(setting) == []  # nothing trained yet
+    for corrector_id in correctors.CORRECTOR_IDS:
+        setting.fit(setting.corrector(corrector_id), log=lambda line: None)
+    assert corrector_evaluation.final_corrector_runs(setting) == []  # U-Net 23's runs are not trained yet
+    for run in range(training.SPREAD_RUNS):
+        setting.fit(setting.autoencoder(correctors.BASE_MODEL, run), log=lambda line: None)
+    judged = []
+    monkeypatch.setattr(corrector_evaluation, "final_corrector_id", lambda against: judged.append(against) or "ladder")
+    runs = corrector_evaluation.final_corrector_runs(setting)
+    assert [network.name for network in runs] == [
+        "corrector ladder",
+        "corrector ladder, run 1",
+        "corrector ladder, run 2",
+    ]
+    assert list(judged[0].index) == list(correctors.CORRECTOR_IDS)
+
+
 def test_the_final_corrector_is_read_by_both_readers_and_judged_on_every_run(data_dir, tmp_path):
     setting = study.Setting("smoke", 0, data_dir, tmp_path)
     quiet = lambda line: None
