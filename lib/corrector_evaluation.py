@@ -131,17 +131,34 @@ def choice_text(evaluated, against, final_id):
 
 
 def targets_text(targets):
-    """How many targets are met, within noise and missed, naming those not met."""
-    verdicts = {
-        verdict: [name for name, target in targets.items() if target["verdict"] == verdict]
-        for verdict in ("met", "within noise", "missed")
-    }
-    counts = ", ".join(f"{len(names)} {verdict}" for verdict, names in verdicts.items())
-    text = f"Of {len(targets)} targets: {counts}."
-    for verdict in ("within noise", "missed"):
-        if verdicts[verdict]:
-            text += f" {verdict.capitalize()}: {'; '.join(verdicts[verdict])}."
+    """How many targets (``FinalCorrector.targets``) are met, within noise and missed; then, for each group not met
+    whole, which of its members are not."""
+    counts = {verdict: 0 for verdict in ("met", "within noise", "missed")}
+    for target in targets.values():
+        counts[target["verdict"]] += 1
+    text = f"Of {len(targets)} targets, " + ", ".join(f"{count} {verdict}" for verdict, count in counts.items()) + "."
+    groups = {}
+    for target in targets.values():
+        groups.setdefault(target["group"], []).append(target)
+    for group, members in groups.items():
+        short = {
+            verdict: [member.get("member") for member in members if member["verdict"] == verdict]
+            for verdict in ("within noise", "missed")
+        }
+        said = [
+            verdict + (f" ({', '.join(names)})" if names[0] is not None and len(names) < len(members) else "")
+            for verdict, names in short.items()
+            if names
+        ]
+        if said:
+            text += f" *{group.capitalize()}*: {'; '.join(said)}."
     return text
+
+
+def reasons_text(targets):
+    """Each group of targets (``FinalCorrector.targets``) with its bound and why it is there, as a list."""
+    reasons = {target["group"]: target for target in targets.values()}
+    return "\n".join(f"- *{group}* {target['target']}: {target['why there']}." for group, target in reasons.items())
 
 
 def ablation(setting, log=print):
@@ -244,7 +261,8 @@ class FinalCorrector:
 
     def targets(self):
         """The targets of reading as well as clean, each judged (``study.target``) on run 0's figure and its 95%
-        interval and on every other run's figure: met only where all of them reach the bound."""
+        interval and on every other run's figure: met only where all of them reach the bound. Each names its
+        ``group`` (the targets that share a bound and its reason) and, within a group, its ``member``."""
         first, second = self.right[FIRST], self.right[SECOND]
         family_ids = self.test.family_ids
 
@@ -265,6 +283,7 @@ class FinalCorrector:
                 lambda right: 100.0 * right[None].mean(),
                 self.run_right[0][None],
             )
+            | {"group": "study reader, overall"}
         }
         for index, family in enumerate(FAMILIES):
             targets[f"study reader, {labels.family_text(family)} (%)"] = reached(
@@ -273,7 +292,7 @@ class FinalCorrector:
                 "every family within about 2 points of clean",
                 lambda right, index=index: 100.0 * right[None][family_ids == index].mean(),
                 self.run_right[0][None][family_ids == index],
-            )
+            ) | {"group": "study reader, each family", "member": labels.family_text(family)}
         for level in SEVERITIES:
             targets[f"study reader, severity {level} (%)"] = reached(
                 ">=",
@@ -281,7 +300,7 @@ class FinalCorrector:
                 "every severity within about 5 points of clean: mild damage not over-corrected, severe damage read",
                 lambda right, level=level: 100.0 * right[level].mean(),
                 self.run_right[0][level],
-            )
+            ) | {"group": "study reader, each severity", "member": f"severity {level}"}
         control = self.setting.reference_measures([labels.UNCORRECTED], self.test, self.setting.control_reader_run)
         control_right = control[labels.UNCORRECTED].right(self.test)
 
@@ -300,7 +319,7 @@ class FinalCorrector:
             "(McNemar's test)",
             beaten,
             runs=others,
-        )
+        ) | {"group": "families read more than by the reader trained on corrupted images"}
         second_clean = 100.0 * second[labels.CLEAN].mean()
         targets["second reader, overall (%)"] = study.target(
             ">=",
@@ -309,7 +328,7 @@ class FinalCorrector:
             "pleases the study reader does not count",
             100.0 * second[self.name].mean(),
             evaluation.wilson_interval(second[self.name]),
-        )
+        ) | {"group": "second reader, overall"}
         return targets
 
     def corrections(self, indices):
@@ -358,16 +377,17 @@ def misread_text(table):
 
 def misread_examples(test, read_corrected, read_second, rng, per_family=3):
     """Up to ``per_family`` test images of each family that the study reader misreads after correction, drawn by
-    ``rng``: their indices and captions (the class, and what each reader read)."""
+    ``rng`` and grouped by family: their indices and captions (the family, the class, and what the study reader
+    and then the second reader read)."""
     misread = np.flatnonzero(read_corrected != test.labels)
     chosen = []
     for index in range(len(FAMILIES)):
         candidates = misread[test.family_ids[misread] == index]
-        chosen.extend(rng.choice(candidates, size=min(per_family, len(candidates)), replace=False))
-    chosen = np.array(sorted(chosen), dtype=int)
+        chosen.extend(sorted(rng.choice(candidates, size=min(per_family, len(candidates)), replace=False)))
+    chosen = np.array(chosen, dtype=int)
     captions = [
-        f"{labels.family_text(FAMILIES[test.family_ids[i]])}\nclass {test.labels[i]}: read {read_corrected[i]}"
-        f" / {read_second[i]}"
+        f"{labels.family_text(FAMILIES[test.family_ids[i]])}\nclass {test.labels[i]}; read {read_corrected[i]} and "
+        f"{read_second[i]}"
         for i in chosen
     ]
     return chosen, captions

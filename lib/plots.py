@@ -211,7 +211,8 @@ def still_misread(clean, corrupted, corrected, captions):
     return described(
         fig,
         f"{len(clean)} test images the study reader misreads after correction: corrupted, corrected and clean, "
-        "each captioned with its class and what each reader read.",
+        "each captioned with its family, its class and the classes the study reader and then the second reader "
+        "read in the correction.",
     )
 
 

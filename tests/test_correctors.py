@@ -446,12 +446,18 @@ def test_the_choice_is_said_with_u_net_23s_figure_its_noise_each_idea_and_what_i
 
 def test_the_targets_and_the_images_still_misread_are_counted_in_words():
     targets = {
-        "a": study.target(">=", 1, "why", 2),
-        "b": study.target(">=", 1, "why", 2, runs=[0]),
-        "c": study.target(">=", 1, "why", 0),
+        "a": study.target(">=", 1, "why", 2) | {"group": "overall"},
+        "b": study.target(">=", 1, "why", 2, runs=[0]) | {"group": "each family", "member": "flip"},
+        "c": study.target(">=", 1, "why", 0) | {"group": "each family", "member": "rotation"},
+        "d": study.target(">=", 1, "why", 2) | {"group": "each family", "member": "brightness"},
+        "e": study.target(">=", 1, "because", 0) | {"group": "second reader"},
     }
     assert corrector_evaluation.targets_text(targets) == (
-        "Of 3 targets: 1 met, 1 within noise, 1 missed. Within noise: b. Missed: c."
+        "Of 5 targets, 2 met, 1 within noise, 2 missed. *Each family*: within noise (flip); missed (rotation). "
+        "*Second reader*: missed."
+    )
+    assert corrector_evaluation.reasons_text(targets) == (
+        "- *overall* >= 1: why.\n- *each family* >= 1: why.\n- *second reader* >= 1: because."
     )
     table = pd.DataFrame(
         {
@@ -482,4 +488,4 @@ def test_the_images_still_misread_are_counted_per_family_with_what_each_reader_m
     assert table.loc["rotation"].tolist() == [2, 1, 0, 0]
     assert table.loc["overall"].tolist() == [10, 3, 1, 1]
     chosen, captions = corrector_evaluation.misread_examples(test, corrected, second, np.random.default_rng(0))
-    assert chosen.tolist() == [0, 5, 6] and captions[1].endswith("class 5: read 9 / 5")
+    assert chosen.tolist() == [0, 5, 6] and captions[1].endswith("class 5; read 9 and 5")
