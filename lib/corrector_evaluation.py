@@ -205,16 +205,20 @@ class FinalCorrector:
 
     def __init__(self, setting, corrector_id, runs, base):
         self.setting, self.corrector_id, self.runs, self.base = setting, corrector_id, runs, base
+        self._answers = {}  # second (bool) -> ``answers``
         self.name = BASE_NAME if corrector_id is None else f"corrector {corrector_id}"
         self.test = setting.splits["test"]
 
     def answers(self, second=False):
         """Name -> the ``Measures`` of each answer on the test images (the final corrector's run 0, U-Net 23, the
-        uncorrected input, the clean images), read by the study reader or, with ``second``, by the second."""
-        measured = {self.name: self.setting.measures(self.runs[0], self.test, second=second)}
-        measured.setdefault(BASE_NAME, self.setting.measures(self.base, self.test, second=second))
-        references = (labels.UNCORRECTED, labels.CLEAN)
-        return measured | self.setting.reference_measures(references, self.test, second=second)
+        uncorrected input, the clean images), read by the study reader or, with ``second``, by the second; looked
+        up once per reader."""
+        if second not in self._answers:
+            runs = {self.name: self.runs[0], BASE_NAME: self.base}  # one entry where U-Net 23 stays the final
+            measured = {name: self.setting.measures(run, self.test, second=second) for name, run in runs.items()}
+            references = (labels.UNCORRECTED, labels.CLEAN)
+            self._answers[second] = measured | self.setting.reference_measures(references, self.test, second=second)
+        return self._answers[second]
 
     @cached_property
     def right(self):
