@@ -104,6 +104,15 @@ def is_finished(folder):
     return (Path(folder) / RESULT).exists()
 
 
+def finished_folder(folder):
+    """Where the finished run that ``folder`` (a ``model_folder``) keeps is found: ``folder`` itself, else its
+    published copy (``published_folder``); None where neither holds it."""
+    for place in (folder, published_folder(folder)):
+        if place is not None and is_finished(place):
+            return place
+    return None
+
+
 # Finished runs.
 
 

@@ -13,7 +13,6 @@ import pandas as pd
 
 from . import artifacts, correctors, evaluation, final_evaluation, labels, study
 from .corruptions import FAMILIES, SEVERITIES
-from .training import SPREAD_RUNS
 
 BASE_NAME = f"U-Net {correctors.BASE_MODEL}"
 VAL_ALL = "validation, every severity"  # where choices are made
@@ -164,10 +163,8 @@ def reasons_text(targets):
 def ablation(setting, log=print):
     """The ``CorrectorEvaluation`` of every corrector of ``correctors.CORRECTOR_IDS`` beside U-Net 23's runs, each
     trained or found in the cache (``log`` takes what that says)."""
-    base_runs = [setting.fit(setting.autoencoder(correctors.BASE_MODEL, run), log) for run in range(SPREAD_RUNS)]
-    runs = {
-        corrector_id: setting.fit(setting.corrector(corrector_id), log) for corrector_id in correctors.CORRECTOR_IDS
-    }
+    base_runs = [setting.fit(network, log) for network in setting.base_runs()]
+    runs = {corrector_id: setting.fit(network, log) for corrector_id, network in setting.ablation_correctors().items()}
     return CorrectorEvaluation(setting, base_runs, runs)
 
 
@@ -181,17 +178,10 @@ def final_corrector_runs(setting):
     """The final corrector's runs (networks, ``Setting.corrector_runs``), once every network that chooses it is
     finished, in the artifact folder or the published set (the correctors, U-Net 23's runs); none before, and
     none where no idea is kept. Choosing evaluates them on the validation images, once (the evaluations are kept)."""
-    choosing = [setting.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS]
-    choosing += [setting.autoencoder(correctors.BASE_MODEL, run) for run in range(SPREAD_RUNS)]
-    if not all(_finished(network.folder(setting.out_dir)) for network in choosing):
+    if not all(artifacts.finished_folder(network.folder(setting.out_dir)) for network in setting.choosing_networks()):
         return []
     final_id = final_corrector_id(ablation(setting, log=lambda line: None).against_base())
     return [] if final_id is None else setting.corrector_runs(final_id)
-
-
-def _finished(folder):
-    published = artifacts.published_folder(folder)
-    return artifacts.is_finished(folder) or (published is not None and artifacts.is_finished(published))
 
 
 FIRST, SECOND = "study reader", "second reader"

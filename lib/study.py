@@ -606,15 +606,24 @@ class Setting:
 
     def coming_networks(self):
         """The networks of the question whether a correction reads as well as clean, which the report does not read
-        yet: the orientation head, the correctors (``lib.correctors``) and U-Net 23's further runs, whose spread
-        judges them. They are trained and published first (``lib.published``), then read. The final corrector's
-        runs follow once these are trained (``corrector_evaluation.final_corrector_id``, ``corrector_runs``)."""
-        base_runs = [self.autoencoder(correctors.BASE_MODEL, run) for run in range(1, training.SPREAD_RUNS)]
-        return [
-            self.head_network(),
-            *(self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS),
-            *base_runs,
-        ]
+        yet: the orientation head and the networks that choose the final corrector (``choosing_networks``) but
+        U-Net 23's study run. They are trained and published first (``lib.published``), then read. The final
+        corrector's runs follow once these are trained (``corrector_evaluation.final_corrector_id``,
+        ``corrector_runs``)."""
+        return [self.head_network(), *self.ablation_correctors().values(), *self.base_runs()[1:]]
+
+    def ablation_correctors(self):
+        """Corrector id -> the corrector of each idea of ``lib.correctors``, measured alone against U-Net 23."""
+        return {corrector_id: self.corrector(corrector_id) for corrector_id in correctors.CORRECTOR_IDS}
+
+    def base_runs(self):
+        """U-Net 23's runs (run 0 the study's own), seeds one apart: the spread every corrector is judged against."""
+        return [self.autoencoder(correctors.BASE_MODEL, run) for run in range(training.SPREAD_RUNS)]
+
+    def choosing_networks(self):
+        """The networks whose evaluation on the validation images chooses the final corrector: each corrector of
+        the ablation and U-Net 23's runs."""
+        return [*self.ablation_correctors().values(), *self.base_runs()]
 
     def corrector_runs(self, corrector_id):
         """Every run of corrector ``corrector_id``, seeds one apart (as many as the best U-Net's spread runs)."""

@@ -157,8 +157,8 @@ def fit(network, out_dir, log=print, wait=True):
     model = network.compiled()
     what = f"model {network.config.model_id}"
     folder = network.folder(out_dir)
-    shipped = artifacts.published_folder(folder)
-    if shipped is not None and not artifacts.is_finished(folder):
+    shipped = artifacts.finished_folder(folder)
+    if shipped not in (None, folder):
         result = _reuse(model, network.config, shipped, log, published=True)
         if result is not None:
             return result

@@ -111,15 +111,15 @@ def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print,
         """The result record of ``network`` where the artifact folder or the published set holds it whole. A
         damaged published network stops the stage before anything trains (``artifacts.damaged_published``)."""
         folder = network.folder(setting.out_dir)
-        for place in (folder, artifacts.published_folder(folder)):
-            if place is not None and artifacts.is_finished(place):
-                try:
-                    return artifacts.read_record(place)
-                except artifacts.DamagedArtifact as damage:
-                    if place != folder:
-                        raise artifacts.damaged_published(place, damage) from None
-                    return None  # set aside and trained again when its turn comes
-        return None
+        place = artifacts.finished_folder(folder)
+        if place is None:
+            return None
+        try:
+            return artifacts.read_record(place)
+        except artifacts.DamagedArtifact as damage:
+            if place != folder:
+                raise artifacts.damaged_published(place, damage) from None
+            return None  # set aside and trained again when its turn comes
 
     def price(network):
         """What ``network`` costs this stage: nothing where the cache or the published set holds it."""
