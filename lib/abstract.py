@@ -7,20 +7,21 @@ the methods and every family's results.
 
 from pathlib import Path
 
-from . import labels, models, results_files, study
+from . import data, labels, models, paths, results_files, study
 from .corruptions import FAMILIES
 
 MAX_WORDS = 200
 
 
-def text(folder):
-    """The abstract, in Markdown, from the results files in ``folder`` (a build's artifact folder)."""
+def text(folder, dataset=paths.DEFAULT_DATASET):
+    """The abstract, in Markdown, from the results files in ``folder`` (a build's artifact folder on ``dataset``)."""
     folder = Path(folder)
-    return abstract(results_files.read_table(folder), results_files.read_final(folder))
+    return abstract(results_files.read_table(folder), results_files.read_final(folder), dataset)
 
 
-def abstract(table, final):
-    """The abstract from the results table and the final evaluation's summary."""
+def abstract(table, final, dataset=paths.DEFAULT_DATASET):
+    """The abstract from the results table and the final evaluation's summary of a build on ``dataset``."""
+    name, item = data.DATASETS[dataset]["name"], data.DATASETS[dataset]["item"]
     best, seed_best, seed_final = final["final model"], final["best seed model"], models.SEED_FINAL_MODEL
     headline = final["headline"]
     clean, uncorrected = (headline[name][labels.READ]["overall"] for name in (labels.CLEAN, labels.UNCORRECTED))
@@ -38,12 +39,12 @@ def abstract(table, final):
     seed_final_verdict = "more" if read[seed_final] > uncorrected else "less"
     return " ".join(
         [
-            "**Abstract.** Can a convolutional autoencoder hand back a corrupted character that a reader "
+            f"**Abstract.** Can a convolutional autoencoder hand back a corrupted {item} that a reader "
             f"recognises again? This report re-creates a course-project study of {len(seed_ids)} autoencoders "
-            f"that correct Kuzushiji-MNIST characters damaged by {len(FAMILIES)} families of corruption (noise, "
+            f"that correct {name} {item}s damaged by {len(FAMILIES)} families of corruption (noise, "
             f"rotation, flips, black patches, brightness), and adds {len(u_nets)} U-Nets ({final['profile']} "
             "profile).",
-            f"On {final['test images']:,} official test images, a classifier trained on clean characters reads "
+            f"On {final['test images']:,} official test images, a classifier trained on clean {item}s reads "
             f"{clean:.1f}% (95% interval {interval_text(final, labels.CLEAN)}) of the clean images and "
             f"{uncorrected:.1f}% ({interval_text(final, labels.UNCORRECTED)}) of the corrupted ones.",
             f"After correction by the best model, model {best} ({table.loc[best, 'family']}), it reads "

@@ -89,11 +89,13 @@ def cache_key(config, model, arrays, uses=()):
 
 def published_folder(folder):
     """The published copy of the run that ``folder`` (a ``model_folder``) keeps: the folder of the same name
-    in the published set (the key hashes the data, so a name belongs to one profile); None if there is
-    none, or where ``REPORT_RETRAIN`` asks to train from scratch."""
+    in the published set (the key hashes the data, so a name belongs to one profile of one dataset); None if
+    there is none, or where ``REPORT_RETRAIN`` asks to train from scratch."""
     if os.environ.get(RETRAIN_VARIABLE):
         return None
-    return next(iter(sorted(paths.PUBLISHED_DIR.glob(f"*/models/{Path(folder).name}"))), None)
+    name = Path(folder).name
+    copies = [*paths.PUBLISHED_DIR.glob(f"*/models/{name}"), *paths.PUBLISHED_DIR.glob(f"*/*/models/{name}")]
+    return min(copies, default=None)
 
 
 def _is_published(folder):

@@ -23,6 +23,20 @@ import numpy as np
 
 DATASETS = {
     "kmnist": {
+        "name": "Kuzushiji-MNIST",
+        "item": "character",  # what one image shows, as the report's prose names it
+        "about": (
+            "Kuzushiji-MNIST (KMNIST) holds 70,000 images of ten cursive hiragana, 28x28 pixels in 256 grey levels, "
+            "drawn from classical Japanese books: a drop-in replacement for MNIST that is harder to read. Each class "
+            "is one hiragana, written by many hands over centuries; some classes gather several historical variants "
+            "of the same sound."
+        ),
+        "attribution": (
+            'Kuzushiji-MNIST, under the Creative Commons Attribution-ShareAlike 4.0 license: "KMNIST Dataset" '
+            '(created by CODH), adapted from "Kuzushiji Dataset" (created by NIJL and others), doi:10.20676/00000341. '
+            "Tarin Clanuwat, Mikel Bober-Irizar, Asanobu Kitamoto, Alex Lamb, Kazuaki Yamamoto and David Ha, "
+            '"Deep Learning for Classical Japanese Literature", 2018, arXiv:1812.01718.'
+        ),
         "url": "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
         "md5": {
             "train-images-idx3-ubyte.gz": "bdb82020997e1d708af4cf47b453dcf7",
@@ -34,6 +48,18 @@ DATASETS = {
         "classes": ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
     },
     "fashion-mnist": {
+        "name": "Fashion-MNIST",
+        "item": "garment",
+        "about": (
+            "Fashion-MNIST holds 70,000 images of ten kinds of garment and accessory from Zalando's catalogue, 28x28 "
+            "pixels in 256 grey levels: a drop-in replacement for MNIST, and the dataset the seed study started on "
+            "before it turned to Kuzushiji-MNIST. Each class is one kind of article, photographed and reduced to a "
+            "centred grey silhouette."
+        ),
+        "attribution": (
+            'Fashion-MNIST, under the MIT license: Han Xiao, Kashif Rasul and Roland Vollgraf, "Fashion-MNIST: a '
+            'Novel Image Dataset for Benchmarking Machine Learning Algorithms", 2017, arXiv:1708.07747.'
+        ),
         "url": "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         "md5": {
             "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",

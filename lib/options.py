@@ -7,7 +7,7 @@ machine that only trains (a GPU box) needs Keras, its backend, numpy, pandas and
 import argparse
 import os
 
-from . import BACKENDS, RETRAIN_VARIABLE
+from . import BACKENDS, RETRAIN_VARIABLE, paths
 
 
 def seed(text):
@@ -33,6 +33,19 @@ def add_backend_option(parser):
         default=os.environ.get("KERAS_BACKEND", "tensorflow"),
         metavar="{" + ",".join(BACKENDS) + "}",
         help="the Keras backend that trains and evaluates (default: $KERAS_BACKEND, else tensorflow)",
+    )
+
+
+def add_dataset_option(parser):
+    """--dataset: the images the build corrects; KMNIST, the report's own, by default."""
+    from .data import DATASETS
+
+    parser.add_argument(
+        "--dataset",
+        choices=list(DATASETS),
+        default=paths.DEFAULT_DATASET,
+        help=f"the dataset whose images are corrupted and corrected (default: {paths.DEFAULT_DATASET}); a build on "
+        "another goes to <dataset>/<profile> below the artifact, report and published folders",
     )
 
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
+# Below each of these three, a build has a folder of its own (``profile_folder``).
 REPORT_DIR = ROOT / "report"  # report/<profile>/ unless --report-dir says otherwise
 ARTIFACT_DIR = ROOT / "artifacts"  # artifacts/<profile>/ unless REPORT_OUTPUT_DIR says otherwise
 PUBLISHED_DIR = ROOT / "published"  # the trained networks shipped with the report: published/<profile>/models/
+DEFAULT_DATASET = "kmnist"  # the report's own dataset; ``lib.data.DATASETS`` lists every one
 REFERENCE_DIR = ROOT / "tests" / "reference"  # the smoke build the tests compare with
 RESULTS_REFERENCE = REFERENCE_DIR / "smoke_results.json"
 # The user's folders, read from the environment by the notebooks, which run in notebooks/.
@@ -31,12 +33,18 @@ def absolute_environment():
             os.environ[variable] = str(absolute(os.environ[variable]))
 
 
-def output_dir(profile, output_dir=None):
-    """Where a profile's artifacts go: the argument, else ``$REPORT_OUTPUT_DIR/<profile>``, else
-    ``artifacts/<profile>``."""
+def profile_folder(profile, dataset=DEFAULT_DATASET):
+    """A build's folder below the artifact, report and published roots: ``<profile>`` on KMNIST, the report's
+    own dataset, and ``<dataset>/<profile>`` on any other, so that no build finds another dataset's files."""
+    return Path(profile) if dataset == DEFAULT_DATASET else Path(dataset) / profile
+
+
+def output_dir(profile, output_dir=None, dataset=DEFAULT_DATASET):
+    """Where a build's artifacts go: the argument, else ``$REPORT_OUTPUT_DIR/<profile folder>``, else
+    ``artifacts/<profile folder>`` (``profile_folder``)."""
     if output_dir is not None:
         return Path(output_dir)
-    return Path(os.environ.get("REPORT_OUTPUT_DIR") or ARTIFACT_DIR) / profile
+    return Path(os.environ.get("REPORT_OUTPUT_DIR") or ARTIFACT_DIR) / profile_folder(profile, dataset)
 
 
 def writable_folder_problem(folder):

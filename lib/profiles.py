@@ -10,7 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import corruptions, data
+from . import corruptions, data, paths
 
 VAL_FRACTION = 0.1  # 6,000 of the official 60,000 training images validate; the seed does not say how many
 SPLIT_CODES = {"train": 0, "val": 1, "test": 2}  # mixed into the seed so each split gets its own corruptions
@@ -68,7 +68,7 @@ def get_profile(name):
     return PROFILES[name]
 
 
-def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=TRAINING_SEVERITY):
+def load_splits(profile, seed, dataset=paths.DEFAULT_DATASET, data_dir=None, severity=TRAINING_SEVERITY):
     """Return ``{"train": Split, "val": Split, "test": Split}`` for a profile name, deterministically.
 
     Validation images come from the official training set (``VAL_FRACTION`` of it, chosen by ``seed``);
@@ -83,7 +83,7 @@ def load_splits(profile, seed, dataset="kmnist", data_dir=None, severity=TRAININ
     return splits
 
 
-def ladder_splits(profile, seed, dataset="kmnist", data_dir=None):
+def ladder_splits(profile, seed, dataset=paths.DEFAULT_DATASET, data_dir=None):
     """The training and validation images of ``load_splits``, the same images, each corrupted at a severity of
     the whole ladder (``corruptions.corrupt_ladder``) instead of at one: ``{"train": Split, "val": Split}``."""
     return {
@@ -92,13 +92,13 @@ def ladder_splits(profile, seed, dataset="kmnist", data_dir=None):
     }
 
 
-def test_split(profile, seed, dataset="kmnist", data_dir=None, severity=TRAINING_SEVERITY):
+def test_split(profile, seed, dataset=paths.DEFAULT_DATASET, data_dir=None, severity=TRAINING_SEVERITY):
     """The profile's test split alone, as ``load_splits`` makes it: for evaluating at other severities."""
     images, labels = _test_images(profile, seed, dataset, data_dir)
     return _split(images, labels, corruptions.corrupt_balanced(images, (seed, SPLIT_CODES["test"]), severity))
 
 
-def pairs_test_split(profile, seed, dataset="kmnist", data_dir=None, severity=TRAINING_SEVERITY):
+def pairs_test_split(profile, seed, dataset=paths.DEFAULT_DATASET, data_dir=None, severity=TRAINING_SEVERITY):
     """The profile's test images, each corrupted by two families at once (``corruptions.corrupt_pairs``),
     which no model saw in training; ``family_ids`` are indices into ``corruptions.FAMILY_PAIRS``."""
     images, labels = _test_images(profile, seed, dataset, data_dir)

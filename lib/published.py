@@ -57,7 +57,7 @@ def survey(setting):
 
     needed = {network: network.folder("").name for network in needed_networks(setting)}
     coming = {network.folder("").name: network for network in coming_networks(setting)}
-    profile_dir = paths.PUBLISHED_DIR / setting.profile.name / "models"
+    profile_dir = published_models(setting)
     found = sorted(path for path in profile_dir.glob("*") if path.is_dir()) if profile_dir.is_dir() else []
     result = Survey(stale=[path for path in found if path.name not in {*needed.values(), *coming}])
     needed |= {network: name for name, network in coming.items() if name in {path.name for path in found}}
@@ -92,7 +92,7 @@ def publish(setting, write=print):
     names published."""
     from . import artifacts
 
-    target = paths.PUBLISHED_DIR / setting.profile.name / "models"
+    target = published_models(setting)
     published = []
     for network in needed_networks(setting) + coming_networks(setting):
         trained = network.folder(setting.out_dir)
@@ -113,21 +113,27 @@ def publish(setting, write=print):
     return published
 
 
+def published_models(setting):
+    """The folder of ``setting``'s published networks: ``published/<profile folder>/models``."""
+    return paths.PUBLISHED_DIR / paths.profile_folder(setting.profile.name, setting.dataset) / "models"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=list(profiles.PROFILES), default="full")
     parser.add_argument("--seed", type=options.seed, default=0)
+    options.add_dataset_option(parser)
     parser.add_argument("--check", action="store_true", help="only say what is published, stale, damaged or missing")
     args = parser.parse_args(argv)
     paths.absolute_environment()
     from . import study  # after the command line is read: --help needs no Keras
 
-    setting = study.Setting(args.profile, args.seed)
+    setting = study.Setting(args.profile, args.seed, dataset=args.dataset)
     if not args.check:
         publish(setting)
     result = survey(setting)
     print(
-        f"{len(result.published)} networks published in {paths.PUBLISHED_DIR / args.profile}, {len(result.missing)} "
+        f"{len(result.published)} networks published in {published_models(setting).parent}, {len(result.missing)} "
         f"missing: {', '.join(result.missing) or 'none'}"
     )
     for folder in result.stale:

@@ -30,10 +30,11 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from . import abstract, profiles, reference_results
+from . import abstract, data, profiles, reference_results
 from .files import atomic_write
-from .options import add_backend_option, add_retrain_option, apply_retrain, seed
+from .options import add_backend_option, add_dataset_option, add_retrain_option, apply_retrain, seed
 from .paths import (
+    DEFAULT_DATASET,
     NOTEBOOK_DIR,
     REFERENCE_DIR,
     REPORT_DIR,
@@ -43,6 +44,7 @@ from .paths import (
     absolute_environment,
     output_dir,
     output_root_problem,
+    profile_folder,
     writable_folder_problem,
 )
 
@@ -50,7 +52,6 @@ NOTEBOOKS = tuple(path.stem for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.p
 SYNC_COMMAND = ".venv/bin/jupytext --sync notebooks/*.py"
 HTML_TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.html.j2"  # JupyterLab's, with alt text
 PDF_TEMPLATE = Path(__file__).resolve().parent / "templates" / "pdf_report.tex.j2"  # figures that share pages
-TITLE = "Correcting corrupted Kuzushiji-MNIST images with convolutional autoencoders"
 # The seed's outline. A notebook whose title is a section of its own (Introduction, Final evaluation,
 # Discussion) stands as it is; the notebooks named here become subsections of a new section heading.
 GROUPED_SECTIONS = {
@@ -111,7 +112,12 @@ class QuietKernelManager(AsyncKernelManager):
 RESULTS_CHAIN = ("10_model_comparison", "11_final_evaluation", "12_discussion")
 
 
-def execute(profile, seed, report_dir, jobs=1):
+def title(dataset):
+    """The report's title, which names the dataset it corrects."""
+    return f"Correcting corrupted {data.DATASETS[dataset]['name']} images with convolutional autoencoders"
+
+
+def execute(profile, seed, report_dir, jobs=1, dataset=DEFAULT_DATASET):
     """Run every notebook into ``report_dir/executed``, ``jobs`` at a time; return the executed paths in order.
 
     With more than one job the results chain (the longest run) starts first and the other notebooks share the
@@ -125,7 +131,7 @@ def execute(profile, seed, report_dir, jobs=1):
     else:
         chain = [name for name in NOTEBOOKS if name in RESULTS_CHAIN]
         queues = [chain] * bool(chain) + [[name] for name in NOTEBOOKS if name not in RESULTS_CHAIN]
-    run = _Run(profile, seed, executed_dir)
+    run = _Run(profile, seed, dataset, executed_dir)
     started = time.perf_counter()
     # papermill's own change of folder (its cwd) is not safe across threads: the build enters the notebooks'
     # folder once, and every kernel starts there.
@@ -152,8 +158,8 @@ def execute(profile, seed, report_dir, jobs=1):
 class _Run:
     """The notebooks of one build as they run, from one or more threads: what stopped it, and the live kernels."""
 
-    def __init__(self, profile, seed, executed_dir):
-        self.profile, self.seed, self.executed_dir = profile, seed, executed_dir
+    def __init__(self, profile, seed, dataset, executed_dir):
+        self.profile, self.seed, self.dataset, self.executed_dir = profile, seed, dataset, executed_dir
         self.failed, self.interrupted = [], []
         self.stopping = threading.Event()
 
@@ -174,7 +180,7 @@ class _Run:
             papermill.execute_notebook(
                 str(source),
                 str(partial),
-                parameters={"PROFILE": self.profile, "SEED": self.seed},
+                parameters={"PROFILE": self.profile, "SEED": self.seed, "DATASET": self.dataset},
                 kernel_name="python3",
                 language="python",
                 stdout_file=_Prefixed(sys.stdout, name),
@@ -270,6 +276,8 @@ def train_first(args):
         args.profile,
         "--seed",
         str(args.seed),
+        "--dataset",
+        args.dataset,
         "--backend",
         args.backend,
     ] + (["--retrain"] if args.retrain else [])
@@ -306,14 +314,14 @@ def drifted_notebooks():
     return [name for name in NOTEBOOKS if not in_sync(NOTEBOOK_DIR / f"{name}.py")]
 
 
-def combine(paths, profile, seed, backend="tensorflow", summary=""):
-    """One notebook holding a title cell, the abstract (``summary``, ``lib.abstract``) and every cell of the
-    executed notebooks, in order."""
+def combine(paths, profile, seed, backend="tensorflow", summary="", dataset=DEFAULT_DATASET):
+    """One notebook holding a title cell (``title``), the abstract (``summary``, ``lib.abstract``) and every cell
+    of the executed notebooks, in order."""
     combined = nbformat.v4.new_notebook()
     combined.metadata = nbformat.read(paths[0], as_version=4).metadata
-    combined.metadata["title"] = TITLE
+    combined.metadata["title"] = title(dataset)
     # The PDF takes its title from the metadata, so the heading cell is for the HTML only.
-    combined.cells.append(nbformat.v4.new_markdown_cell(f"# {TITLE}", metadata={"tags": ["pdf-hidden"]}))
+    combined.cells.append(nbformat.v4.new_markdown_cell(f"# {title(dataset)}", metadata={"tags": ["pdf-hidden"]}))
     if summary:
         combined.cells.append(nbformat.v4.new_markdown_cell(summary))
     combined.cells.append(
@@ -332,7 +340,7 @@ def combine(paths, profile, seed, backend="tensorflow", summary=""):
             for cell in cells:
                 _demote_headings(cell)
         combined.cells.extend(cells)
-    contents = table_of_contents(combined.cells)
+    contents = table_of_contents(combined.cells[1:])
     combined.cells.insert(
         3 if summary else 2, nbformat.v4.new_markdown_cell(contents, metadata={"tags": ["pdf-hidden"]})
     )
@@ -348,7 +356,7 @@ def table_of_contents(cells):
             continue
         for line in cell.source.splitlines():
             level = len(line) - len(line.lstrip("#"))
-            if level in (1, 2) and line[level:].startswith(" ") and line.strip() != f"# {TITLE}":
+            if level in (1, 2) and line[level:].startswith(" "):
                 text = line[level:].strip()
                 link = f'<a href="#{html.escape(text.replace(" ", "-"), quote=True)}">{html.escape(text)}</a>'
                 items.append(("  " if level == 2 else "") + f"- {link}")
@@ -415,16 +423,21 @@ def main(argv=None):
         default=min(2, os.cpu_count() or 1),
         help="notebooks run at once (default: 2, or 1 on one CPU); 1 runs them one after another, in order",
     )
-    parser.add_argument("--report-dir", type=absolute, help="where the report goes (default: report/<profile>)")
+    parser.add_argument(
+        "--report-dir", type=absolute, help="where the report goes (default: report/<profile folder>, see --dataset)"
+    )
+    add_dataset_option(parser)
     add_backend_option(parser)
     add_retrain_option(parser)
     args = parser.parse_args(argv)
-    if args.update_references and args.profile != "smoke":
-        parser.error("--update-references needs --profile smoke: the nbval references are smoke runs")
+    if args.update_references and (args.profile, args.dataset) != ("smoke", DEFAULT_DATASET):
+        parser.error(
+            f"--update-references needs --profile smoke on {DEFAULT_DATASET}: the nbval references are its smoke runs"
+        )
     absolute_environment()
     os.environ["KERAS_BACKEND"] = args.backend  # the notebooks' kernels inherit it
     apply_retrain(args)
-    report_dir = args.report_dir or REPORT_DIR / args.profile
+    report_dir = args.report_dir or REPORT_DIR / profile_folder(args.profile, args.dataset)
     problem = writable_folder_problem(report_dir)
     if problem:
         parser.error(
@@ -451,7 +464,7 @@ def main(argv=None):
         print("BUILD FAILED: the training stage stopped (see above); no notebook ran.", file=sys.stderr)
         return 1
     try:
-        paths = execute(args.profile, args.seed, report_dir, args.jobs)
+        paths = execute(args.profile, args.seed, report_dir, args.jobs, args.dataset)
     except NotebookFailed as error:
         print(f"BUILD FAILED: {error}", file=sys.stderr)
         return 1
@@ -483,8 +496,8 @@ def main(argv=None):
 def render(executed_paths, args, report_dir):
     """The combined report as HTML and PDF (and, if asked, the executed build as the test references)."""
     combined_path = report_dir / "report.ipynb"
-    summary = abstract.text(output_dir(args.profile))
-    combined = combine(executed_paths, args.profile, args.seed, args.backend, summary)
+    summary = abstract.text(output_dir(args.profile, dataset=args.dataset), args.dataset)
+    combined = combine(executed_paths, args.profile, args.seed, args.backend, summary, args.dataset)
     atomic_write(combined_path, lambda tmp: nbformat.write(combined, tmp))
     export(combined_path, "html")
     print(f"HTML report: {combined_path.with_suffix('.html')}")

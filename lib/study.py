@@ -469,24 +469,24 @@ def against_earlier_run(table, final, noise):
 
 class Setting:
     """The one handle on a run of the study, for the notebooks and the training stage alike: the profile, the
-    seed, the data splits and the artifact folder; every network the report needs (``planned_networks``),
-    trained or found in the cache by ``fit``; the reader and its control; the mean training image and the
-    baselines' validation MSE."""
+    seed, the dataset (``lib.data.DATASETS``), its splits and the artifact folder; every network the report needs
+    (``planned_networks``), trained or found in the cache by ``fit``; the reader and its control; the mean training
+    image and the baselines' validation MSE."""
 
-    def __init__(self, profile, seed, data_dir=None, output_dir=None):
+    def __init__(self, profile, seed, data_dir=None, output_dir=None, dataset=paths.DEFAULT_DATASET):
         self.profile = profiles.get_profile(profile)
-        self.seed, self.data_dir = seed, data_dir
-        self.splits = profiles.load_splits(profile, seed, data_dir=data_dir)
-        self.out_dir = paths.output_dir(profile, output_dir)
+        self.seed, self.data_dir, self.dataset = seed, data_dir, dataset
+        self.splits = profiles.load_splits(profile, seed, dataset, data_dir)
+        self.out_dir = paths.output_dir(profile, output_dir, dataset)
         self._heads = {}  # ladder -> the orientation head's network (``head_network``)
 
     def test_split(self, severity):
         """The test images corrupted at another ``severity`` (1 to 5), as ``splits["test"]`` is at 3."""
-        return profiles.test_split(self.profile.name, self.seed, data_dir=self.data_dir, severity=severity)
+        return profiles.test_split(self.profile.name, self.seed, self.dataset, self.data_dir, severity)
 
     def pairs_test_split(self):
         """The test images each corrupted by two families at once (``profiles.pairs_test_split``)."""
-        return profiles.pairs_test_split(self.profile.name, self.seed, data_dir=self.data_dir)
+        return profiles.pairs_test_split(self.profile.name, self.seed, self.dataset, self.data_dir)
 
     @cached_property
     def mean_image(self):
@@ -543,7 +543,7 @@ class Setting:
     @cached_property
     def ladder_splits(self):
         """The training and validation images at every severity (``profiles.ladder_splits``)."""
-        return profiles.ladder_splits(self.profile.name, self.seed, data_dir=self.data_dir)
+        return profiles.ladder_splits(self.profile.name, self.seed, self.dataset, self.data_dir)
 
     def head_network(self, ladder=False):
         """The orientation head of an upright corrector (``correctors.orientation_head``), trained on the splits the

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from . import options, paths, profiles
+from . import data, options, paths, profiles
 from .data import DataFileError
 
 BAR_WIDTH = 24
@@ -92,15 +92,20 @@ def _duration(seconds):
     return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
-def train_study(profile_name, seed, data_dir=None, output_dir=None, write=print, coming=False):
-    """Train every network the report on ``profile_name`` needs (``study.Setting.planned_networks``): the
+def train_study(
+    profile_name, seed, data_dir=None, output_dir=None, write=print, coming=False, dataset=paths.DEFAULT_DATASET
+):
+    """Train every network the report on ``profile_name`` of ``dataset`` needs (``study.Setting.planned_networks``): the
     study's models, the runs of the batch-size ablation, the reader, its control trained on corrupted images and
     the second reader, then the further runs of the best U-Net that measure the run-to-run spread; with ``coming``,
     the networks the report will read (``Setting.coming_networks``: the correctors) before those runs."""
     from . import artifacts, backend, models, study, training
 
-    setting = study.Setting(profile_name, seed, data_dir, output_dir)
-    write(f"Training every network of the {profile_name} profile (seed {seed}) into {setting.out_dir}")
+    setting = study.Setting(profile_name, seed, data_dir, output_dir, dataset)
+    write(
+        f"Training every network of the {profile_name} profile on {data.DATASETS[dataset]['name']} (seed {seed}) "
+        f"into {setting.out_dir}"
+    )
     n_train, n_val = len(setting.splits["train"]), len(setting.splits["val"])
 
     def cost(network):
@@ -255,6 +260,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=list(profiles.PROFILES), default="full")
     parser.add_argument("--seed", type=options.seed, default=0)
+    options.add_dataset_option(parser)
     options.add_backend_option(parser)
     options.add_retrain_option(parser)
     parser.add_argument(
@@ -273,7 +279,7 @@ def main(argv=None):
     from .artifacts import DamagedArtifact, NetworkBusy
 
     try:
-        train_study(args.profile, args.seed, coming=args.coming)
+        train_study(args.profile, args.seed, coming=args.coming, dataset=args.dataset)
     except (DataFileError, DamagedArtifact, NetworkBusy) as error:
         print(f"TRAINING STOPPED: {error}", file=sys.stderr)
         return 1

@@ -1,8 +1,6 @@
 # %% [markdown]
-# # The data: Kuzushiji-MNIST
+# # The data
 #
-# Kuzushiji-MNIST (KMNIST) holds 70,000 images of ten cursive hiragana, 28x28 pixels in 256 grey
-# levels, drawn from classical Japanese books: a drop-in replacement for MNIST that is harder to read.
 # We load the official files, each checked against its published MD5 before use, and carve a seeded
 # validation set out of the official training set; the official test set stays untouched until the
 # final evaluation.
@@ -10,6 +8,7 @@
 # %% tags=["parameters"]
 PROFILE = "full"  # smoke | quick | full: how much data and training (see the README)
 SEED = 0  # seeds the validation split, the corruptions and the training
+DATASET = "kmnist"  # kmnist | fashion-mnist: the images corrected (see the README)
 DATA_DIR = None  # None: $REPORT_DATA_DIR, else the Keras cache (downloads the official files)
 
 # %%
@@ -25,15 +24,13 @@ from lib import data, notebook, plots, profiles
 notebook.configure()
 
 profile = profiles.get_profile(PROFILE)
-images, labels = data.load_dataset("kmnist", "train", DATA_DIR)
-test_images, test_labels = data.load_dataset("kmnist", "test", DATA_DIR)
-classes = data.DATASETS["kmnist"]["classes"]
+images, labels = data.load_dataset(DATASET, "train", DATA_DIR)
+test_images, test_labels = data.load_dataset(DATASET, "test", DATA_DIR)
+classes = data.DATASETS[DATASET]["classes"]
+display(Markdown(data.DATASETS[DATASET]["about"]))
 
 # %% [markdown]
 # ## Ten classes, one row each
-#
-# Each class is one hiragana, written by many hands over centuries; some classes gather several
-# historical variants of the same sound.
 
 # %%
 plots.class_samples(images, labels, classes)
@@ -46,7 +43,7 @@ plt.show()
 # first images of each split. The class counts show every split stays balanced.
 
 # %%
-splits = profiles.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
+splits = profiles.load_splits(PROFILE, SEED, DATASET, DATA_DIR)
 counts = pd.DataFrame(
     {name: np.bincount(split.labels, minlength=len(classes)) for name, split in splits.items()},
     index=pd.Index([f"{i}: {c}" for i, c in enumerate(classes)], name="class"),

@@ -9,6 +9,7 @@
 # %% tags=["parameters"]
 PROFILE = "full"
 SEED = 0
+DATASET = "kmnist"  # kmnist | fashion-mnist: the images corrected (see the README)
 DATA_DIR = None
 
 # %%
@@ -22,7 +23,7 @@ from lib import corruptions, evaluation, labels, notebook, plots, profiles
 
 notebook.configure()
 
-splits = profiles.load_splits(PROFILE, SEED, data_dir=DATA_DIR)
+splits = profiles.load_splits(PROFILE, SEED, DATASET, DATA_DIR)
 train = splits["train"]
 
 # %% [markdown]

@@ -22,6 +22,7 @@
 # %% tags=["parameters"]
 PROFILE = "full"
 SEED = 0
+DATASET = "kmnist"  # kmnist | fashion-mnist: the images corrected (see the README)
 
 # %%
 import pandas as pd

@@ -10,6 +10,7 @@
 # %% tags=["parameters"]
 PROFILE = "full"  # smoke | quick | full (see the README)
 SEED = 0
+DATASET = "kmnist"  # kmnist | fashion-mnist: the images corrected (see the README)
 DATA_DIR = None  # None: $REPORT_DATA_DIR, else the Keras cache
 OUTPUT_DIR = None  # None: $REPORT_OUTPUT_DIR/<profile>, else artifacts/<profile>
 
@@ -20,7 +21,7 @@ from IPython.display import Markdown, display
 from lib import models, notebook, study
 
 notebook.configure()
-setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR, DATASET)
 MODEL_IDS = study.family_ids("deep")
 
 # %% [markdown]

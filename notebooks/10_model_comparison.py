@@ -9,6 +9,7 @@
 # %% tags=["parameters"]
 PROFILE = "full"
 SEED = 0
+DATASET = "kmnist"  # kmnist | fashion-mnist: the images corrected (see the README)
 DATA_DIR = None
 OUTPUT_DIR = None
 
@@ -19,7 +20,7 @@ from IPython.display import Markdown, display
 from lib import evaluation, labels, models, notebook, plots, results_files, study
 
 notebook.configure()
-setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR, DATASET)
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 results = setting.train(models.MODEL_IDS)

@@ -15,6 +15,7 @@
 # %% tags=["parameters"]
 PROFILE = "full"
 SEED = 0
+DATASET = "kmnist"  # kmnist | fashion-mnist: the images corrected (see the README)
 DATA_DIR = None
 OUTPUT_DIR = None
 
@@ -27,7 +28,7 @@ from IPython.display import Markdown, display
 from lib import corruptions, evaluation, final_evaluation, labels, models, notebook, plots, results_files, study
 
 notebook.configure()
-setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR, DATASET)
 results = setting.train(models.MODEL_IDS)
 final = final_evaluation.FinalEvaluation(setting, results, results_files.read_table(setting.out_dir))
 second = final_evaluation.FinalEvaluation(setting, results, final.comparison, second=True)

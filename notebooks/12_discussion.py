@@ -9,16 +9,17 @@
 # %% tags=["parameters"]
 PROFILE = "full"
 SEED = 0
+DATASET = "kmnist"  # kmnist | fashion-mnist: the images corrected (see the README)
 DATA_DIR = None
 OUTPUT_DIR = None
 
 # %% tags=["nbval-ignore-output", "report-hide-output"]
 from IPython.display import Markdown, display
 
-from lib import discussion, notebook, results_files, study
+from lib import data, discussion, notebook, results_files, study
 
 notebook.configure()
-setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR)
+setting = study.Setting(PROFILE, SEED, DATA_DIR, OUTPUT_DIR, DATASET)
 table, final = results_files.read_table(setting.out_dir), results_files.read_final(setting.out_dir)
 discussed = discussion.Discussion(table, final, setting.val_baselines, PROFILE)
 
@@ -159,10 +160,12 @@ display(Markdown(discussed.earlier_text()), discussed.earlier_table())
 # another profile trains on a fraction of the data for a few epochs and ranks its models provisionally.
 #
 # # Data and attribution
-#
-# This report uses the Kuzushiji-MNIST dataset under the Creative Commons Attribution-ShareAlike 4.0
-# license: "KMNIST Dataset" (created by CODH), adapted from "Kuzushiji Dataset" (created by NIJL and
-# others), doi:10.20676/00000341. Tarin Clanuwat, Mikel Bober-Irizar, Asanobu Kitamoto, Alex Lamb,
-# Kazuaki Yamamoto and David Ha, "Deep Learning for Classical Japanese Literature", 2018,
-# arXiv:1812.01718. The study it re-creates is a course project by Sebastian Scholl, Clemens Berger and
-# Philipp Temmel. The code that built this report, and rebuilds it with one command, is published with it.
+
+# %%
+display(
+    Markdown(
+        f"This report uses {data.DATASETS[DATASET]['attribution']} The study it re-creates is a course project "
+        "by Sebastian Scholl, Clemens Berger and Philipp Temmel. The code that built this report, and rebuilds "
+        "it with one command, is published with it."
+    )
+)

@@ -29,14 +29,25 @@ class Build:
     artifact_dir: Path
 
 
-@pytest.fixture(scope="session")
-def smoke_build(data_dir, tmp_path_factory):
-    """One smoke build of the whole report, as ``./build_report.sh --profile smoke`` runs it."""
-    report_dir = tmp_path_factory.mktemp("smoke-report")
+def build_smoke(report_dir, dataset="kmnist"):
+    """A smoke build of the whole report on ``dataset``, as ``./build_report.sh --profile smoke`` runs it."""
     run = subprocess.run(
-        [sys.executable, "-m", "lib.report", "--profile", "smoke", "--report-dir", str(report_dir)],
+        [sys.executable, "-m", "lib.report", "--profile", "smoke", "--dataset", dataset, "--report-dir", report_dir],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
-    return Build(run, report_dir, Path(os.environ["REPORT_OUTPUT_DIR"]) / "smoke")
+    folder = "smoke" if dataset == "kmnist" else f"{dataset}/smoke"
+    return Build(run, report_dir, Path(os.environ["REPORT_OUTPUT_DIR"]) / folder)
+
+
+@pytest.fixture(scope="session")
+def smoke_build(data_dir, tmp_path_factory):
+    """One smoke build of the whole report."""
+    return build_smoke(tmp_path_factory.mktemp("smoke-report"))
+
+
+@pytest.fixture(scope="session")
+def fashion_smoke_build(data_dir, tmp_path_factory):
+    """One smoke build of the whole report on Fashion-MNIST."""
+    return build_smoke(tmp_path_factory.mktemp("fashion-smoke-report"), "fashion-mnist")

@@ -28,3 +28,11 @@ def test_every_cache_key_is_the_pinned_one(profile, data_dir):
         f"keys moved on the {profile} profile: now {sorted(set(computed) - set(pinned))}, "
         f"no longer {sorted(set(pinned) - set(computed))}"
     )
+
+
+def test_a_dataset_has_keys_and_folders_of_its_own(data_dir):
+    kmnist = study.Setting("smoke", 0, data_dir)
+    fashion = study.Setting("smoke", 0, data_dir, dataset="fashion-mnist")
+    assert fashion.out_dir == kmnist.out_dir.parent / "fashion-mnist" / "smoke"
+    for network in (study.Setting.reader_network, lambda setting: setting.autoencoder("shallow")):
+        assert network(kmnist).key != network(fashion).key

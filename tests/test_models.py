@@ -13,7 +13,7 @@ def test_model_12_matches_the_seeds_summary_layer_for_layer():
     assert model.count_params() - trainable == 130
 
 
-@pytest.mark.parametrize("model_id", models.MODEL_IDS)
+@pytest.mark.parametrize("model_id", [*models.MODEL_IDS, *models.DEPTH_MODELS])
 def test_every_model_maps_an_image_to_an_image_and_trains_a_step(model_id):
     import keras
 
@@ -30,6 +30,7 @@ def test_every_model_maps_an_image_to_an_image_and_trains_a_step(model_id):
 
 # Parameter totals (all, trainable) of every model: an accidental change of architecture fails here.
 PINNED_PARAMETERS = {
+    "shallow": (23_426, 23_298),
     "0": (11_650, 11_426),
     "1": (67_822, 67_566),
     "2": (77_462, 77_334),
@@ -86,7 +87,7 @@ def test_the_study_has_the_seeds_21_models_in_its_order_then_the_u_nets():
     assert {models.spec(m).family for m in ("20", "21", "22", "23")} == {"u-net"}
 
 
-@pytest.mark.parametrize("model_id", models.MODEL_IDS)
+@pytest.mark.parametrize("model_id", [*models.MODEL_IDS, *models.DEPTH_MODELS])
 def test_parameter_totals_are_pinned(model_id):
     model = models.build(model_id)
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
@@ -97,6 +98,21 @@ def test_every_model_records_its_family_and_its_reconstruction_decisions():
     for model_id, spec in models.MODELS.items():
         assert spec.family in models.MODEL_FAMILIES, model_id
         assert spec.note, f"model {model_id} has no note for the reader"
+
+
+def test_the_shallow_model_has_the_seeds_two_convolutions_and_two_dense_layers_and_model_12s_bottleneck():
+    # "Using 2 layers of conv2d layers and two dense layers already perform really well" (the seed's discussion)
+    model = models.build("shallow")
+    kinds = [type(layer).__name__ for layer in model.layers]
+    pooled = ["MaxPooling2D", "BatchNormalization"]
+    assert kinds == [
+        *("Conv2D", *pooled, "Conv2D", *pooled, "Flatten", "Dense", "Dense", "Reshape"),
+        *("UpSampling2D", "Conv2DTranspose", "UpSampling2D", "Conv2DTranspose"),
+    ]
+    assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [8, 49]
+    assert models.code(model) == models.code(models.build("12")) == ((8,), [])
+    assert models.spec("shallow").family not in models.MODEL_FAMILIES  # not one of the study's families
+    assert "shallow" not in models.MODEL_IDS and models.spec("shallow").note
 
 
 def test_model_9_is_model_5_trained_under_another_seed():

@@ -64,6 +64,15 @@ def test_a_published_network_is_loaded_not_trained_and_says_so(tiny, tmp_path, s
     assert not (tmp_path / "reader" / "models" / copy.name).exists()
 
 
+def test_a_network_published_for_another_dataset_is_found_in_that_datasets_folder(tiny, tmp_path, shipped):
+    copy = shipped[1]
+    moved = paths.PUBLISHED_DIR / "fashion-mnist" / "smoke" / "models" / copy.name
+    moved.parent.mkdir(parents=True)
+    copy.rename(moved)
+    loaded = train(tiny, tmp_path / "reader", log=lambda line: None)
+    assert loaded.published and loaded.folder == moved
+
+
 def test_retrain_leaves_the_published_set_out(tiny, tmp_path, shipped, monkeypatch):
     monkeypatch.setenv(artifacts.RETRAIN_VARIABLE, "1")
     again = train(tiny, tmp_path / "reader", log=lambda line: None)

@@ -34,7 +34,7 @@ def test_smoke_build_writes_html_and_pdf(smoke_build):
     run, report_dir = smoke_build.run, smoke_build.report_dir
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     html = (report_dir / "report.html").read_text()
-    assert "Correcting corrupted Kuzushiji-MNIST images" in html
+    assert "Correcting corrupted Kuzushiji-MNIST images" in html and "It corrects" not in html
     assert "Verdict:" in html and "Readable again? The headline" in html and "Beyond the seed: U-Nets" in html
     assert "def " not in html  # code cells are hidden
     assert "reusing the trained model" not in html  # training logs stay in the notebooks
@@ -45,6 +45,20 @@ def test_smoke_build_writes_html_and_pdf(smoke_build):
     assert sorted(p.name for p in (report_dir / "executed").iterdir()) == [
         p.with_suffix(".ipynb").name for p in NOTEBOOK_SOURCES
     ]
+
+
+def test_a_fashion_mnist_smoke_build_is_a_whole_report_on_fashion_mnist_and_says_so_first(fashion_smoke_build):
+    run, report_dir = fashion_smoke_build.run, fashion_smoke_build.report_dir
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "on Fashion-MNIST (seed 0) into " + str(fashion_smoke_build.artifact_dir) in run.stdout
+    html = (report_dir / "report.html").read_text()
+    assert "Correcting corrupted Fashion-MNIST images" in html and "Kuzushiji-MNIST images" not in html
+    intro = html.index("It corrects Fashion-MNIST images")
+    assert intro < html.index("The data")  # on the first page, before the methods
+    assert "Ankle boot" in html and "Fashion-MNIST, under the MIT license" in html
+    assert "Kuzushiji-MNIST, under" not in html and "corrupted garment that a reader" in html  # the abstract
+    assert (report_dir / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (fashion_smoke_build.artifact_dir / "results.csv").exists()
 
 
 def test_every_figure_in_the_html_report_says_what_it_shows(smoke_build):
@@ -177,7 +191,7 @@ def test_the_combined_report_follows_the_seeds_outline(tmp_path):
         if line.startswith("# ")
     ]
     assert headings == [
-        "# " + report.TITLE,
+        "# " + report.title("kmnist"),
         "# Title of 00_introduction",
         "# Methods",
         "# Results",
@@ -216,11 +230,12 @@ def runs(monkeypatch):
     """main() up to the notebooks: records what execute() would get, and stops there."""
     calls = []
 
-    def record(profile, seed, report_dir, jobs):
+    def record(profile, seed, report_dir, jobs, dataset):
         calls.append(
             {
                 "profile": profile,
                 "seed": seed,
+                "dataset": dataset,
                 "report_dir": report_dir,
                 **{v: os.environ.get(v) for v in paths.USER_PATH_VARIABLES},
             }
@@ -241,11 +256,28 @@ def test_relative_paths_are_resolved_against_the_callers_folder(runs, tmp_path, 
         {
             "profile": "smoke",
             "seed": 0,
+            "dataset": "kmnist",
             "report_dir": tmp_path / "rep",
             "REPORT_OUTPUT_DIR": str(tmp_path / "relout"),
             "REPORT_DATA_DIR": str(tmp_path / "data"),
         }
     ]
+
+
+def test_a_build_on_another_dataset_goes_to_that_datasets_folders(runs):
+    assert report.main(["--profile", "smoke", "--dataset", "fashion-mnist"]) == 1
+    assert runs[0]["dataset"] == "fashion-mnist"
+    assert runs[0]["report_dir"] == paths.REPORT_DIR / "fashion-mnist" / "smoke"
+    assert paths.output_dir("smoke", dataset="fashion-mnist") == Path(os.environ["REPORT_OUTPUT_DIR"]) / (
+        "fashion-mnist/smoke"
+    )
+
+
+def test_references_are_made_from_kmnist_alone(runs, capsys):
+    with pytest.raises(SystemExit) as stop:
+        report.main(["--profile", "smoke", "--dataset", "fashion-mnist", "--update-references"])
+    assert stop.value.code == 2 and not runs
+    assert "--update-references needs --profile smoke on kmnist" in capsys.readouterr().err
 
 
 def unwritable(monkeypatch):
