@@ -516,7 +516,7 @@ DEPTH_MODELS = {
             "reshapes back to 7x7, and the decoder mirrors the encoder with transposed convolutions, as the seed's "
             "methods say a decoder should. The bottleneck has model 12's 8 units, so that depth is what differs."
         ),
-    ),
+    )
 }
 SEED_MODEL_IDS = tuple(model_id for model_id, spec in MODELS.items() if spec.family in SEED_FAMILIES)
 SEED_FINAL_MODEL = "12"  # the seed's own choice: "We chose model 12 as our final model architecture"
