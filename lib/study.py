@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from . import classifier, correctors, evaluation, evaluation_cache, labels, models, paths, profiles, training
+from . import classifier, correctors, data, evaluation, evaluation_cache, labels, models, paths, profiles, training
 from .corruptions import FAMILIES
 
 # The seed's table of all models: (training loss, validation loss) as printed.
@@ -62,6 +62,12 @@ FAMILY_RUNS = {
     "deep": (("12", 0), ("12", 1), ("12", 2)),
     "baseline": (("3", 0), ("3", 1), ("3", 2)),
 }
+
+# The seed's discussion: on Fashion-MNIST "architecture don't need to be too deep", while KMNIST needed "much deeper
+# network architectures". Tested on both datasets: the seed's Fashion-MNIST network and its deep model 12, two runs
+# each so that depth is judged against their run-to-run noise, beside the best of the seed's models and U-Net 23.
+DEPTH_RUNS = {"shallow": 2, "12": 2, "3": 1, "23": 1}  # model id -> runs (seeds one apart)
+DEPTH_DATASETS = ("kmnist", "fashion-mnist")
 
 
 def batch_ablation_runs():
@@ -479,6 +485,7 @@ class Setting:
         self.splits = profiles.load_splits(profile, seed, dataset, data_dir)
         self.out_dir = paths.output_dir(profile, output_dir, dataset)
         self._heads = {}  # ladder -> the orientation head's network (``head_network``)
+        self._datasets = {}  # dataset -> this run on it (``on_dataset``)
 
     def test_split(self, severity):
         """The test images corrupted at another ``severity`` (1 to 5), as ``splits["test"]`` is at 3."""
@@ -538,7 +545,35 @@ class Setting:
     def autoencoder(self, model_id, run=0, batch_size=None):
         """Autoencoder ``model_id`` as this run trains it (``run``, ``batch_size``: as ``training.config_for``)."""
         config = training.config_for(model_id, self.seed, self.profile.max_epochs, run, batch_size)
-        return training.autoencoder(config, self.splits["train"], self.splits["val"], run)
+        return self._named(training.autoencoder(config, self.splits["train"], self.splits["val"], run))
+
+    def _named(self, network):
+        """``network``, its name saying the dataset where that is not KMNIST: the training stage and the published
+        set tell networks apart by name, and one setting may plan another dataset's (``depth_networks``)."""
+        if self.dataset == paths.DEFAULT_DATASET:
+            return network
+        return replace(network, name=f"{network.name} on {data.DATASETS[self.dataset]['name']}")
+
+    def on_dataset(self, dataset):
+        """This run on ``dataset``: the same profile and seed, and the same artifact folder (a key hashes the data,
+        so no network of one dataset stands in for another's)."""
+        if dataset == self.dataset:
+            return self
+        if dataset not in self._datasets:
+            self._datasets[dataset] = Setting(self.profile.name, self.seed, self.data_dir, self.out_dir, dataset)
+        return self._datasets[dataset]
+
+    def depth_networks(self):
+        """The networks of the depth experiment (``DEPTH_RUNS``) on each dataset of ``DEPTH_DATASETS``, after that
+        dataset's reader, which judges their readability."""
+        return [
+            network
+            for setting in map(self.on_dataset, DEPTH_DATASETS)
+            for network in (
+                setting.reader_network(),
+                *(setting.autoencoder(model_id, run) for model_id, runs in DEPTH_RUNS.items() for run in range(runs)),
+            )
+        ]
 
     @cached_property
     def ladder_splits(self):
@@ -573,7 +608,7 @@ class Setting:
         """The reader, its control trained on the corrupted images (``classifier.CONTROL_ID``) or the second
         reader (``classifier.SECOND_READER_ID``)."""
         config = classifier.config_for(self.seed, self.profile.max_epochs, model_id)
-        return classifier.reader(config, self.splits["train"], self.splits["val"])
+        return self._named(classifier.reader(config, self.splits["train"], self.splits["val"]))
 
     def planned_networks(self, spread_model=None):
         """Every network the report needs, in the order the training stage trains them; the spread runs once
@@ -605,12 +640,14 @@ class Setting:
         return plan
 
     def coming_networks(self):
-        """The networks of the question whether a correction reads as well as clean, which the report does not read
-        yet: the orientation head and the networks that choose the final corrector (``choosing_networks``) but
-        U-Net 23's study run. They are trained and published first (``lib.published``), then read. The final
-        corrector's runs follow once these are trained (``corrector_evaluation.final_corrector_id``,
-        ``corrector_runs``)."""
-        return [self.head_network(), *self.ablation_correctors().values(), *self.base_runs()[1:]]
+        """The networks the report does not read yet, trained and published first (``lib.published``), then read:
+        of the question whether a correction reads as well as clean, the orientation head and the networks that
+        choose the final corrector (``choosing_networks``) but U-Net 23's study run, whose final runs follow once
+        these are trained (``corrector_evaluation.final_corrector_id``, ``corrector_runs``); and those of the
+        depth experiment (``depth_networks``) that the report does not need already."""
+        planned = {network.name for network in self.planned_networks()}
+        depth = [network for network in self.depth_networks() if network.name not in planned]
+        return [self.head_network(), *self.ablation_correctors().values(), *self.base_runs()[1:], *depth]
 
     def ablation_correctors(self):
         """Corrector id -> the corrector of each idea of ``lib.correctors``, measured alone against U-Net 23."""

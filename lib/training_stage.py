@@ -132,8 +132,8 @@ def train_study(
 
     first = setting.planned_networks() + (setting.coming_networks() if coming else [])
     prices = {network.name: price(network) for network in first}
-    own_runs = {setting.autoencoder(model_id).config: model_id for model_id in study.family_ids("u-net")}
-    u_nets = {own_runs[network.config]: network for network in first if network.config in own_runs}
+    own_runs = {setting.autoencoder(model_id).name: model_id for model_id in study.family_ids("u-net")}
+    u_nets = {own_runs[network.name]: network for network in first if network.name in own_runs}
     # The spread runs repeat the best U-Net: known now where every U-Net is finished (and not counted again where
     # the coming networks hold them), else priced as those of the costliest U-Net they may repeat.
     known = study.best_new_model_of_records(

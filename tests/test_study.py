@@ -308,3 +308,16 @@ def test_models_text_names_one_several_or_no_model():
     assert study.models_text(["3"]) == "model 3"
     assert study.models_text(("0", "4")) == "models 0, 4"
     assert study.models_text([]) == "no model"
+
+
+def test_the_depth_experiment_plans_its_networks_on_both_datasets_in_one_folder_each_named_once(data_dir, tmp_path):
+    setting = study.Setting("smoke", 0, data_dir, tmp_path)
+    networks = setting.depth_networks()
+    names = [network.name for network in networks]
+    assert len(set(names)) == len(names) == len(study.DEPTH_DATASETS) * (1 + sum(study.DEPTH_RUNS.values()))
+    assert {"the reader on Fashion-MNIST", "run 1 of model shallow on Fashion-MNIST", "model shallow"} <= set(names)
+    assert {network.folder(setting.out_dir).parent for network in networks} == {tmp_path / "models"}
+    assert len({network.folder("").name for network in networks}) == len(networks)  # keys differ by dataset
+    coming = {network.name for network in setting.coming_networks()}
+    planned = {network.name for network in setting.planned_networks()}
+    assert set(names) <= coming | planned and not coming & planned
