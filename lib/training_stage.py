@@ -266,8 +266,8 @@ def main(argv=None):
     parser.add_argument(
         "--coming",
         action="store_true",
-        help="also train the networks the report will read (the orientation head and the correctors): roughly 10 "
-        "to 20 h of one-core training on the full profile",
+        help="also train the networks the report will read (the orientation head, the correctors, the depth "
+        "experiment on KMNIST and Fashion-MNIST): roughly 30 to 50 h of one-core training on the full profile",
     )
     args = parser.parse_args(argv)
     paths.absolute_environment()
