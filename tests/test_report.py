@@ -53,8 +53,8 @@ def test_a_fashion_mnist_smoke_build_is_a_whole_report_on_fashion_mnist_and_says
     assert "on Fashion-MNIST (seed 0) into " + str(fashion_smoke_build.artifact_dir) in run.stdout
     html = (report_dir / "report.html").read_text()
     assert "Correcting corrupted Fashion-MNIST images" in html and "Kuzushiji-MNIST images" not in html
-    intro = html.index("It corrects Fashion-MNIST images")
-    assert intro < html.index("The data")  # on the first page, before the methods
+    said = html.index("It corrects Fashion-MNIST images")
+    assert html.index('<h1 id="Introduction">') < said < html.index('<h1 id="Methods">')  # in the introduction
     assert "Ankle boot" in html and "Fashion-MNIST, under the MIT license" in html
     assert "Kuzushiji-MNIST, under" not in html and "corrupted garment that a reader" in html  # the abstract
     assert (report_dir / "report.pdf").read_bytes().startswith(b"%PDF")
@@ -341,7 +341,7 @@ def tiny_notebooks(folder, monkeypatch, **code):
     monkeypatch.setattr(report, "NOTEBOOK_DIR", folder)
     monkeypatch.setattr(report, "NOTEBOOKS", tuple(code))
     monkeypatch.setattr(report, "train_first", lambda args: 0)  # these notebooks train nothing
-    monkeypatch.setattr(report.abstract, "text", lambda folder: "")  # nor write the results it is written from
+    monkeypatch.setattr(report.abstract, "text", lambda folder, dataset: "")  # nor write the results it is written from
 
 
 def test_an_edited_source_not_synced_to_its_notebook_stops_the_build_by_name(runs, tmp_path, monkeypatch, capsys):
@@ -425,7 +425,7 @@ def test_ctrl_c_during_the_export_says_the_notebooks_ran_and_how_to_resume(tmp_p
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report, "train_first", lambda args: 0)
-    monkeypatch.setattr(report, "execute", lambda profile, seed, report_dir, jobs: executed)
+    monkeypatch.setattr(report, "execute", lambda profile, seed, report_dir, jobs, dataset: executed)
     monkeypatch.setattr(report, "export", interrupted_export)
     assert report.main(["--profile", "smoke", "--report-dir", str(tmp_path / "report")]) == 130
     err = capsys.readouterr().err

@@ -151,8 +151,12 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
     base_runs = 0 if spread_model == correctors.BASE_MODEL else training.SPREAD_RUNS - 1  # else among the spread runs
     final = next(line for line in lines if " | the final corrector is " in line or "stays the final corrector" in line)
     final_runs = int(final.split("; ")[-1].split(" runs")[0]) if " is " in final else 0
-    # The orientation head, the correctors, U-Net 23's further runs, then the final corrector's runs.
-    coming = 1 + len(correctors.CORRECTOR_IDS) + base_runs + final_runs
+    # The depth experiment's networks the study does not train: on KMNIST the shallow network's runs, on
+    # Fashion-MNIST every one and its reader.
+    depth = study.DEPTH_RUNS["shallow"] + 1 + sum(study.DEPTH_RUNS.values())
+    # The orientation head, the correctors, U-Net 23's further runs, the depth experiment's networks, then the
+    # final corrector's runs.
+    coming = 1 + len(correctors.CORRECTOR_IDS) + base_runs + depth + final_runs
     networks = len(models.MODEL_IDS) + len(study.batch_ablation_runs()) + training.SPREAD_RUNS - 1 + 3 + family_runs
     networks += coming
     assert lines[-1].startswith(f"[{'#' * training_stage.BAR_WIDTH}] {networks}/{networks} networks | ")
@@ -183,8 +187,14 @@ def test_the_training_stage_trains_every_network_of_the_report_and_the_build_the
         "the orientation head",
         *(f"corrector {corrector_id}" for corrector_id in correctors.CORRECTOR_IDS),
     ]
+    depth_names = [name for name in finished if name.endswith(" on Fashion-MNIST") or "model shallow" in name]
+    assert len(depth_names) == depth and finished.index(depth_names[0]) > head
     spread = [f"run {run} of model {spread_model}" for run in range(1, training.SPREAD_RUNS)]
-    assert finished[-final_runs - len(spread) : len(finished) - final_runs] == spread
+    if spread_model == correctors.BASE_MODEL:  # its further runs are coming networks, before the depth experiment's
+        at = finished.index(depth_names[0])
+        assert finished[at - len(spread) : at] == spread
+    else:
+        assert finished[len(finished) - final_runs - len(spread) : len(finished) - final_runs] == spread
     assert all(name.startswith("corrector ") for name in finished[len(finished) - final_runs :])
 
 
