@@ -53,8 +53,8 @@ DATASETS = {
         "about": (
             "Fashion-MNIST holds 70,000 images of ten kinds of garment and accessory from Zalando's catalogue, 28x28 "
             "pixels in 256 grey levels: a drop-in replacement for MNIST, and the dataset the seed study started on "
-            "before it turned to Kuzushiji-MNIST. Each class is one kind of article, photographed and reduced to a "
-            "centred grey silhouette."
+            "before it turned to Kuzushiji-MNIST. Each class is one kind of article; each image is a catalogue "
+            "photograph, reduced and centred."
         ),
         "attribution": (
             'Fashion-MNIST, under the MIT license: Han Xiao, Kashif Rasul and Roland Vollgraf, "Fashion-MNIST: a '
