@@ -196,7 +196,7 @@ def _reuse(model, config, folder, log, published=False):
         f"model {config.model_id}: reusing {'the published network' if published else 'the trained model'} in "
         f"{folder.name}"
     )
-    return _result(model, config, record, folder, reused=True, published=published)
+    return recorded_result(model, config, record, folder, reused=True, published=published)
 
 
 def _train(model, network, folder, log):
@@ -235,7 +235,7 @@ def _train(model, network, folder, log):
     run = {"config": asdict(config), "history": state["history"], "best_epoch": state["best_epoch"], "seconds": seconds}
     record = artifacts.write_finished(folder, state["best"], run | {"places": state["places"]})
     checkpoint.unlink()
-    return _result(model, config, record, folder, reused=False)
+    return recorded_result(model, config, record, folder, reused=False)
 
 
 def _epoch(model, network, epoch):
@@ -265,7 +265,8 @@ def _fresh_state(model):
 PUBLISHED_MARK = ", published"  # how a network's ``trained_on`` says it came from the published set
 
 
-def _result(model, config, record, folder, reused, published=False):
+def recorded_result(model, config, record, folder, reused, published=False):
+    """The ``TrainResult`` a result record (``artifacts.read_record``) of ``folder`` tells, with ``model``."""
     where = artifacts.trained_on(record) + (PUBLISHED_MARK if published else "")
     history, best_epoch, seconds = record["history"], record["best_epoch"], record["seconds"]
     return TrainResult(model, config, history, best_epoch, seconds, reused, folder, where, published)
