@@ -61,12 +61,12 @@ def installed():
             "the Slurm packages are not installed and this user cannot install them "
             f"(apt-get install {' '.join(PACKAGES)})"
         )
-    run = subprocess.run(
-        ["apt-get", "install", "-y", "-qq", *PACKAGES],
-        env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"},
-        capture_output=True,
-        text=True,
-    )
+    environment = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", *PACKAGES]
+    run = subprocess.run(install, env=environment, capture_output=True, text=True)
+    if run.returncode:  # a machine whose package lists were never fetched knows none of these packages
+        subprocess.run(["apt-get", "update", "-qq"], env=environment, capture_output=True)
+        run = subprocess.run(install, env=environment, capture_output=True, text=True)
     if run.returncode:
         return f"apt-get install {' '.join(PACKAGES)} failed: {run.stderr.strip()[-300:]}"
     return None
