@@ -149,6 +149,7 @@ class Plan:
         from . import models, study, training
 
         self.setting, self.coming = setting, coming
+        self._finished = {}  # folder -> its result record, read once: a finished network stays finished
         n_train, n_val = len(setting.splits["train"]), len(setting.splits["val"])
         self.cost = lambda network: (models.epoch_flops(network.build, n_train, n_val), network.config.max_epochs)
         self.first = setting.planned_networks() + (setting.coming_networks() if coming else [])
@@ -175,20 +176,24 @@ class Plan:
         self.progress = Progress(prices | placeholders, write)
 
     def finished_record(self, network):
-        """The result record of ``network`` where the artifact folder or the published set holds it whole. A
-        damaged published network stops the stage before anything trains (``artifacts.damaged_published``)."""
+        """The result record of ``network`` where the artifact folder or the published set holds it whole, read
+        (its checksums and its weights' checked) once and kept. A damaged published network stops the stage before
+        anything trains (``artifacts.damaged_published``)."""
         from . import artifacts
 
         folder = network.folder(self.setting.out_dir)
+        if folder in self._finished:
+            return self._finished[folder]
         place = artifacts.finished_folder(folder)
         if place is None:
             return None
         try:
-            return artifacts.read_record(place)
+            self._finished[folder] = artifacts.read_record(place)
         except artifacts.DamagedArtifact as damage:
             if place != folder:
                 raise artifacts.damaged_published(place, damage) from None
             return None  # set aside and trained again when its turn comes
+        return self._finished[folder]
 
     def price(self, network):
         """What ``network`` costs this stage: nothing where the cache or the published set holds it."""
